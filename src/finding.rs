@@ -1,0 +1,207 @@
+//! The vocabulary of a finding, shared by the rule engine, attribution and the
+//! reporters. Reporters see only these types, never parser or value types.
+
+use crate::model::{Framework, ScanError};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// Highest first, the order reports list them in.
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|s| s.name() == text)
+    }
+}
+
+/// The responsibility layer a rule belongs to (responsibility-model.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layer {
+    Identity,
+    Network,
+    Data,
+    Logging,
+    Host,
+    Application,
+}
+
+impl Layer {
+    pub const ALL: [Layer; 6] = [
+        Layer::Identity,
+        Layer::Network,
+        Layer::Data,
+        Layer::Logging,
+        Layer::Host,
+        Layer::Application,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Layer::Identity => "identity",
+            Layer::Network => "network",
+            Layer::Data => "data",
+            Layer::Logging => "logging",
+            Layer::Host => "host",
+            Layer::Application => "application",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Layer> {
+        Layer::ALL.into_iter().find(|l| l.name() == text)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceModel {
+    Iaas,
+    Paas,
+    Saas,
+}
+
+impl ServiceModel {
+    pub const ALL: [ServiceModel; 3] = [ServiceModel::Iaas, ServiceModel::Paas, ServiceModel::Saas];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ServiceModel::Iaas => "iaas",
+            ServiceModel::Paas => "paas",
+            ServiceModel::Saas => "saas",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ServiceModel> {
+        ServiceModel::ALL.into_iter().find(|m| m.name() == text)
+    }
+}
+
+/// Who must fix a finding. Never `provider`: a provider-run control set in the
+/// customer's code is shared (responsibility-model.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Owner {
+    Customer,
+    Shared,
+}
+
+impl Owner {
+    pub fn name(self) -> &'static str {
+        match self {
+            Owner::Customer => "customer",
+            Owner::Shared => "shared",
+        }
+    }
+}
+
+/// Per-framework fix text and the rest of a rule's documentation.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RuleDocs {
+    pub what: String,
+    pub why: String,
+    /// `(framework name, how to fix)` in the rule file's order.
+    pub fix: Vec<(String, String)>,
+    pub references: Vec<String>,
+}
+
+/// What reporters need to know about a rule.
+#[derive(Clone, Debug, Serialize)]
+pub struct RuleInfo {
+    pub id: String,
+    pub slug: String,
+    pub aliases: Vec<String>,
+    pub summary: String,
+    pub severity: Severity,
+    pub layer: Layer,
+    pub provider: String,
+    pub service: String,
+    pub frameworks: Vec<Framework>,
+    pub docs: RuleDocs,
+    /// `(framework, control)`, e.g. `("cis-aws-3.0", "5.2")`.
+    pub compliance: Vec<(String, String)>,
+    /// Where `demarc explain` and SARIF `helpUri` send a reader, if anywhere.
+    pub help_uri: Option<String>,
+}
+
+/// A position resolved for output: relative path, one-based line and column
+/// (end exclusive), and the byte range for snippets.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    pub file: String,
+    pub start_line: usize,
+    pub start_column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    #[serde(skip)]
+    pub byte_start: usize,
+    #[serde(skip)]
+    pub byte_end: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule: Arc<RuleInfo>,
+    pub severity: Severity,
+    pub service_model: ServiceModel,
+    pub owner: Owner,
+    /// One sentence on why this is the customer's to fix.
+    pub owner_reason: String,
+    pub framework: Framework,
+    pub resource: String,
+    pub resource_type: String,
+    pub location: Location,
+    pub message: String,
+    /// The offending value as written, when the finding points at one.
+    pub value: Option<String>,
+}
+
+impl Finding {
+    /// The order every report uses: file, line, column, rule, resource.
+    pub fn sort_key(&self) -> (&str, usize, usize, &str, &str) {
+        (
+            &self.location.file,
+            self.location.start_line,
+            self.location.start_column,
+            &self.rule.id,
+            &self.resource,
+        )
+    }
+}
+
+/// Everything a scan produced, ready for a reporter.
+#[derive(Debug, Default)]
+pub struct ScanResult {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<ScanError>,
+    /// Every rule that was run, for SARIF's rule table.
+    pub rules: Vec<Arc<RuleInfo>>,
+    /// Source text by display path, for snippets.
+    pub sources: std::collections::BTreeMap<String, Arc<str>>,
+    pub files_scanned: usize,
+}

@@ -1,0 +1,273 @@
+//! The value model shared by both frameworks.
+//!
+//! Every node keeps the span it came from. A value is either known (null, bool,
+//! number, string, list, map), a reference to another resource (linkable, but
+//! its value is known only after apply), or unknown. Rules never fire on
+//! references or unknowns; see [`Value::is_known`].
+
+use crate::source::Span;
+
+/// A value with the span of the source text it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// Terraform `null`, YAML `~`/`null`, JSON `null`: the same as absent.
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    List(Vec<Node>),
+    /// Entries in source order. Terraform nested blocks are entries too: all
+    /// blocks of one type become one entry whose value is a list of maps.
+    Map(Vec<Entry>),
+    /// An attribute of another resource (or a CloudFormation `Ref`/`GetAtt`):
+    /// unknown as a value, but it links the two resources.
+    Ref(Reference),
+    /// A value that cannot be known before apply, with the reason.
+    Unknown(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub key: String,
+    pub key_span: Span,
+    pub value: Node,
+}
+
+/// A reference to another resource of the same unit.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Reference {
+    /// Terraform address without attribute (`aws_s3_bucket.logs`,
+    /// `data.aws_iam_policy_document.p`) or CloudFormation logical ID.
+    pub target: String,
+    /// The attribute read (`id`, `arn`, `GroupId`); `None` for a plain `Ref`.
+    pub attribute: Option<String>,
+}
+
+impl Node {
+    pub fn new(value: Value, span: Span) -> Self {
+        Node { value, span }
+    }
+
+    /// The entry for `key` when this node is a map.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        match &self.value {
+            Value::Map(entries) => entries.iter().find(|e| e.key == key),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Resolves a path such as `ingress[*].cidr_blocks[*]` or
+    /// `Properties.PolicyDocument.Statement`.
+    ///
+    /// A key step applied to a list applies to every element, because
+    /// Terraform writes a single nested block and a list of blocks alike.
+    pub fn lookup(&self, path: &Path) -> Lookup<'_> {
+        let mut current = vec![self];
+        let mut unknown = Vec::new();
+        for step in &path.steps {
+            let mut next = Vec::new();
+            for node in current {
+                step_into(node, step, &mut next, &mut unknown);
+            }
+            current = next;
+        }
+        // A null at the end of a path is the attribute being unset.
+        current.retain(|n| n.value != Value::Null);
+        Lookup {
+            nodes: current,
+            unknown,
+        }
+    }
+}
+
+fn step_into<'a>(node: &'a Node, step: &Step, out: &mut Vec<&'a Node>, unknown: &mut Vec<&'a Node>) {
+    match (&node.value, step) {
+        (Value::Unknown(_) | Value::Ref(_), _) => unknown.push(node),
+        (Value::Map(entries), Step::Key(key)) => {
+            out.extend(entries.iter().filter(|e| &e.key == key).map(|e| &e.value));
+        }
+        (Value::List(items), Step::Key(_)) => {
+            for item in items {
+                step_into(item, step, out, unknown);
+            }
+        }
+        (Value::List(items), Step::Each) => out.extend(items.iter()),
+        (Value::List(items), Step::Index(i)) => out.extend(items.get(*i)),
+        // `[*]` on a single value is the value itself, as in Terraform splats.
+        (_, Step::Each) => out.push(node),
+        _ => {}
+    }
+}
+
+/// The result of a path lookup: the nodes found and the unknown nodes that
+/// stopped the walk on some branch.
+#[derive(Debug)]
+pub struct Lookup<'a> {
+    pub nodes: Vec<&'a Node>,
+    pub unknown: Vec<&'a Node>,
+}
+
+impl Lookup<'_> {
+    /// Nothing found and nothing unknown: the attribute is absent.
+    pub fn is_absent(&self) -> bool {
+        self.nodes.is_empty() && self.unknown.is_empty()
+    }
+}
+
+impl Value {
+    /// Known values are everything but references and unknowns; a list or map
+    /// is known even when some of its elements are not.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Value::Ref(_) | Value::Unknown(_))
+    }
+
+    /// A short rendering for messages (`"0.0.0.0/0"`, `true`, `22`).
+    pub fn display(&self) -> String {
+        match self {
+            Value::Null => "null".into(),
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => format_number(*n),
+            Value::String(s) => s.clone(),
+            Value::List(_) => "[...]".into(),
+            Value::Map(_) => "{...}".into(),
+            Value::Ref(r) => match &r.attribute {
+                Some(a) => format!("{}.{}", r.target, a),
+                None => r.target.clone(),
+            },
+            Value::Unknown(_) => "(known after apply)".into(),
+        }
+    }
+}
+
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
+    }
+}
+
+/// A parsed attribute path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Path {
+    pub steps: Vec<Step>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    Key(String),
+    Index(usize),
+    /// `[*]`: every element.
+    Each,
+}
+
+impl Path {
+    /// Parses `a.b[*].c[0]`; keys may be quoted to hold dots or colons
+    /// (`Condition."aws:SourceIp"`). The empty path is the node itself.
+    pub fn parse(text: &str) -> Result<Path, String> {
+        let mut steps = Vec::new();
+        let mut rest = text.trim();
+        while !rest.is_empty() {
+            if let Some(r) = rest.strip_prefix('.') {
+                rest = r;
+            }
+            if let Some(r) = rest.strip_prefix('[') {
+                let close = r.find(']').ok_or_else(|| format!("unclosed `[` in path `{text}`"))?;
+                let inner = &r[..close];
+                steps.push(if inner == "*" {
+                    Step::Each
+                } else {
+                    Step::Index(inner.parse().map_err(|_| format!("bad index `[{inner}]` in path `{text}`"))?)
+                });
+                rest = &r[close + 1..];
+            } else if let Some(r) = rest.strip_prefix('"') {
+                let close = r.find('"').ok_or_else(|| format!("unclosed quote in path `{text}`"))?;
+                steps.push(Step::Key(r[..close].to_string()));
+                rest = &r[close + 1..];
+            } else {
+                let end = rest.find(['.', '[']).unwrap_or(rest.len());
+                if end == 0 {
+                    return Err(format!("empty key in path `{text}`"));
+                }
+                steps.push(Step::Key(rest[..end].to_string()));
+                rest = &rest[end..];
+            }
+        }
+        Ok(Path { steps })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: Value) -> Node {
+        Node::new(v, Span::default())
+    }
+
+    fn map(entries: Vec<(&str, Node)>) -> Node {
+        s(Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| Entry {
+                    key: k.into(),
+                    key_span: Span::default(),
+                    value: v,
+                })
+                .collect(),
+        ))
+    }
+
+    #[test]
+    fn path_parses_keys_indexes_wildcards_and_quoted_keys() {
+        let p = Path::parse(r#"ingress[*].cidr_blocks[0]."aws:SourceIp""#).unwrap();
+        assert_eq!(
+            p.steps,
+            vec![
+                Step::Key("ingress".into()),
+                Step::Each,
+                Step::Key("cidr_blocks".into()),
+                Step::Index(0),
+                Step::Key("aws:SourceIp".into()),
+            ]
+        );
+        assert!(Path::parse("a[x]").is_err());
+    }
+
+    #[test]
+    fn key_steps_flatten_lists_and_report_unknowns() {
+        let doc = map(vec![(
+            "ingress",
+            s(Value::List(vec![
+                map(vec![("cidr", s(Value::String("0.0.0.0/0".into())))]),
+                map(vec![("cidr", s(Value::Unknown("var".into())))]),
+                s(Value::Ref(Reference {
+                    target: "x.y".into(),
+                    attribute: None,
+                })),
+            ])),
+        )]);
+        let found = doc.lookup(&Path::parse("ingress.cidr").unwrap());
+        assert_eq!(found.nodes.len(), 2);
+        assert_eq!(found.nodes[0].as_str(), Some("0.0.0.0/0"));
+        assert_eq!(found.unknown.len(), 1, "the Ref element stops its branch");
+        assert!(doc.lookup(&Path::parse("egress").unwrap()).is_absent());
+    }
+}
