@@ -204,4 +204,6 @@ pub struct ScanResult {
     /// Source text by display path, for snippets.
     pub sources: std::collections::BTreeMap<String, Arc<str>>,
     pub files_scanned: usize,
+    /// (rule, resource) pairs left undecided because a value was unknown.
+    pub undecided: usize,
 }

@@ -1,0 +1,73 @@
+//! `--format json`: one object, `{"version": 1, "findings", "errors",
+//! "summary"}` (design.md, "Output contracts"). Keys keep a fixed order.
+
+use super::summary::Summary;
+use super::RenderOptions;
+use crate::finding::{Finding, ScanResult};
+use crate::model::ScanError;
+use serde_json::{json, Map, Value};
+
+/// Version of the JSON report's shape.
+pub const JSON_VERSION: u64 = 1;
+
+pub fn render(result: &ScanResult, _options: &RenderOptions) -> String {
+    let mut text =
+        serde_json::to_string_pretty(&to_value(result)).expect("a JSON value always serializes");
+    text.push('\n');
+    text
+}
+
+/// The report as a JSON value.
+pub fn to_value(result: &ScanResult) -> Value {
+    let mut object = Map::new();
+    object.insert("version".into(), json!(JSON_VERSION));
+    object.insert(
+        "findings".into(),
+        Value::Array(result.findings.iter().map(finding).collect()),
+    );
+    object.insert(
+        "errors".into(),
+        Value::Array(result.errors.iter().map(error).collect()),
+    );
+    object.insert("summary".into(), Summary::of(result).to_json());
+    Value::Object(object)
+}
+
+fn finding(finding: &Finding) -> Value {
+    let rule = &finding.rule;
+    let location = &finding.location;
+    let mut object = Map::new();
+    let mut put = |key: &str, value: Value| {
+        object.insert(key.to_string(), value);
+    };
+    put("rule_id", json!(rule.id));
+    put("slug", json!(rule.slug));
+    put("summary", json!(rule.summary));
+    put("severity", json!(finding.severity.name()));
+    put("layer", json!(rule.layer.name()));
+    put("service_model", json!(finding.service_model.name()));
+    put("owner", json!(finding.owner.name()));
+    put("framework", json!(finding.framework.name()));
+    put("resource", json!(finding.resource));
+    put("resource_type", json!(finding.resource_type));
+    put("file", json!(location.file));
+    put("start_line", json!(location.start_line));
+    put("start_column", json!(location.start_column));
+    put("end_line", json!(location.end_line));
+    put("end_column", json!(location.end_column));
+    put("message", json!(finding.message));
+    put("owner_reason", json!(finding.owner_reason));
+    put("value", json!(finding.value));
+    put("aliases", json!(rule.aliases));
+    put("help", json!(super::finding_fix(finding)));
+    Value::Object(object)
+}
+
+fn error(error: &ScanError) -> Value {
+    json!({
+        "file": error.file,
+        "line": error.line,
+        "column": error.column,
+        "message": error.message,
+    })
+}

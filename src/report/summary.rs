@@ -1,0 +1,142 @@
+//! The per-scan summary every format shows: counts by severity, by layer, by
+//! owner, and the layer × service-model matrix (responsibility-model.md).
+//!
+//! Every key is always present (zeros included) and iterated in the fixed
+//! orders of `Severity::ALL`, `Layer::ALL` and `ServiceModel::ALL`, so the
+//! output does not depend on which findings happen to exist.
+
+use crate::finding::{Layer, Owner, ScanResult, ServiceModel, Severity};
+use serde_json::{json, Map, Value};
+
+/// Owners in the order reports list them.
+pub const OWNERS: [Owner; 2] = [Owner::Customer, Owner::Shared];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    pub total: usize,
+    /// In `Severity::ALL` order (highest first).
+    pub by_severity: [(Severity, usize); 5],
+    /// In `Layer::ALL` order.
+    pub by_layer: [(Layer, usize); 6],
+    /// In `OWNERS` order.
+    pub by_owner: [(Owner, usize); 2],
+    /// Rows in `Layer::ALL` order, columns in `ServiceModel::ALL` order.
+    pub matrix: [[usize; 3]; 6],
+    pub files_scanned: usize,
+    pub errors: usize,
+}
+
+impl Summary {
+    pub fn of(result: &ScanResult) -> Summary {
+        let mut summary = Summary {
+            total: result.findings.len(),
+            by_severity: Severity::ALL.map(|s| (s, 0)),
+            by_layer: Layer::ALL.map(|l| (l, 0)),
+            by_owner: OWNERS.map(|o| (o, 0)),
+            matrix: [[0; 3]; 6],
+            files_scanned: result.files_scanned,
+            errors: result.errors.len(),
+        };
+        for finding in &result.findings {
+            let layer = finding.rule.layer;
+            bump(&mut summary.by_severity, finding.severity);
+            bump(&mut summary.by_layer, layer);
+            bump(&mut summary.by_owner, finding.owner);
+            let row = layer_index(layer);
+            let column = model_index(finding.service_model);
+            summary.matrix[row][column] += 1;
+        }
+        summary
+    }
+
+    pub fn severity_count(&self, severity: Severity) -> usize {
+        count_of(&self.by_severity, severity)
+    }
+
+    pub fn layer_count(&self, layer: Layer) -> usize {
+        count_of(&self.by_layer, layer)
+    }
+
+    pub fn owner_count(&self, owner: Owner) -> usize {
+        count_of(&self.by_owner, owner)
+    }
+
+    pub fn cell(&self, layer: Layer, model: ServiceModel) -> usize {
+        self.matrix[layer_index(layer)][model_index(model)]
+    }
+
+    /// Findings on one service model, all layers.
+    pub fn model_count(&self, model: ServiceModel) -> usize {
+        let column = model_index(model);
+        self.matrix.iter().map(|row| row[column]).sum()
+    }
+
+    /// The summary object of the JSON report, keys in a fixed order.
+    pub fn to_json(&self) -> Value {
+        let mut by_severity = Map::new();
+        for (severity, n) in self.by_severity {
+            by_severity.insert(severity.name().to_string(), json!(n));
+        }
+        let mut by_layer = Map::new();
+        for (layer, n) in self.by_layer {
+            by_layer.insert(layer.name().to_string(), json!(n));
+        }
+        let mut by_owner = Map::new();
+        for (owner, n) in self.by_owner {
+            by_owner.insert(owner.name().to_string(), json!(n));
+        }
+        let mut matrix = Map::new();
+        for layer in Layer::ALL {
+            let mut row = Map::new();
+            for model in ServiceModel::ALL {
+                row.insert(model.name().to_string(), json!(self.cell(layer, model)));
+            }
+            matrix.insert(layer.name().to_string(), Value::Object(row));
+        }
+        let mut object = Map::new();
+        object.insert("total".into(), json!(self.total));
+        object.insert("by_severity".into(), Value::Object(by_severity));
+        object.insert("by_layer".into(), Value::Object(by_layer));
+        object.insert("by_owner".into(), Value::Object(by_owner));
+        object.insert("matrix".into(), Value::Object(matrix));
+        object.insert("files_scanned".into(), json!(self.files_scanned));
+        object.insert("errors".into(), json!(self.errors));
+        Value::Object(object)
+    }
+}
+
+fn bump<K: PartialEq + Copy, const N: usize>(counts: &mut [(K, usize); N], key: K) {
+    if let Some(entry) = counts.iter_mut().find(|(k, _)| *k == key) {
+        entry.1 += 1;
+    }
+}
+
+fn count_of<K: PartialEq + Copy, const N: usize>(counts: &[(K, usize); N], key: K) -> usize {
+    counts
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or(0, |(_, n)| *n)
+}
+
+fn layer_index(layer: Layer) -> usize {
+    Layer::ALL
+        .iter()
+        .position(|l| *l == layer)
+        .expect("Layer::ALL lists every layer")
+}
+
+fn model_index(model: ServiceModel) -> usize {
+    ServiceModel::ALL
+        .iter()
+        .position(|m| *m == model)
+        .expect("ServiceModel::ALL lists every model")
+}
+
+/// `n thing` / `n things`.
+pub fn plural(n: usize, singular: &str, plural: &str) -> String {
+    if n == 1 {
+        format!("{n} {singular}")
+    } else {
+        format!("{n} {plural}")
+    }
+}

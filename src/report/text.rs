@@ -1,0 +1,311 @@
+//! The default, human-readable report.
+//!
+//! Each finding is a miette diagnostic: the rule id as its code, the severity
+//! and summary, the layer/owner line, the source snippet with the offending
+//! value underlined and labelled with the finding's message, and a help line
+//! with the fix for the finding's framework. Then the scan errors, then a
+//! summary: counts by severity and owner, and the layer × service-model matrix.
+
+use super::summary::{plural, Summary};
+use super::RenderOptions;
+use crate::finding::{Finding, Layer, ScanResult, ServiceModel, Severity};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use std::fmt::{self, Write as _};
+use std::sync::Arc;
+
+/// Width the report wraps at, fixed so the output does not depend on the
+/// terminal.
+pub const WIDTH: usize = 100;
+
+pub fn render(result: &ScanResult, options: &RenderOptions) -> String {
+    let style = Style {
+        color: options.color,
+    };
+    let theme = if options.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(WIDTH)
+        .with_links(false)
+        .with_context_lines(1)
+        .without_syntax_highlighting();
+
+    let mut out = String::new();
+    for finding in &result.findings {
+        let diagnostic = FindingDiagnostic::new(finding, result);
+        let mut rendered = String::new();
+        if handler.render_report(&mut rendered, &diagnostic).is_err() {
+            // A span miette cannot render: fall back to the plain form.
+            rendered.clear();
+            let plain = FindingDiagnostic::plain(finding);
+            let _ = handler.render_report(&mut rendered, &plain);
+        }
+        out.push_str(rendered.trim_end());
+        out.push_str("\n\n");
+    }
+
+    for error in &result.errors {
+        let _ = writeln!(out, "{} {error}", style.paint("error:", "1;31"));
+    }
+    if !result.errors.is_empty() {
+        out.push('\n');
+    }
+
+    write_summary(&mut out, &Summary::of(result), style);
+    out
+}
+
+fn write_summary(out: &mut String, summary: &Summary, style: Style) {
+    if summary.total == 0 {
+        let _ = write!(
+            out,
+            "{}",
+            style.paint(
+                &format!(
+                    "No findings in {}",
+                    plural(summary.files_scanned, "file", "files")
+                ),
+                "1"
+            )
+        );
+        if summary.errors > 0 {
+            let _ = write!(out, "; {}", plural(summary.errors, "error", "errors"));
+        }
+        out.push_str(".\n");
+        return;
+    }
+
+    let _ = writeln!(out, "{}", style.paint("Summary", "1"));
+    let severities: Vec<String> = summary
+        .by_severity
+        .iter()
+        .map(|(severity, n)| {
+            let text = format!("{} {n}", severity.name());
+            if *n > 0 {
+                style.paint(&text, severity_color(*severity))
+            } else {
+                text
+            }
+        })
+        .collect();
+    let _ = writeln!(out, "  severity  {}", severities.join(" · "));
+    let owners: Vec<String> = summary
+        .by_owner
+        .iter()
+        .map(|(owner, n)| format!("{} {n}", owner.name()))
+        .collect();
+    let _ = writeln!(out, "  owner     {}", owners.join(" · "));
+    out.push('\n');
+
+    // The responsibility matrix: layers as rows, service models as columns.
+    let label_width = Layer::ALL
+        .iter()
+        .map(|l| l.name().len())
+        .chain(["layer".len(), "total".len()])
+        .max()
+        .unwrap_or(0);
+    let mut header = format!("  {:<label_width$}", "layer");
+    for model in ServiceModel::ALL {
+        let _ = write!(header, "  {:>5}", model.name());
+    }
+    let _ = write!(header, "  {:>5}", "total");
+    let _ = writeln!(out, "{}", style.paint(&header, "1"));
+    for layer in Layer::ALL {
+        let mut row = format!("  {:<label_width$}", layer.name());
+        for model in ServiceModel::ALL {
+            let _ = write!(row, "  {:>5}", summary.cell(layer, model));
+        }
+        let _ = write!(row, "  {:>5}", summary.layer_count(layer));
+        let _ = writeln!(out, "{row}");
+    }
+    let mut total = format!("  {:<label_width$}", "total");
+    for model in ServiceModel::ALL {
+        let _ = write!(total, "  {:>5}", summary.model_count(model));
+    }
+    let _ = write!(total, "  {:>5}", summary.total);
+    let _ = writeln!(out, "{total}");
+    out.push('\n');
+
+    // `3 findings (1 critical, 2 high) in 12 files; 1 error`
+    let nonzero: Vec<String> = summary
+        .by_severity
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(severity, n)| format!("{n} {}", severity.name()))
+        .collect();
+    let mut last = format!(
+        "{} ({}) in {}",
+        plural(summary.total, "finding", "findings"),
+        nonzero.join(", "),
+        plural(summary.files_scanned, "file", "files"),
+    );
+    if summary.errors > 0 {
+        let _ = write!(last, "; {}", plural(summary.errors, "error", "errors"));
+    }
+    let _ = writeln!(out, "{}", style.paint(&last, "1"));
+}
+
+fn severity_color(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "1;31",
+        Severity::High => "31",
+        Severity::Medium => "33",
+        Severity::Low => "36",
+        Severity::Info => "2",
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    /// `text` in an SGR style when colour is on, else `text` unchanged.
+    fn paint(self, text: &str, sgr: &str) -> String {
+        if self.color {
+            format!("\u{1b}[{sgr}m{text}\u{1b}[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// One finding as a miette diagnostic.
+struct FindingDiagnostic<'a> {
+    finding: &'a Finding,
+    /// Header and attribution lines, shown after miette's severity icon.
+    message: String,
+    help: Option<String>,
+    /// Present when the file's text is known and the span lies within it.
+    snippet: Option<(NamedSource<Arc<str>>, LabeledSpan)>,
+}
+
+impl<'a> FindingDiagnostic<'a> {
+    fn new(finding: &'a Finding, result: &ScanResult) -> Self {
+        let location = &finding.location;
+        let snippet = result.sources.get(&location.file).and_then(|text| {
+            let (start, end) = (
+                location.byte_start,
+                location.byte_end.max(location.byte_start),
+            );
+            let fits =
+                end <= text.len() && text.is_char_boundary(start) && text.is_char_boundary(end);
+            fits.then(|| {
+                let source = NamedSource::new(&location.file, Arc::clone(text));
+                let label = LabeledSpan::new_primary_with_span(
+                    Some(finding.message.clone()),
+                    (start, end - start),
+                );
+                (source, label)
+            })
+        });
+        match snippet {
+            Some(snippet) => FindingDiagnostic {
+                snippet: Some(snippet),
+                ..FindingDiagnostic::build(finding, false)
+            },
+            None => FindingDiagnostic::build(finding, true),
+        }
+    }
+
+    /// Without a snippet: the location and message go into the text.
+    fn plain(finding: &'a Finding) -> Self {
+        FindingDiagnostic::build(finding, true)
+    }
+
+    fn build(finding: &'a Finding, plain: bool) -> Self {
+        let rule = &finding.rule;
+        let location = &finding.location;
+        let mut message = format!(
+            "[{}] {} {}",
+            finding.severity.name(),
+            rule.id,
+            rule.summary.trim()
+        );
+        if plain {
+            let _ = write!(
+                message,
+                "\n{}:{}:{}: {}",
+                location.file, location.start_line, location.start_column, finding.message
+            );
+        }
+        let _ = write!(
+            message,
+            "\n{}/{} ({}) · {}",
+            rule.layer.name(),
+            finding.owner.name(),
+            finding.service_model.name(),
+            finding.resource
+        );
+        let reason = finding.owner_reason.trim();
+        if !reason.is_empty() {
+            let _ = write!(message, "\n{reason}");
+        }
+        FindingDiagnostic {
+            finding,
+            message,
+            help: super::finding_fix(finding).map(super::first_paragraph),
+            snippet: None,
+        }
+    }
+}
+
+impl fmt::Display for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Debug for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FindingDiagnostic")
+            .field("rule", &self.finding.rule.id)
+            .field("message", &self.message)
+            .finish()
+    }
+}
+
+impl std::error::Error for FindingDiagnostic<'_> {}
+
+impl Diagnostic for FindingDiagnostic<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.finding.rule.id))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Critical | Severity::High => miette::Severity::Error,
+            Severity::Medium => miette::Severity::Warning,
+            Severity::Low | Severity::Info => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display + 'b>)
+    }
+
+    fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.finding
+            .rule
+            .help_uri
+            .as_ref()
+            .map(|u| Box::new(u) as Box<dyn fmt::Display + 'b>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.snippet
+            .as_ref()
+            .map(|(source, _)| source as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.snippet
+            .as_ref()
+            .map(|(_, label)| Box::new(std::iter::once(label.clone())) as Box<_>)
+    }
+}

@@ -1,0 +1,382 @@
+//! Reads rule files (YAML) into [`Rule`]s. Every error points at the line of
+//! the rule file it is about, so a user rule directory is easy to debug.
+
+use super::builtins::Builtin;
+use super::matcher::{Comparison, Matcher, PortsSpec, Test};
+use super::{Check, Rule};
+use crate::finding::{Layer, RuleDocs, RuleInfo, Severity};
+use crate::model::{Framework, ScanError};
+use crate::source::{SourceFile, Span};
+use crate::value::{Entry, Node, Path, Value};
+use std::sync::Arc;
+
+/// Collects errors against one file while reading it.
+pub struct Reader<'a> {
+    pub file: &'a SourceFile,
+    pub errors: Vec<ScanError>,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(file: &'a SourceFile) -> Self {
+        Reader { file, errors: Vec::new() }
+    }
+
+    pub fn error(&mut self, span: Span, message: impl Into<String>) {
+        let at = self.file.line_col(span.start);
+        self.errors.push(ScanError {
+            file: self.file.display.clone(),
+            line: Some(at.line),
+            column: Some(at.column),
+            message: message.into(),
+        });
+    }
+
+    /// The entries of a map node, or an error.
+    pub fn map<'n>(&mut self, node: &'n Node, what: &str) -> &'n [Entry] {
+        match &node.value {
+            Value::Map(entries) => entries,
+            _ => {
+                self.error(node.span, format!("{what} must be a mapping"));
+                &[]
+            }
+        }
+    }
+
+    /// Reports keys outside `allowed`.
+    pub fn only_keys(&mut self, entries: &[Entry], allowed: &[&str], what: &str) {
+        for entry in entries {
+            if !allowed.contains(&entry.key.as_str()) {
+                self.error(entry.key_span, format!("unknown key `{}` in {what}; expected one of: {}", entry.key, allowed.join(", ")));
+            }
+        }
+    }
+
+    pub fn string(&mut self, node: &Node, what: &str) -> Option<String> {
+        match &node.value {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(_) | Value::Bool(_) => Some(node.value.display()),
+            _ => {
+                self.error(node.span, format!("{what} must be a string"));
+                None
+            }
+        }
+    }
+
+    pub fn strings(&mut self, node: &Node, what: &str) -> Vec<String> {
+        match &node.value {
+            Value::List(items) => items.iter().filter_map(|i| self.string(i, what)).collect(),
+            _ => self.string(node, what).into_iter().collect(),
+        }
+    }
+
+    pub fn required<'n>(&mut self, parent: &Node, entries: &'n [Entry], key: &str, what: &str) -> Option<&'n Node> {
+        let found = entries.iter().find(|e| e.key == key).map(|e| &e.value);
+        if found.is_none() {
+            self.error(parent.span, format!("{what} is missing `{key}`"));
+        }
+        found
+    }
+
+    fn path(&mut self, node: &Node) -> Option<Path> {
+        let text = self.string(node, "a path")?;
+        Path::parse(&text).map_err(|e| self.error(node.span, e)).ok()
+    }
+}
+
+fn get<'n>(entries: &'n [Entry], key: &str) -> Option<&'n Node> {
+    entries.iter().find(|e| e.key == key).map(|e| &e.value)
+}
+
+const RULE_KEYS: [&str; 15] = [
+    "id", "slug", "aliases", "summary", "severity", "layer", "provider", "service", "docs", "compliance", "message", "help_uri",
+    "terraform", "cloudformation", "tags",
+];
+
+/// Reads one rule file. `Err` carries every problem found, each with its line.
+pub fn read_rule(file: &SourceFile) -> Result<Rule, Vec<ScanError>> {
+    let mut r = Reader::new(file);
+    let root = match crate::parse::yaml::parse_yaml(&file.text, 0) {
+        Ok(root) => root,
+        Err(e) => {
+            r.error(e.span.unwrap_or_default(), e.message);
+            return Err(r.errors);
+        }
+    };
+    let entries = r.map(&root, "a rule file");
+    r.only_keys(entries, &RULE_KEYS, "a rule");
+    let text = |r: &mut Reader, key: &str| r.required(&root, entries, key, "the rule").and_then(|n| r.string(n, key));
+    let id = text(&mut r, "id");
+    let slug = text(&mut r, "slug");
+    let summary = text(&mut r, "summary");
+    let provider = text(&mut r, "provider");
+    let service = text(&mut r, "service");
+    let severity = r.required(&root, entries, "severity", "the rule").and_then(|n| {
+        let s = r.string(n, "severity")?;
+        Severity::parse(&s).or_else(|| {
+            r.error(n.span, format!("unknown severity `{s}`; expected critical, high, medium, low or info"));
+            None
+        })
+    });
+    let layer = r.required(&root, entries, "layer", "the rule").and_then(|n| {
+        let s = r.string(n, "layer")?;
+        Layer::parse(&s).or_else(|| {
+            r.error(n.span, format!("unknown layer `{s}`; expected identity, network, data, logging, host or application"));
+            None
+        })
+    });
+    let aliases = get(entries, "aliases").map(|n| r.strings(n, "an alias")).unwrap_or_default();
+    let message = get(entries, "message").and_then(|n| r.string(n, "message"));
+    let help_uri = get(entries, "help_uri").and_then(|n| r.string(n, "help_uri"));
+    let compliance = get(entries, "compliance")
+        .map(|n| {
+            let items = r.map(n, "compliance");
+            items.iter().flat_map(|e| r.strings(&e.value, "a control").into_iter().map(|c| (e.key.clone(), c)).collect::<Vec<_>>()).collect()
+        })
+        .unwrap_or_default();
+    let docs = r.required(&root, entries, "docs", "the rule").map(|n| read_docs(&mut r, n)).unwrap_or_default();
+
+    let mut checks = Vec::new();
+    for framework in Framework::ALL {
+        if let Some(node) = get(entries, framework.name()) {
+            if let Some(check) = read_check(&mut r, node, framework) {
+                checks.push(check);
+            }
+        }
+    }
+    if checks.is_empty() {
+        r.error(root.span, "the rule has no `terraform` or `cloudformation` matcher");
+    }
+    for check in &checks {
+        if !docs.fix.iter().any(|(f, _)| f == check.framework.name()) {
+            r.error(root.span, format!("docs.fix has no `{}` entry", check.framework.name()));
+        }
+    }
+    match (id, slug, summary, severity, layer, provider, service) {
+        (Some(id), Some(slug), Some(summary), Some(severity), Some(layer), Some(provider), Some(service)) if r.errors.is_empty() => {
+            Ok(Rule {
+                info: Arc::new(RuleInfo {
+                    id,
+                    slug,
+                    aliases,
+                    summary,
+                    severity,
+                    layer,
+                    provider,
+                    service,
+                    frameworks: checks.iter().map(|c| c.framework).collect(),
+                    docs,
+                    compliance,
+                    help_uri,
+                }),
+                checks,
+                message,
+                path: file.display.clone(),
+            })
+        }
+        _ => Err(r.errors),
+    }
+}
+
+fn read_docs(r: &mut Reader, node: &Node) -> RuleDocs {
+    let entries = r.map(node, "docs");
+    r.only_keys(entries, &["what", "why", "fix", "references"], "docs");
+    let section = |r: &mut Reader, key: &str| r.required(node, entries, key, "docs").and_then(|n| r.string(n, key)).unwrap_or_default();
+    let what = section(r, "what");
+    let why = section(r, "why");
+    let fix = r
+        .required(node, entries, "fix", "docs")
+        .map(|n| {
+            let items = r.map(n, "docs.fix");
+            items.iter().filter_map(|e| Some((e.key.clone(), r.string(&e.value, "a fix")?))).collect()
+        })
+        .unwrap_or_default();
+    let references = get(entries, "references").map(|n| r.strings(n, "a reference")).unwrap_or_default();
+    RuleDocs { what, why, fix, references }
+}
+
+fn read_check(r: &mut Reader, node: &Node, framework: Framework) -> Option<Check> {
+    let entries = r.map(node, framework.name());
+    r.only_keys(entries, &["resources", "match"], framework.name());
+    let resource_types = r.required(node, entries, "resources", framework.name()).map(|n| r.strings(n, "a resource type"))?;
+    let matcher_node = r.required(node, entries, "match", framework.name())?;
+    let matcher = read_matcher(r, matcher_node)?;
+    Some(Check {
+        framework,
+        resource_types,
+        matcher,
+    })
+}
+
+const TEST_KEYS: [&str; 10] = ["equals", "equals_ignore_case", "in", "matches", "exists", "gt", "gte", "lt", "lte", "open_to_internet"];
+
+/// Reads one matcher: a mapping naming exactly one operator.
+pub fn read_matcher(r: &mut Reader, node: &Node) -> Option<Matcher> {
+    let entries = r.map(node, "a matcher");
+    let children = |r: &mut Reader, n: &Node| -> Option<Vec<Matcher>> {
+        match &n.value {
+            Value::List(items) => items.iter().map(|i| read_matcher(r, i)).collect(),
+            _ => {
+                r.error(n.span, "`all` and `any` take a list of matchers");
+                None
+            }
+        }
+    };
+    if let Some(n) = get(entries, "all") {
+        r.only_keys(entries, &["all"], "an `all` matcher");
+        return children(r, n).map(Matcher::All);
+    }
+    if let Some(n) = get(entries, "any") {
+        r.only_keys(entries, &["any"], "an `any` matcher");
+        return children(r, n).map(Matcher::Any);
+    }
+    if let Some(n) = get(entries, "not") {
+        r.only_keys(entries, &["not"], "a `not` matcher");
+        return read_matcher(r, n).map(|m| Matcher::Not(Box::new(m)));
+    }
+    if let Some(n) = get(entries, "each") {
+        r.only_keys(entries, &["each", "match"], "an `each` matcher");
+        let path = r.path(n)?;
+        let matcher_node = r.required(node, entries, "match", "an `each` matcher")?;
+        let matcher = read_matcher(r, matcher_node)?;
+        return Some(Matcher::Each {
+            path,
+            matcher: Box::new(matcher),
+        });
+    }
+    if let Some(n) = get(entries, "builtin") {
+        r.only_keys(entries, &["builtin", "path"], "a `builtin` matcher");
+        let name = r.string(n, "builtin")?;
+        let Some(builtin) = Builtin::parse(&name) else {
+            let known: Vec<&str> = Builtin::ALL.iter().map(|(n, _)| *n).collect();
+            r.error(n.span, format!("unknown builtin `{name}`; known: {}", known.join(", ")));
+            return None;
+        };
+        let path = match get(entries, "path") {
+            Some(p) => r.path(p)?,
+            None => Path { steps: vec![] },
+        };
+        return Some(Matcher::Builtin { path, builtin });
+    }
+    if let Some(n) = get(entries, "ports") {
+        r.only_keys(entries, &["ports"], "a `ports` matcher");
+        return read_ports(r, n).map(Matcher::Ports);
+    }
+    if let Some(n) = get(entries, "companion") {
+        r.only_keys(entries, &["companion"], "a `companion` matcher");
+        let fields = r.map(n, "companion");
+        r.only_keys(fields, &["types", "via", "name", "match"], "companion");
+        let types = r.required(n, fields, "types", "companion").map(|t| r.strings(t, "a resource type"))?;
+        let via_node = r.required(n, fields, "via", "companion")?;
+        let via = r.path(via_node)?;
+        let name = match get(fields, "name") {
+            Some(p) => Some(r.path(p)?),
+            None => None,
+        };
+        let matcher = match get(fields, "match") {
+            Some(m) => Some(Box::new(read_matcher(r, m)?)),
+            None => None,
+        };
+        return Some(Matcher::Companion { types, via, name, matcher });
+    }
+    if let Some(n) = get(entries, "path") {
+        let mut allowed = vec!["path", "default"];
+        allowed.extend(TEST_KEYS);
+        r.only_keys(entries, &allowed, "a `path` matcher");
+        let path = r.path(n)?;
+        let tests: Vec<&Entry> = entries.iter().filter(|e| TEST_KEYS.contains(&e.key.as_str())).collect();
+        let [test] = tests.as_slice() else {
+            r.error(node.span, format!("a `path` matcher needs exactly one test of: {}", TEST_KEYS.join(", ")));
+            return None;
+        };
+        let test = read_test(r, test)?;
+        let default = get(entries, "default").map(|d| d.value.clone());
+        return Some(Matcher::Test { path, test, default });
+    }
+    r.error(node.span, "a matcher needs one of: all, any, not, each, path, ports, builtin, companion");
+    None
+}
+
+fn read_test(r: &mut Reader, entry: &Entry) -> Option<Test> {
+    let node = &entry.value;
+    let number = |r: &mut Reader| match node.value {
+        Value::Number(n) => Some(n),
+        _ => {
+            r.error(node.span, format!("`{}` takes a number", entry.key));
+            None
+        }
+    };
+    let flag = |r: &mut Reader| match node.value {
+        Value::Bool(b) => Some(b),
+        _ => {
+            r.error(node.span, format!("`{}` takes true or false", entry.key));
+            None
+        }
+    };
+    Some(match entry.key.as_str() {
+        "equals" => Test::Equals(node.value.clone()),
+        "equals_ignore_case" => Test::EqualsIgnoreCase(r.string(node, "equals_ignore_case")?),
+        "in" => match &node.value {
+            Value::List(items) => Test::In(items.iter().map(|i| i.value.clone()).collect()),
+            _ => {
+                r.error(node.span, "`in` takes a list");
+                return None;
+            }
+        },
+        "matches" => {
+            let text = r.string(node, "matches")?;
+            Test::Matches(regex::Regex::new(&text).map_err(|e| r.error(node.span, format!("bad regex: {e}"))).ok()?)
+        }
+        "exists" => Test::Exists(flag(r)?),
+        "open_to_internet" => {
+            if !flag(r)? {
+                r.error(node.span, "`open_to_internet: false` is not supported; wrap it in `not`");
+                return None;
+            }
+            Test::OpenToInternet
+        }
+        "gt" => Test::Compare(Comparison::Gt, number(r)?),
+        "gte" => Test::Compare(Comparison::Gte, number(r)?),
+        "lt" => Test::Compare(Comparison::Lt, number(r)?),
+        _ => Test::Compare(Comparison::Lte, number(r)?),
+    })
+}
+
+fn read_ports(r: &mut Reader, node: &Node) -> Option<PortsSpec> {
+    let fields = r.map(node, "ports");
+    r.only_keys(fields, &["from", "to", "ranges", "protocol", "includes", "absent_is_all"], "ports");
+    let path = |r: &mut Reader, key: &str| get(fields, key).and_then(|p| r.path(p));
+    let (from, to, ranges, protocol) = (path(r, "from"), path(r, "to"), path(r, "ranges"), path(r, "protocol"));
+    if from.is_some() != to.is_some() || (from.is_none() && ranges.is_none()) {
+        r.error(node.span, "`ports` needs `from` and `to`, or `ranges`");
+        return None;
+    }
+    let includes = match get(fields, "includes") {
+        Some(Node { value: Value::String(s), .. }) if s == "all" => Vec::new(),
+        Some(n @ Node { value: Value::List(items), .. }) => {
+            let ports: Option<Vec<u16>> = items
+                .iter()
+                .map(|i| match i.value {
+                    Value::Number(p) if (0.0..=65535.0).contains(&p) => Some(p as u16),
+                    _ => None,
+                })
+                .collect();
+            ports.or_else(|| {
+                r.error(n.span, "`includes` takes a list of port numbers");
+                None
+            })?
+        }
+        _ => {
+            r.error(node.span, "`ports` needs `includes`: a list of ports, or `all`");
+            return None;
+        }
+    };
+    let absent_is_all = matches!(get(fields, "absent_is_all").map(|n| &n.value), Some(Value::Bool(true)));
+    Some(PortsSpec {
+        from,
+        to,
+        ranges,
+        protocol,
+        includes,
+        absent_is_all,
+    })
+}

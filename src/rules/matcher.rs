@@ -1,0 +1,448 @@
+//! The declarative matcher language and its three-valued evaluation.
+//!
+//! A matcher describes the *bad* shape. Evaluated on a node it yields
+//! [`Outcome::Match`] with the places to point at, [`Outcome::NoMatch`], or
+//! [`Outcome::Unknown`] when the answer depends on a value not known before
+//! apply. Only a match raises a finding, so unknowns never do.
+
+use super::builtins::{self, Builtin};
+use crate::model::{Resource, Unit};
+use crate::source::Span;
+use crate::value::{Node, Path, Value};
+use regex::Regex;
+
+#[derive(Debug)]
+pub enum Matcher {
+    /// Every child matches; points where the first child points.
+    All(Vec<Matcher>),
+    /// Some child matches; points where each matching child points.
+    Any(Vec<Matcher>),
+    /// The child does not match; points at the focus (block or resource header).
+    Not(Box<Matcher>),
+    /// Some element at `path` matches `matcher`; points at each such element's witness.
+    Each { path: Path, matcher: Box<Matcher> },
+    /// A test on the values at `path`.
+    Test { path: Path, test: Test, default: Option<Value> },
+    /// A port range that includes one of the listed ports.
+    Ports(PortsSpec),
+    /// A named Rust predicate over the node at `path`.
+    Builtin { path: Path, builtin: Builtin },
+    /// Another resource of the unit configures this one: it refers to it at
+    /// `via` (an `aws_s3_bucket_logging` whose `bucket` is this bucket).
+    Companion {
+        types: Vec<String>,
+        via: Path,
+        /// Also link when `via` holds a literal equal to this attribute of the resource.
+        name: Option<Path>,
+        matcher: Option<Box<Matcher>>,
+    },
+}
+
+#[derive(Debug)]
+pub enum Test {
+    Equals(Value),
+    EqualsIgnoreCase(String),
+    In(Vec<Value>),
+    Matches(Regex),
+    Exists(bool),
+    Compare(Comparison, f64),
+    /// `0.0.0.0/0`, `::/0`, any `/0`, and Azure's `*`, `Internet`, `Any`.
+    OpenToInternet,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Comparison {
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+}
+
+/// Ports written as `from`/`to` numbers (AWS) or as range strings (`"22"`,
+/// `"20-30"`, `"*"` in Azure and GCP).
+#[derive(Debug)]
+pub struct PortsSpec {
+    pub from: Option<Path>,
+    pub to: Option<Path>,
+    pub ranges: Option<Path>,
+    /// Protocol attribute; `-1`, `all`, `*` mean every port whatever the range says.
+    pub protocol: Option<Path>,
+    /// The ports that must not be reachable; empty means "every port" (the rule
+    /// is about ranges that open all of them).
+    pub includes: Vec<u16>,
+    /// An absent port specification opens all ports (GCP `allow` without `ports`).
+    pub absent_is_all: bool,
+}
+
+/// A place a finding points at, with the offending value when there is one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Witness {
+    pub span: Span,
+    pub value: Option<String>,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Outcome {
+    Match(Vec<Witness>),
+    NoMatch,
+    Unknown,
+}
+
+/// What a matcher can see besides its focus node.
+pub struct Context<'a> {
+    pub unit: &'a Unit,
+    pub resource: &'a Resource,
+    /// Where "something is missing" findings point.
+    pub header: Span,
+}
+
+impl Witness {
+    pub fn at(node: &Node) -> Self {
+        let value = match &node.value {
+            Value::List(_) | Value::Map(_) => None,
+            v => Some(v.display()),
+        };
+        Witness { span: node.span, value }
+    }
+
+    fn header(ctx: &Context) -> Self {
+        Witness {
+            span: ctx.header,
+            value: None,
+        }
+    }
+}
+
+impl Matcher {
+    pub fn eval(&self, focus: &Node, ctx: &Context) -> Outcome {
+        match self {
+            Matcher::All(children) => {
+                let mut first = None;
+                let mut unknown = false;
+                for child in children {
+                    match child.eval(focus, ctx) {
+                        Outcome::NoMatch => return Outcome::NoMatch,
+                        Outcome::Unknown => unknown = true,
+                        Outcome::Match(w) => {
+                            first.get_or_insert(w);
+                        }
+                    }
+                }
+                match (unknown, first) {
+                    (true, _) => Outcome::Unknown,
+                    (false, Some(w)) => Outcome::Match(w),
+                    (false, None) => Outcome::NoMatch,
+                }
+            }
+            Matcher::Any(children) => union(children.iter().map(|c| c.eval(focus, ctx))),
+            Matcher::Not(child) => match child.eval(focus, ctx) {
+                Outcome::Match(_) => Outcome::NoMatch,
+                Outcome::Unknown => Outcome::Unknown,
+                // A missing thing is reported where the block starts: the
+                // resource header for the resource itself, else the block.
+                Outcome::NoMatch if focus.span == ctx.resource.body.span => Outcome::Match(vec![Witness::header(ctx)]),
+                Outcome::NoMatch => Outcome::Match(vec![Witness { span: focus.span, value: None }]),
+            },
+            Matcher::Each { path, matcher } => {
+                let found = focus.lookup(path);
+                let unknown = (!found.unknown.is_empty()).then_some(Outcome::Unknown);
+                // The elements of a list (repeated blocks), or a lone value.
+                let elements = found.nodes.iter().flat_map(|n| match &n.value {
+                    Value::List(items) => items.iter().collect(),
+                    _ => vec![*n],
+                });
+                union(elements.map(|n| matcher.eval(n, ctx)).chain(unknown))
+            }
+            Matcher::Test { path, test, default } => eval_test(focus, path, test, default.as_ref(), ctx),
+            Matcher::Ports(spec) => eval_ports(focus, spec),
+            Matcher::Builtin { path, builtin } => {
+                let found = focus.lookup(path);
+                let unknown = (!found.unknown.is_empty()).then_some(Outcome::Unknown);
+                union(found.nodes.iter().map(|n| builtins::eval(*builtin, n, ctx)).chain(unknown))
+            }
+            Matcher::Companion {
+                types,
+                via,
+                name,
+                matcher,
+            } => eval_companion(ctx, types, via, name.as_ref(), matcher.as_deref()),
+        }
+    }
+}
+
+/// Some outcome matches: the union of their witnesses; else unknown if any is.
+fn union(outcomes: impl Iterator<Item = Outcome>) -> Outcome {
+    let mut witnesses: Vec<Witness> = Vec::new();
+    let mut unknown = false;
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Match(w) => {
+                for w in w {
+                    if !witnesses.contains(&w) {
+                        witnesses.push(w);
+                    }
+                }
+            }
+            Outcome::Unknown => unknown = true,
+            Outcome::NoMatch => {}
+        }
+    }
+    if !witnesses.is_empty() {
+        Outcome::Match(witnesses)
+    } else if unknown {
+        Outcome::Unknown
+    } else {
+        Outcome::NoMatch
+    }
+}
+
+fn eval_test(focus: &Node, path: &Path, test: &Test, default: Option<&Value>, ctx: &Context) -> Outcome {
+    let found = focus.lookup(path);
+    if let Test::Exists(want) = test {
+        // Presence is decided by the nodes found; an unknown branch could be either.
+        return match (!found.nodes.is_empty(), found.unknown.is_empty()) {
+            (true, _) if *want => Outcome::Match(vec![Witness::at(found.nodes[0])]),
+            (true, _) => Outcome::NoMatch,
+            (false, false) => Outcome::Unknown,
+            (false, true) if *want => Outcome::NoMatch,
+            (false, true) => Outcome::Match(vec![absent_witness(focus, ctx)]),
+        };
+    }
+    if found.is_absent() {
+        // Absent means the provider default, when the rule names one.
+        return match default {
+            Some(value) if test_value(test, value) == Some(true) => Outcome::Match(vec![absent_witness(focus, ctx)]),
+            _ => Outcome::NoMatch,
+        };
+    }
+    let mut unknown = !found.unknown.is_empty();
+    for node in &found.nodes {
+        match test_value(test, &node.value) {
+            Some(true) => return Outcome::Match(vec![Witness::at(node)]),
+            Some(false) => {}
+            None => unknown = true,
+        }
+    }
+    if unknown {
+        Outcome::Unknown
+    } else {
+        Outcome::NoMatch
+    }
+}
+
+fn absent_witness(focus: &Node, ctx: &Context) -> Witness {
+    if focus.span == ctx.resource.body.span {
+        Witness::header(ctx)
+    } else {
+        Witness {
+            span: focus.span,
+            value: None,
+        }
+    }
+}
+
+/// `None` when the value is not known.
+fn test_value(test: &Test, value: &Value) -> Option<bool> {
+    if !value.is_known() {
+        return None;
+    }
+    Some(match test {
+        Test::Equals(want) => loosely_equal(value, want),
+        Test::EqualsIgnoreCase(want) => scalar_text(value).is_some_and(|s| s.eq_ignore_ascii_case(want)),
+        Test::In(options) => options.iter().any(|o| loosely_equal(value, o)),
+        Test::Matches(regex) => scalar_text(value).is_some_and(|s| regex.is_match(&s)),
+        Test::Exists(_) => true,
+        Test::Compare(op, bound) => {
+            let Some(n) = number(value) else { return Some(false) };
+            match op {
+                Comparison::Gt => n > *bound,
+                Comparison::Gte => n >= *bound,
+                Comparison::Lt => n < *bound,
+                Comparison::Lte => n <= *bound,
+            }
+        }
+        Test::OpenToInternet => scalar_text(value).is_some_and(|s| is_open_to_internet(&s)),
+    })
+}
+
+/// Scalars compare by text so that `"true"` and `true`, `"22"` and `22` agree,
+/// as they do once Terraform and CloudFormation convert them.
+fn loosely_equal(value: &Value, want: &Value) -> bool {
+    match (scalar_text(value), scalar_text(want)) {
+        (Some(a), Some(b)) => a == b,
+        _ => value == want,
+    }
+}
+
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(_) | Value::Number(_) => Some(value.display()),
+        _ => None,
+    }
+}
+
+fn number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => Some(*n),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+pub fn is_open_to_internet(text: &str) -> bool {
+    let text = text.trim();
+    if ["*", "internet", "any", "0.0.0.0"].iter().any(|w| text.eq_ignore_ascii_case(w)) {
+        return true;
+    }
+    text.parse::<ipnet::IpNet>().is_ok_and(|net| net.prefix_len() == 0)
+}
+
+const ALL_PORTS: (u32, u32) = (0, 65535);
+
+fn eval_ports(focus: &Node, spec: &PortsSpec) -> Outcome {
+    let mut ranges: Vec<((u32, u32), &Node)> = Vec::new();
+    let mut unknown = false;
+    // Protocol "all" opens every port whatever the range says.
+    if let Some(path) = &spec.protocol {
+        let found = focus.lookup(path);
+        unknown |= !found.unknown.is_empty();
+        for node in found.nodes {
+            match scalar_text(&node.value) {
+                Some(p) if ["-1", "all", "*"].contains(&p.to_ascii_lowercase().as_str()) => ranges.push((ALL_PORTS, node)),
+                Some(_) => {}
+                None => unknown = true,
+            }
+        }
+    }
+    if let (Some(from), Some(to)) = (&spec.from, &spec.to) {
+        let (f, t) = (focus.lookup(from), focus.lookup(to));
+        unknown |= !f.unknown.is_empty() || !t.unknown.is_empty();
+        if let (Some(fnode), Some(tnode)) = (f.nodes.first(), t.nodes.first()) {
+            match (number(&fnode.value), number(&tnode.value)) {
+                // AWS writes -1 for "all" in from/to with protocol -1.
+                (Some(a), Some(b)) if a < 0.0 || b < 0.0 => ranges.push((ALL_PORTS, fnode)),
+                (Some(a), Some(b)) => ranges.push(((a as u32, b as u32), fnode)),
+                _ if !fnode.value.is_known() || !tnode.value.is_known() => unknown = true,
+                _ => {}
+            }
+        }
+    }
+    if let Some(path) = &spec.ranges {
+        let found = focus.lookup(&Path {
+            steps: path.steps.iter().cloned().chain([crate::value::Step::Each]).collect(),
+        });
+        unknown |= !found.unknown.is_empty();
+        if found.is_absent() && spec.absent_is_all {
+            ranges.push((ALL_PORTS, focus));
+        }
+        for node in found.nodes {
+            match scalar_text(&node.value).map(|s| parse_port_range(&s)) {
+                Some(Some(range)) => ranges.push((range, node)),
+                Some(None) => {}
+                None => unknown = true,
+            }
+        }
+    }
+    let hit = ranges.iter().find(|((lo, hi), _)| {
+        if spec.includes.is_empty() {
+            (*lo, *hi) == ALL_PORTS || (*lo <= 1 && *hi >= 65535)
+        } else {
+            spec.includes.iter().any(|&p| *lo <= p as u32 && p as u32 <= *hi)
+        }
+    });
+    match hit {
+        Some((_, node)) => Outcome::Match(vec![Witness::at(node)]),
+        None if unknown => Outcome::Unknown,
+        None => Outcome::NoMatch,
+    }
+}
+
+/// `"22"`, `"20-30"`, `"*"`.
+fn parse_port_range(text: &str) -> Option<(u32, u32)> {
+    let text = text.trim();
+    if text == "*" {
+        return Some(ALL_PORTS);
+    }
+    match text.split_once('-') {
+        Some((a, b)) => Some((a.trim().parse().ok()?, b.trim().parse().ok()?)),
+        None => text.parse().ok().map(|p| (p, p)),
+    }
+}
+
+fn eval_companion(ctx: &Context, types: &[String], via: &Path, name: Option<&Path>, matcher: Option<&Matcher>) -> Outcome {
+    let own_names: Vec<String> = name
+        .map(|p| ctx.resource.body.lookup(p).nodes.iter().filter_map(|n| n.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    let mut outcomes = Vec::new();
+    for other in ctx.unit.resources.iter().filter(|r| types.contains(&r.resource_type)) {
+        if std::ptr::eq(other, ctx.resource) {
+            continue;
+        }
+        let link = link_to(other, via, &ctx.resource.address, &own_names);
+        let companion_ctx = Context {
+            unit: ctx.unit,
+            resource: other,
+            header: other.header,
+        };
+        let outcome = match (link, matcher) {
+            (Link::No, _) => continue,
+            (Link::Maybe, _) => Outcome::Unknown,
+            (Link::Yes, None) => Outcome::Match(vec![Witness::header(&companion_ctx)]),
+            (Link::Yes, Some(m)) => m.eval(&other.body, &companion_ctx),
+        };
+        outcomes.push(outcome);
+    }
+    union(outcomes.into_iter())
+}
+
+enum Link {
+    Yes,
+    No,
+    /// The link is a value not known before apply: it may be this resource.
+    Maybe,
+}
+
+fn link_to(other: &Resource, via: &Path, address: &str, names: &[String]) -> Link {
+    let found = other.body.lookup(via);
+    let mut maybe = false;
+    for node in found.nodes.iter().chain(found.unknown.iter()) {
+        match &node.value {
+            Value::Ref(r) if r.target == address => return Link::Yes,
+            // A reference to some other resource is a definite "not this one".
+            Value::Ref(_) => {}
+            Value::String(s) if names.contains(s) => return Link::Yes,
+            Value::String(_) => {}
+            Value::Unknown(_) => maybe = true,
+            _ => {}
+        }
+    }
+    if maybe {
+        Link::Maybe
+    } else {
+        Link::No
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_to_internet_covers_cidrs_and_azure_words() {
+        for open in ["0.0.0.0/0", "::/0", "*", "Internet", "any", " 0.0.0.0/0 "] {
+            assert!(is_open_to_internet(open), "{open}");
+        }
+        for closed in ["10.0.0.0/8", "192.168.1.1/32", "VirtualNetwork", "2001:db8::/32"] {
+            assert!(!is_open_to_internet(closed), "{closed}");
+        }
+    }
+
+    #[test]
+    fn port_ranges_parse_single_ranges_and_wildcards() {
+        assert_eq!(parse_port_range("22"), Some((22, 22)));
+        assert_eq!(parse_port_range("1000-2000"), Some((1000, 2000)));
+        assert_eq!(parse_port_range("*"), Some(ALL_PORTS));
+        assert_eq!(parse_port_range("ssh"), None);
+    }
+}
