@@ -24,8 +24,16 @@ struct Cell {
 impl Attribution {
     /// The catalog and matrix built into the binary.
     pub fn embedded() -> Result<Attribution, Vec<ScanError>> {
-        let read = |name: &str| SourceFile::new(format!("rules/{name}"), Arc::from(crate::rules::embedded_file(name).unwrap_or("")));
-        Self::parse(&read(crate::rules::CATALOG_FILE), &read(crate::rules::MATRIX_FILE))
+        let read = |name: &str| {
+            SourceFile::new(
+                format!("rules/{name}"),
+                Arc::from(crate::rules::embedded_file(name).unwrap_or("")),
+            )
+        };
+        Self::parse(
+            &read(crate::rules::CATALOG_FILE),
+            &read(crate::rules::MATRIX_FILE),
+        )
     }
 
     pub fn parse(catalog: &SourceFile, matrix: &SourceFile) -> Result<Attribution, Vec<ScanError>> {
@@ -36,12 +44,21 @@ impl Attribution {
             Ok(root) => {
                 for entry in r.map(&root, "the catalog") {
                     let Some(model) = ServiceModel::parse(&entry.key) else {
-                        r.error(entry.key_span, format!("unknown service model `{}`; expected iaas, paas or saas", entry.key));
+                        r.error(
+                            entry.key_span,
+                            format!(
+                                "unknown service model `{}`; expected iaas, paas or saas",
+                                entry.key
+                            ),
+                        );
                         continue;
                     };
                     for resource_type in r.strings(&entry.value, "a resource type") {
                         if models.insert(resource_type.clone(), model).is_some() {
-                            r.error(entry.value.span, format!("`{resource_type}` is listed twice"));
+                            r.error(
+                                entry.value.span,
+                                format!("`{resource_type}` is listed twice"),
+                            );
                         }
                     }
                 }
@@ -61,11 +78,19 @@ impl Attribution {
                     let fields = r.map(&entry.value, "a layer");
                     r.only_keys(fields, &["iaas", "paas", "saas"], "a layer");
                     for field in fields {
-                        let Some(model) = ServiceModel::parse(&field.key) else { continue };
+                        let Some(model) = ServiceModel::parse(&field.key) else {
+                            continue;
+                        };
                         let cell = r.map(&field.value, "a matrix cell");
                         r.only_keys(cell, &["owner", "why"], "a matrix cell");
-                        let owner = cell.iter().find(|e| e.key == "owner").and_then(|e| r.string(&e.value, "owner"));
-                        let reason = cell.iter().find(|e| e.key == "why").and_then(|e| r.string(&e.value, "why"));
+                        let owner = cell
+                            .iter()
+                            .find(|e| e.key == "owner")
+                            .and_then(|e| r.string(&e.value, "owner"));
+                        let reason = cell
+                            .iter()
+                            .find(|e| e.key == "why")
+                            .and_then(|e| r.string(&e.value, "why"));
                         let owner = match owner.as_deref() {
                             Some("customer") => Owner::Customer,
                             Some("shared") => Owner::Shared,
@@ -84,7 +109,14 @@ impl Attribution {
                 for layer in Layer::ALL {
                     for model in ServiceModel::ALL {
                         if !cells.contains_key(&(layer, model)) {
-                            r.error(root.span, format!("the matrix has no cell for {} on {}", layer.name(), model.name()));
+                            r.error(
+                                root.span,
+                                format!(
+                                    "the matrix has no cell for {} on {}",
+                                    layer.name(),
+                                    model.name()
+                                ),
+                            );
                         }
                     }
                 }

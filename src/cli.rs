@@ -115,7 +115,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => {
             let _ = err.print();
-            return ExitCode::from(if err.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN });
+            return ExitCode::from(if err.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            });
         }
     };
     let code = match cli.command {
@@ -166,8 +170,12 @@ fn run_scan(args: ScanArgs) -> u8 {
     };
     let text = report::render(args.format, &result, &render);
     let written = match &args.output {
-        Some(path) => std::fs::write(path, text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display())),
-        None => std::io::stdout().lock().write_all(text.as_bytes()).map_err(|e| format!("cannot write output: {e}")),
+        Some(path) => std::fs::write(path, text.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        None => std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write output: {e}")),
     };
     if let Err(message) = written {
         eprintln!("error: {message}");
@@ -180,7 +188,9 @@ fn exit_code(result: &ScanResult, fail_on: FailOn) -> u8 {
     if !result.errors.is_empty() {
         return EXIT_ERROR;
     }
-    let failing = fail_on.threshold().is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
+    let failing = fail_on
+        .threshold()
+        .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
     if failing {
         EXIT_FINDINGS
     } else {
@@ -198,13 +208,26 @@ fn run_rules(args: RulesArgs) -> u8 {
         let infos: Vec<_> = rules.rules.iter().map(|r| &*r.info).collect();
         out = serde_json::to_string_pretty(&infos).expect("rules serialize") + "\n";
     } else {
-        out.push_str(&format!("{:<12} {:<9} {:<12} {:<15} SUMMARY\n", "ID", "SEVERITY", "LAYER", "FRAMEWORKS"));
+        out.push_str(&format!(
+            "{:<12} {:<9} {:<12} {:<15} SUMMARY\n",
+            "ID", "SEVERITY", "LAYER", "FRAMEWORKS"
+        ));
         for rule in &rules.rules {
             let i = &rule.info;
             let frameworks: Vec<&str> = i.frameworks.iter().map(|f| short_framework(*f)).collect();
-            out.push_str(&format!("{:<12} {:<9} {:<12} {:<15} {}\n", i.id, i.severity.name(), i.layer.name(), frameworks.join(","), i.summary));
+            out.push_str(&format!(
+                "{:<12} {:<9} {:<12} {:<15} {}\n",
+                i.id,
+                i.severity.name(),
+                i.layer.name(),
+                frameworks.join(","),
+                i.summary
+            ));
         }
-        out.push_str(&format!("\n{} rules. `demarc explain ID` shows one in full.\n", rules.rules.len()));
+        out.push_str(&format!(
+            "\n{} rules. `demarc explain ID` shows one in full.\n",
+            rules.rules.len()
+        ));
     }
     print!("{out}");
     EXIT_CLEAN
@@ -223,20 +246,37 @@ fn run_explain(args: ExplainArgs) -> u8 {
         Err(code) => return code,
     };
     let Some(rule) = rules.find(&args.rule) else {
-        eprintln!("error: no rule named `{}`; `demarc rules` lists them", args.rule);
+        eprintln!(
+            "error: no rule named `{}`; `demarc rules` lists them",
+            args.rule
+        );
         return EXIT_ERROR;
     };
     let i = &rule.info;
     let mut out = format!("{} ({}) — {}\n", i.id, i.slug, i.summary);
-    out.push_str(&format!("severity: {}   layer: {}   provider: {}   service: {}\n", i.severity.name(), i.layer.name(), i.provider, i.service));
+    out.push_str(&format!(
+        "severity: {}   layer: {}   provider: {}   service: {}\n",
+        i.severity.name(),
+        i.layer.name(),
+        i.provider,
+        i.service
+    ));
     if !i.aliases.is_empty() {
         out.push_str(&format!("aliases: {}\n", i.aliases.join(", ")));
     }
     if !i.compliance.is_empty() {
-        let controls: Vec<String> = i.compliance.iter().map(|(f, c)| format!("{f} {c}")).collect();
+        let controls: Vec<String> = i
+            .compliance
+            .iter()
+            .map(|(f, c)| format!("{f} {c}"))
+            .collect();
         out.push_str(&format!("compliance: {}\n", controls.join(", ")));
     }
-    out.push_str(&format!("\nWhat it checks\n{}\n\nWhy it matters\n{}\n", i.docs.what.trim_end(), i.docs.why.trim_end()));
+    out.push_str(&format!(
+        "\nWhat it checks\n{}\n\nWhy it matters\n{}\n",
+        i.docs.what.trim_end(),
+        i.docs.why.trim_end()
+    ));
     for (framework, fix) in &i.docs.fix {
         out.push_str(&format!("\nHow to fix ({framework})\n{}\n", fix.trim_end()));
     }

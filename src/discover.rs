@@ -44,11 +44,17 @@ fn classify(path: &Path) -> Option<Kind> {
     let name = path.file_name()?.to_str()?.to_ascii_lowercase();
     if name.ends_with(".tf") {
         Some(Kind::Terraform)
-    } else if name.ends_with(".tf.json") || name.ends_with(".tfvars") || name.ends_with(".tfvars.json") {
+    } else if name.ends_with(".tf.json")
+        || name.ends_with(".tfvars")
+        || name.ends_with(".tfvars.json")
+    {
         // Terraform JSON syntax and variable files are read by Terraform
         // evaluation, not as templates.
         None
-    } else if [".yaml", ".yml", ".json", ".template"].iter().any(|ext| name.ends_with(ext)) {
+    } else if [".yaml", ".yml", ".json", ".template"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+    {
         Some(Kind::TemplateCandidate)
     } else {
         None
@@ -61,10 +67,17 @@ pub fn discover(paths: &[PathBuf], options: WalkOptions) -> Discovery {
     let found: Mutex<Vec<(Kind, PathBuf)>> = Mutex::new(Vec::new());
     let errors: Mutex<Vec<ScanError>> = Mutex::new(Vec::new());
     for root in paths {
-        let metadata = if options.follow_symlinks { std::fs::metadata(root) } else { std::fs::symlink_metadata(root) };
+        let metadata = if options.follow_symlinks {
+            std::fs::metadata(root)
+        } else {
+            std::fs::symlink_metadata(root)
+        };
         match metadata {
             Err(err) => {
-                errors.lock().unwrap().push(error(root, &format!("cannot read: {}", io_message(&err))));
+                errors
+                    .lock()
+                    .unwrap()
+                    .push(error(root, &format!("cannot read: {}", io_message(&err))));
                 continue;
             }
             // A file named explicitly is scanned whatever its extension says.
@@ -80,7 +93,11 @@ pub fn discover(paths: &[PathBuf], options: WalkOptions) -> Discovery {
             .ignore(false)
             .git_global(false)
             .follow_links(options.follow_symlinks)
-            .filter_entry(|e| !(e.depth() > 0 && e.file_type().is_some_and(|t| t.is_dir()) && SKIPPED_DIRS.iter().any(|s| e.file_name() == *s)))
+            .filter_entry(|e| {
+                !(e.depth() > 0
+                    && e.file_type().is_some_and(|t| t.is_dir())
+                    && SKIPPED_DIRS.iter().any(|s| e.file_name() == *s))
+            })
             .build_parallel();
         walker.run(|| {
             Box::new(|entry| {
@@ -88,11 +105,18 @@ pub fn discover(paths: &[PathBuf], options: WalkOptions) -> Discovery {
                     Ok(entry) => {
                         let path = entry.path();
                         match (entry.file_type(), classify(path)) {
-                            (Some(t), Some(kind)) if t.is_file() => found.lock().unwrap().push((kind, path.to_path_buf())),
+                            (Some(t), Some(kind)) if t.is_file() => {
+                                found.lock().unwrap().push((kind, path.to_path_buf()))
+                            }
                             // Not followed, but a dangling link named like IaC is
                             // input the user expected us to read.
-                            (Some(t), Some(_)) if t.is_symlink() && std::fs::metadata(path).is_err() => {
-                                errors.lock().unwrap().push(error(path, "dangling symbolic link"));
+                            (Some(t), Some(_))
+                                if t.is_symlink() && std::fs::metadata(path).is_err() =>
+                            {
+                                errors
+                                    .lock()
+                                    .unwrap()
+                                    .push(error(path, "dangling symbolic link"));
                             }
                             _ => {}
                         }
@@ -117,7 +141,11 @@ pub fn discover(paths: &[PathBuf], options: WalkOptions) -> Discovery {
             Kind::TemplateCandidate => units.push(UnitSource::TemplateCandidate(path)),
         }
     }
-    units.extend(modules.into_iter().map(|(dir, files)| UnitSource::TerraformModule { dir, files }));
+    units.extend(
+        modules
+            .into_iter()
+            .map(|(dir, files)| UnitSource::TerraformModule { dir, files }),
+    );
     units.sort();
     let mut errors = errors.into_inner().unwrap();
     errors.sort();
@@ -130,16 +158,33 @@ fn walk_error(err: &ignore::Error) -> ScanError {
     let mut path = None;
     loop {
         match err {
-            ignore::Error::WithPath { path: p, err: inner } => {
+            ignore::Error::WithPath {
+                path: p,
+                err: inner,
+            } => {
                 path = Some(p.clone());
                 err = inner;
             }
-            ignore::Error::WithDepth { err: inner, .. } | ignore::Error::WithLineNumber { err: inner, .. } => err = inner,
+            ignore::Error::WithDepth { err: inner, .. }
+            | ignore::Error::WithLineNumber { err: inner, .. } => err = inner,
             ignore::Error::Loop { child, ancestor } => {
-                return error(child, &format!("symbolic link loop (points back to {})", display_path(ancestor)));
+                return error(
+                    child,
+                    &format!(
+                        "symbolic link loop (points back to {})",
+                        display_path(ancestor)
+                    ),
+                );
             }
-            ignore::Error::Io(io) => return error(path.as_deref().unwrap_or(Path::new(".")), &io_message(io)),
-            other => return error(path.as_deref().unwrap_or(Path::new(".")), &other.to_string()),
+            ignore::Error::Io(io) => {
+                return error(path.as_deref().unwrap_or(Path::new(".")), &io_message(io))
+            }
+            other => {
+                return error(
+                    path.as_deref().unwrap_or(Path::new(".")),
+                    &other.to_string(),
+                )
+            }
         }
     }
 }
@@ -188,8 +233,14 @@ mod tests {
         assert_eq!(classify(Path::new("a/main.tf")), Some(Kind::Terraform));
         assert_eq!(classify(Path::new("a/x.tf.json")), None);
         assert_eq!(classify(Path::new("prod.tfvars")), None);
-        assert_eq!(classify(Path::new("t.template")), Some(Kind::TemplateCandidate));
-        assert_eq!(classify(Path::new("stack.YAML")), Some(Kind::TemplateCandidate));
+        assert_eq!(
+            classify(Path::new("t.template")),
+            Some(Kind::TemplateCandidate)
+        );
+        assert_eq!(
+            classify(Path::new("stack.YAML")),
+            Some(Kind::TemplateCandidate)
+        );
         assert_eq!(classify(Path::new("README.md")), None);
     }
 

@@ -37,8 +37,16 @@ struct UnitOutput {
 
 pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -> ScanResult {
     let Discovery { units, errors } = discover::discover(&options.paths, options.walk);
-    let pool = rayon::ThreadPoolBuilder::new().stack_size(UNIT_STACK_BYTES).build().expect("thread pool");
-    let outputs: Vec<UnitOutput> = pool.install(|| units.par_iter().map(|source| scan_unit_guarded(source, rules, attribution)).collect());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(UNIT_STACK_BYTES)
+        .build()
+        .expect("thread pool");
+    let outputs: Vec<UnitOutput> = pool.install(|| {
+        units
+            .par_iter()
+            .map(|source| scan_unit_guarded(source, rules, attribution))
+            .collect()
+    });
 
     let mut result = ScanResult {
         errors,
@@ -52,14 +60,23 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
         result.files_scanned += output.files;
         result.undecided += output.undecided;
     }
-    result.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    result
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     result.errors.sort();
     result.errors.dedup();
     result
 }
 
-fn scan_unit_guarded(source: &UnitSource, rules: &RuleSet, attribution: &Attribution) -> UnitOutput {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scan_unit(source, rules, attribution))).unwrap_or_else(|panic| {
+fn scan_unit_guarded(
+    source: &UnitSource,
+    rules: &RuleSet,
+    attribution: &Attribution,
+) -> UnitOutput {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        scan_unit(source, rules, attribution)
+    }))
+    .unwrap_or_else(|panic| {
         let detail = panic
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
@@ -74,7 +91,9 @@ fn scan_unit_guarded(source: &UnitSource, rules: &RuleSet, attribution: &Attribu
                 file: display_path(path),
                 line: None,
                 column: None,
-                message: format!("internal error while scanning this unit (please report it): {detail}"),
+                message: format!(
+                    "internal error while scanning this unit (please report it): {detail}"
+                ),
             }],
             ..UnitOutput::default()
         }
@@ -107,7 +126,11 @@ fn scan_unit(source: &UnitSource, rules: &RuleSet, attribution: &Attribution) ->
                     return output;
                 }
             };
-            let syntax = if text.trim_start().starts_with(['{', '[']) { Syntax::Json } else { Syntax::Yaml };
+            let syntax = if text.trim_start().starts_with(['{', '[']) {
+                Syntax::Json
+            } else {
+                Syntax::Yaml
+            };
             match cloudformation::load_template(display_path(path), text, syntax) {
                 Some(unit) => unit,
                 None => return output,
@@ -115,14 +138,27 @@ fn scan_unit(source: &UnitSource, rules: &RuleSet, attribution: &Attribution) ->
         }
     };
     output.files = unit.files.len();
-    output.errors.extend(unit.errors.iter().map(|e| locate_error(&unit, e.file, e.span, &e.message)));
+    output.errors.extend(
+        unit.errors
+            .iter()
+            .map(|e| locate_error(&unit, e.file, e.span, &e.message)),
+    );
     let (hits, undecided) = rules.run(&unit);
     output.undecided = undecided;
-    output.findings = hits.iter().map(|hit| to_finding(hit, &unit, attribution)).collect();
+    output.findings = hits
+        .iter()
+        .map(|hit| to_finding(hit, &unit, attribution))
+        .collect();
     // Two checks of a rule may point at the same place (e.g. a port range
     // matching twice); report each place once.
-    output.findings.dedup_by(|a, b| a.rule.id == b.rule.id && a.location == b.location && a.resource == b.resource);
-    let mut with_findings: Vec<&str> = output.findings.iter().map(|f| f.location.file.as_str()).collect();
+    output.findings.dedup_by(|a, b| {
+        a.rule.id == b.rule.id && a.location == b.location && a.resource == b.resource
+    });
+    let mut with_findings: Vec<&str> = output
+        .findings
+        .iter()
+        .map(|f| f.location.file.as_str())
+        .collect();
     with_findings.sort();
     with_findings.dedup();
     output.sources = unit
@@ -138,7 +174,9 @@ fn to_finding(hit: &Hit, unit: &Unit, attribution: &Attribution) -> Finding {
     let info = &hit.rule.info;
     // The catalog test guarantees every rule's resource types are listed;
     // an unlisted type from a user rule counts as infrastructure.
-    let service_model = attribution.service_model(&hit.resource.resource_type).unwrap_or(ServiceModel::Iaas);
+    let service_model = attribution
+        .service_model(&hit.resource.resource_type)
+        .unwrap_or(ServiceModel::Iaas);
     let (owner, reason) = attribution.owner(info.layer, service_model);
     Finding {
         rule: info.clone(),
@@ -191,18 +229,27 @@ enum Read {
 /// name) report every problem; template candidates report one only when their
 /// content looks like a template, so unrelated YAML/JSON never makes noise.
 fn read_source(path: &Path, known_iac: bool) -> Read {
-    let fail = |line: Option<usize>, message: String| Read::Error(ScanError {
-        file: display_path(path),
-        line,
-        column: None,
-        message,
-    });
+    let fail = |line: Option<usize>, message: String| {
+        Read::Error(ScanError {
+            file: display_path(path),
+            line,
+            column: None,
+            message,
+        })
+    };
     let bytes = match std::fs::metadata(path) {
         Ok(m) if m.len() > MAX_FILE_BYTES => {
             if !known_iac && !looks_like_template(path) {
                 return Read::Skip;
             }
-            return fail(None, format!("file is {} MiB; files over {} MiB are not scanned", m.len() >> 20, MAX_FILE_BYTES >> 20));
+            return fail(
+                None,
+                format!(
+                    "file is {} MiB; files over {} MiB are not scanned",
+                    m.len() >> 20,
+                    MAX_FILE_BYTES >> 20
+                ),
+            );
         }
         Ok(_) => std::fs::read(path),
         Err(e) => Err(e),
@@ -214,7 +261,10 @@ fn read_source(path: &Path, known_iac: bool) -> Read {
     let is_iac = |text: &str| known_iac || cloudformation::may_be_template(text);
     if let Some(nul) = bytes.iter().position(|&b| b == 0) {
         return if is_iac(&String::from_utf8_lossy(&bytes)) {
-            fail(Some(line_of(&bytes, nul)), "binary file (contains NUL bytes)".into())
+            fail(
+                Some(line_of(&bytes, nul)),
+                "binary file (contains NUL bytes)".into(),
+            )
         } else {
             Read::Skip
         };
@@ -225,7 +275,10 @@ fn read_source(path: &Path, known_iac: bool) -> Read {
             let bytes = e.as_bytes();
             if is_iac(&String::from_utf8_lossy(bytes)) {
                 let at = e.utf8_error().valid_up_to();
-                fail(Some(line_of(bytes, at)), format!("not valid UTF-8 (byte {at})"))
+                fail(
+                    Some(line_of(bytes, at)),
+                    format!("not valid UTF-8 (byte {at})"),
+                )
             } else {
                 Read::Skip
             }
@@ -236,7 +289,9 @@ fn read_source(path: &Path, known_iac: bool) -> Read {
 fn looks_like_template(path: &Path) -> bool {
     use std::io::Read as _;
     let mut head = vec![0; 64 * 1024];
-    let read = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
+    let read = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
     cloudformation::may_be_template(&String::from_utf8_lossy(&head[..read]))
 }
 

@@ -97,7 +97,12 @@ impl Node {
     }
 }
 
-fn step_into<'a>(node: &'a Node, step: &Step, out: &mut Vec<&'a Node>, unknown: &mut Vec<&'a Node>) {
+fn step_into<'a>(
+    node: &'a Node,
+    step: &Step,
+    out: &mut Vec<&'a Node>,
+    unknown: &mut Vec<&'a Node>,
+) {
     match (&node.value, step) {
         (Value::Unknown(_) | Value::Ref(_), _) => unknown.push(node),
         (Value::Map(entries), Step::Key(key)) => {
@@ -189,16 +194,24 @@ impl Path {
                 rest = r;
             }
             if let Some(r) = rest.strip_prefix('[') {
-                let close = r.find(']').ok_or_else(|| format!("unclosed `[` in path `{text}`"))?;
+                let close = r
+                    .find(']')
+                    .ok_or_else(|| format!("unclosed `[` in path `{text}`"))?;
                 let inner = &r[..close];
                 steps.push(if inner == "*" {
                     Step::Each
                 } else {
-                    Step::Index(inner.parse().map_err(|_| format!("bad index `[{inner}]` in path `{text}`"))?)
+                    Step::Index(
+                        inner
+                            .parse()
+                            .map_err(|_| format!("bad index `[{inner}]` in path `{text}`"))?,
+                    )
                 });
                 rest = &r[close + 1..];
             } else if let Some(r) = rest.strip_prefix('"') {
-                let close = r.find('"').ok_or_else(|| format!("unclosed quote in path `{text}`"))?;
+                let close = r
+                    .find('"')
+                    .ok_or_else(|| format!("unclosed quote in path `{text}`"))?;
                 steps.push(Step::Key(r[..close].to_string()));
                 rest = &r[close + 1..];
             } else {

@@ -660,6 +660,7 @@ fn text_shows_each_finding_with_its_snippet_help_and_attribution() {
         "help: Replace `Principal = \"*\"` with the account or role that needs access, or add a"
     ));
     assert!(!text.contains("See also the public access block."));
+    assert!(text.contains("that narrows it. Full fix: `demarc explain AWS-S3-001`."));
     // The CloudFormation finding gets the CloudFormation fix.
     assert!(text.contains("help: Set `StorageEncrypted: true`."));
     assert!(text.contains("error: broken/bad.tf:3:5: expected `=` or `{`, found `}`"));

@@ -28,19 +28,31 @@ fn expectations(dir: &Path) -> Expected {
                 continue;
             }
             let text = std::fs::read_to_string(&path).unwrap_or_default();
-            let relative = path.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+            let relative = path
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             if relative == "expect.txt" {
                 for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                    let (location, id) = line.split_once(' ').expect("expect.txt lines are `FILE:LINE ID`");
+                    let (location, id) = line
+                        .split_once(' ')
+                        .expect("expect.txt lines are `FILE:LINE ID`");
                     let (file, number) = location.rsplit_once(':').unwrap();
-                    expected.entry(id.trim().to_string()).or_default().insert((file.to_string(), number.parse().unwrap()));
+                    expected
+                        .entry(id.trim().to_string())
+                        .or_default()
+                        .insert((file.to_string(), number.parse().unwrap()));
                 }
                 continue;
             }
             for (n, line) in text.lines().enumerate() {
                 if let Some((_, ids)) = line.split_once("# expect:") {
                     for id in ids.split(',') {
-                        expected.entry(id.trim().to_string()).or_default().insert((relative.clone(), n + 1));
+                        expected
+                            .entry(id.trim().to_string())
+                            .or_default()
+                            .insert((relative.clone(), n + 1));
                     }
                 }
             }
@@ -61,8 +73,16 @@ fn findings(dir: &Path, rules: &RuleSet, attribution: &Attribution) -> (Expected
     let prefix = format!("{}/", dir.to_string_lossy().replace('\\', "/"));
     let mut found = Expected::new();
     for f in &result.findings {
-        let file = f.location.file.strip_prefix(&prefix).unwrap_or(&f.location.file).to_string();
-        found.entry(f.rule.id.clone()).or_default().insert((file, f.location.start_line));
+        let file = f
+            .location
+            .file
+            .strip_prefix(&prefix)
+            .unwrap_or(&f.location.file)
+            .to_string();
+        found
+            .entry(f.rule.id.clone())
+            .or_default()
+            .insert((file, f.location.start_line));
     }
     (found, result.errors.iter().map(|e| e.to_string()).collect())
 }
@@ -111,7 +131,12 @@ fn every_rule_flags_its_bad_fixtures_at_the_marked_lines_and_spares_the_good() {
         }
     }
     assert!(checked > 0, "no fixtures were checked");
-    assert!(failures.is_empty(), "{} fixture failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} fixture failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -148,13 +173,25 @@ fn rules_have_unique_ids_slugs_and_complete_docs() {
         assert!(slugs.insert(i.slug.clone()), "duplicate slug {}", i.slug);
         assert!(id_shape.is_match(&i.id), "{}: id shape", i.id);
         assert!(slug_shape.is_match(&i.slug), "{}: slug shape", i.id);
-        assert!(!i.summary.is_empty() && !i.summary.contains('\n'), "{}: one-line summary", i.id);
+        assert!(
+            !i.summary.is_empty() && !i.summary.contains('\n'),
+            "{}: one-line summary",
+            i.id
+        );
         assert!(i.docs.what.len() > 40, "{}: docs.what too short", i.id);
         assert!(i.docs.why.len() > 40, "{}: docs.why too short", i.id);
         assert!(!i.docs.references.is_empty(), "{}: no references", i.id);
         assert!(!i.aliases.is_empty(), "{}: no Checkov/Trivy aliases", i.id);
         for f in &i.frameworks {
-            assert!(i.docs.fix.iter().any(|(name, text)| name == f.name() && !text.trim().is_empty()), "{}: no fix for {}", i.id, f.name());
+            assert!(
+                i.docs
+                    .fix
+                    .iter()
+                    .any(|(name, text)| name == f.name() && !text.trim().is_empty()),
+                "{}: no fix for {}",
+                i.id,
+                f.name()
+            );
         }
         // The rule file lives at rules/<provider>/<service>/<ID>.yaml.
         let expected_path = format!("rules/{}/{}/{}.yaml", i.provider, i.service, i.id);
@@ -176,6 +213,9 @@ fn every_rule_resource_type_is_in_the_catalog() {
             }
         }
     }
-    assert!(missing.is_empty(), "resource types missing from rules/catalog.yaml: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "resource types missing from rules/catalog.yaml: {missing:?}"
+    );
     assert!(Framework::ALL.len() == 2);
 }

@@ -36,9 +36,13 @@ pub fn excessive_nesting(text: &str, comments: Comments) -> Option<usize> {
                 }
             }
             b'#' if comments == Comments::Hcl => i = line_end(bytes, i),
-            b'/' if comments == Comments::Hcl && bytes.get(i + 1) == Some(&b'/') => i = line_end(bytes, i),
+            b'/' if comments == Comments::Hcl && bytes.get(i + 1) == Some(&b'/') => {
+                i = line_end(bytes, i)
+            }
             b'/' if comments == Comments::Hcl && bytes.get(i + 1) == Some(&b'*') => {
-                i = text[i + 2..].find("*/").map_or(bytes.len(), |p| i + 2 + p + 1);
+                i = text[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |p| i + 2 + p + 1);
             }
             b'[' | b'{' | b'(' => {
                 depth += 1;
@@ -55,7 +59,10 @@ pub fn excessive_nesting(text: &str, comments: Comments) -> Option<usize> {
 }
 
 fn line_end(bytes: &[u8], from: usize) -> usize {
-    bytes[from..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |p| from + p)
+    bytes[from..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |p| from + p)
 }
 
 #[cfg(test)]
@@ -70,7 +77,12 @@ mod tests {
 
     #[test]
     fn brackets_in_strings_and_comments_do_not_count() {
-        let strings = format!("x = \"{}\"\n# {}\n/* {} */", "[".repeat(1000), "{".repeat(1000), "(".repeat(1000));
+        let strings = format!(
+            "x = \"{}\"\n# {}\n/* {} */",
+            "[".repeat(1000),
+            "{".repeat(1000),
+            "(".repeat(1000)
+        );
         assert_eq!(excessive_nesting(&strings, Comments::Hcl), None);
         let nested = format!("{}{}", "{".repeat(10), "}".repeat(10));
         assert_eq!(excessive_nesting(&nested, Comments::None), None);

@@ -147,6 +147,22 @@ fn write_summary(out: &mut String, summary: &Summary, style: Style) {
     let _ = writeln!(out, "{}", style.paint(&last, "1"));
 }
 
+/// The first paragraph of a fix. When there is more (typically an example
+/// introduced by a colon), it ends with a pointer to `demarc explain`.
+fn short_fix(fix: &str, rule_id: &str) -> String {
+    let mut short = super::first_paragraph(fix);
+    let words = |text: &str| text.split_whitespace().count();
+    if words(&short) < words(fix) {
+        let trimmed = short.trim_end_matches([':', ' ']);
+        short.truncate(trimmed.len());
+        if !short.ends_with(['.', '!', '?']) {
+            short.push('.');
+        }
+        let _ = write!(short, " Full fix: `demarc explain {rule_id}`.");
+    }
+    short
+}
+
 fn severity_color(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical => "1;31",
@@ -247,7 +263,7 @@ impl<'a> FindingDiagnostic<'a> {
         FindingDiagnostic {
             finding,
             message,
-            help: super::finding_fix(finding).map(super::first_paragraph),
+            help: super::finding_fix(finding).map(|fix| short_fix(fix, &rule.id)),
             snippet: None,
         }
     }
@@ -271,10 +287,8 @@ impl fmt::Debug for FindingDiagnostic<'_> {
 impl std::error::Error for FindingDiagnostic<'_> {}
 
 impl Diagnostic for FindingDiagnostic<'_> {
-    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(&self.finding.rule.id))
-    }
-
+    // No `code` or `url`: miette would print them on a line of their own,
+    // repeating the id our header already carries.
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.finding.severity {
             Severity::Critical | Severity::High => miette::Severity::Error,
@@ -287,14 +301,6 @@ impl Diagnostic for FindingDiagnostic<'_> {
         self.help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display + 'b>)
-    }
-
-    fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.finding
-            .rule
-            .help_uri
-            .as_ref()
-            .map(|u| Box::new(u) as Box<dyn fmt::Display + 'b>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {

@@ -52,7 +52,11 @@ const NARROWING_CONDITION_KEYS: [&str; 16] = [
 
 pub fn eval(builtin: Builtin, node: &Node, ctx: &Context) -> Outcome {
     let Some(document) = policy_document(node, ctx) else {
-        return if node.value.is_known() { Outcome::NoMatch } else { Outcome::Unknown };
+        return if node.value.is_known() {
+            Outcome::NoMatch
+        } else {
+            Outcome::Unknown
+        };
     };
     let statements = match document.get("Statement") {
         None => return Outcome::NoMatch,
@@ -191,15 +195,21 @@ fn narrowed_by_condition(statement: &Node) -> Option<bool> {
         return Some(false);
     };
     let Value::Map(operators) = &condition.value else {
-        return if condition.value.is_known() { Some(false) } else { None };
+        return if condition.value.is_known() {
+            Some(false)
+        } else {
+            None
+        };
     };
     let mut unknown = false;
     for operator in operators {
         match &operator.value.value {
-            Value::Map(keys) => {
-                if keys.iter().any(|k| NARROWING_CONDITION_KEYS.contains(&k.key.to_ascii_lowercase().as_str())) {
-                    return Some(true);
-                }
+            Value::Map(keys)
+                if keys.iter().any(|k| {
+                    NARROWING_CONDITION_KEYS.contains(&k.key.to_ascii_lowercase().as_str())
+                }) =>
+            {
+                return Some(true);
             }
             v if !v.is_known() => unknown = true,
             _ => {}
@@ -219,11 +229,15 @@ fn admin_wildcard(statement: &Node) -> Outcome {
         Some(true) => {}
     }
     let wildcard = |key: &str, values: &[&str]| -> Result<Option<Witness>, ()> {
-        let Some(node) = statement.get(key) else { return Ok(None) };
+        let Some(node) = statement.get(key) else {
+            return Ok(None);
+        };
         let mut unknown = !node.value.is_known();
         for item in ids(node) {
             match &item.value {
-                Value::String(s) if values.contains(&s.as_str()) => return Ok(Some(Witness::at(item))),
+                Value::String(s) if values.contains(&s.as_str()) => {
+                    return Ok(Some(Witness::at(item)))
+                }
                 v if !v.is_known() => unknown = true,
                 _ => {}
             }
@@ -234,7 +248,10 @@ fn admin_wildcard(statement: &Node) -> Outcome {
             Ok(None)
         }
     };
-    match (wildcard("Action", &["*", "*:*"]), wildcard("Resource", &["*"])) {
+    match (
+        wildcard("Action", &["*", "*:*"]),
+        wildcard("Resource", &["*"]),
+    ) {
         (Ok(Some(action)), Ok(Some(_))) => Outcome::Match(vec![action]),
         (Ok(None), _) | (_, Ok(None)) => Outcome::NoMatch,
         _ => Outcome::Unknown,

@@ -18,7 +18,10 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     pub fn new(file: &'a SourceFile) -> Self {
-        Reader { file, errors: Vec::new() }
+        Reader {
+            file,
+            errors: Vec::new(),
+        }
     }
 
     pub fn error(&mut self, span: Span, message: impl Into<String>) {
@@ -46,7 +49,14 @@ impl<'a> Reader<'a> {
     pub fn only_keys(&mut self, entries: &[Entry], allowed: &[&str], what: &str) {
         for entry in entries {
             if !allowed.contains(&entry.key.as_str()) {
-                self.error(entry.key_span, format!("unknown key `{}` in {what}; expected one of: {}", entry.key, allowed.join(", ")));
+                self.error(
+                    entry.key_span,
+                    format!(
+                        "unknown key `{}` in {what}; expected one of: {}",
+                        entry.key,
+                        allowed.join(", ")
+                    ),
+                );
             }
         }
     }
@@ -69,7 +79,13 @@ impl<'a> Reader<'a> {
         }
     }
 
-    pub fn required<'n>(&mut self, parent: &Node, entries: &'n [Entry], key: &str, what: &str) -> Option<&'n Node> {
+    pub fn required<'n>(
+        &mut self,
+        parent: &Node,
+        entries: &'n [Entry],
+        key: &str,
+        what: &str,
+    ) -> Option<&'n Node> {
         let found = entries.iter().find(|e| e.key == key).map(|e| &e.value);
         if found.is_none() {
             self.error(parent.span, format!("{what} is missing `{key}`"));
@@ -79,7 +95,9 @@ impl<'a> Reader<'a> {
 
     fn path(&mut self, node: &Node) -> Option<Path> {
         let text = self.string(node, "a path")?;
-        Path::parse(&text).map_err(|e| self.error(node.span, e)).ok()
+        Path::parse(&text)
+            .map_err(|e| self.error(node.span, e))
+            .ok()
     }
 }
 
@@ -88,8 +106,21 @@ fn get<'n>(entries: &'n [Entry], key: &str) -> Option<&'n Node> {
 }
 
 const RULE_KEYS: [&str; 15] = [
-    "id", "slug", "aliases", "summary", "severity", "layer", "provider", "service", "docs", "compliance", "message", "help_uri",
-    "terraform", "cloudformation", "tags",
+    "id",
+    "slug",
+    "aliases",
+    "summary",
+    "severity",
+    "layer",
+    "provider",
+    "service",
+    "docs",
+    "compliance",
+    "message",
+    "help_uri",
+    "terraform",
+    "cloudformation",
+    "tags",
 ];
 
 /// Reads one rule file. `Err` carries every problem found, each with its line.
@@ -104,19 +135,27 @@ pub fn read_rule(file: &SourceFile) -> Result<Rule, Vec<ScanError>> {
     };
     let entries = r.map(&root, "a rule file");
     r.only_keys(entries, &RULE_KEYS, "a rule");
-    let text = |r: &mut Reader, key: &str| r.required(&root, entries, key, "the rule").and_then(|n| r.string(n, key));
+    let text = |r: &mut Reader, key: &str| {
+        r.required(&root, entries, key, "the rule")
+            .and_then(|n| r.string(n, key))
+    };
     let id = text(&mut r, "id");
     let slug = text(&mut r, "slug");
     let summary = text(&mut r, "summary");
     let provider = text(&mut r, "provider");
     let service = text(&mut r, "service");
-    let severity = r.required(&root, entries, "severity", "the rule").and_then(|n| {
-        let s = r.string(n, "severity")?;
-        Severity::parse(&s).or_else(|| {
-            r.error(n.span, format!("unknown severity `{s}`; expected critical, high, medium, low or info"));
-            None
-        })
-    });
+    let severity = r
+        .required(&root, entries, "severity", "the rule")
+        .and_then(|n| {
+            let s = r.string(n, "severity")?;
+            Severity::parse(&s).or_else(|| {
+                r.error(
+                    n.span,
+                    format!("unknown severity `{s}`; expected critical, high, medium, low or info"),
+                );
+                None
+            })
+        });
     let layer = r.required(&root, entries, "layer", "the rule").and_then(|n| {
         let s = r.string(n, "layer")?;
         Layer::parse(&s).or_else(|| {
@@ -124,16 +163,29 @@ pub fn read_rule(file: &SourceFile) -> Result<Rule, Vec<ScanError>> {
             None
         })
     });
-    let aliases = get(entries, "aliases").map(|n| r.strings(n, "an alias")).unwrap_or_default();
+    let aliases = get(entries, "aliases")
+        .map(|n| r.strings(n, "an alias"))
+        .unwrap_or_default();
     let message = get(entries, "message").and_then(|n| r.string(n, "message"));
     let help_uri = get(entries, "help_uri").and_then(|n| r.string(n, "help_uri"));
     let compliance = get(entries, "compliance")
         .map(|n| {
             let items = r.map(n, "compliance");
-            items.iter().flat_map(|e| r.strings(&e.value, "a control").into_iter().map(|c| (e.key.clone(), c)).collect::<Vec<_>>()).collect()
+            items
+                .iter()
+                .flat_map(|e| {
+                    r.strings(&e.value, "a control")
+                        .into_iter()
+                        .map(|c| (e.key.clone(), c))
+                        .collect::<Vec<_>>()
+                })
+                .collect()
         })
         .unwrap_or_default();
-    let docs = r.required(&root, entries, "docs", "the rule").map(|n| read_docs(&mut r, n)).unwrap_or_default();
+    let docs = r
+        .required(&root, entries, "docs", "the rule")
+        .map(|n| read_docs(&mut r, n))
+        .unwrap_or_default();
 
     let mut checks = Vec::new();
     for framework in Framework::ALL {
@@ -143,36 +195,48 @@ pub fn read_rule(file: &SourceFile) -> Result<Rule, Vec<ScanError>> {
             }
         }
     }
-    if checks.is_empty() {
-        r.error(root.span, "the rule has no `terraform` or `cloudformation` matcher");
+    if !Framework::ALL.iter().any(|f| get(entries, f.name()).is_some()) {
+        r.error(
+            root.span,
+            "the rule has no `terraform` or `cloudformation` matcher",
+        );
     }
     for check in &checks {
         if !docs.fix.iter().any(|(f, _)| f == check.framework.name()) {
-            r.error(root.span, format!("docs.fix has no `{}` entry", check.framework.name()));
+            r.error(
+                root.span,
+                format!("docs.fix has no `{}` entry", check.framework.name()),
+            );
         }
     }
     match (id, slug, summary, severity, layer, provider, service) {
-        (Some(id), Some(slug), Some(summary), Some(severity), Some(layer), Some(provider), Some(service)) if r.errors.is_empty() => {
-            Ok(Rule {
-                info: Arc::new(RuleInfo {
-                    id,
-                    slug,
-                    aliases,
-                    summary,
-                    severity,
-                    layer,
-                    provider,
-                    service,
-                    frameworks: checks.iter().map(|c| c.framework).collect(),
-                    docs,
-                    compliance,
-                    help_uri,
-                }),
-                checks,
-                message,
-                path: file.display.clone(),
-            })
-        }
+        (
+            Some(id),
+            Some(slug),
+            Some(summary),
+            Some(severity),
+            Some(layer),
+            Some(provider),
+            Some(service),
+        ) if r.errors.is_empty() => Ok(Rule {
+            info: Arc::new(RuleInfo {
+                id,
+                slug,
+                aliases,
+                summary,
+                severity,
+                layer,
+                provider,
+                service,
+                frameworks: checks.iter().map(|c| c.framework).collect(),
+                docs,
+                compliance,
+                help_uri,
+            }),
+            checks,
+            message,
+            path: file.display.clone(),
+        }),
         _ => Err(r.errors),
     }
 }
@@ -180,24 +244,40 @@ pub fn read_rule(file: &SourceFile) -> Result<Rule, Vec<ScanError>> {
 fn read_docs(r: &mut Reader, node: &Node) -> RuleDocs {
     let entries = r.map(node, "docs");
     r.only_keys(entries, &["what", "why", "fix", "references"], "docs");
-    let section = |r: &mut Reader, key: &str| r.required(node, entries, key, "docs").and_then(|n| r.string(n, key)).unwrap_or_default();
+    let section = |r: &mut Reader, key: &str| {
+        r.required(node, entries, key, "docs")
+            .and_then(|n| r.string(n, key))
+            .unwrap_or_default()
+    };
     let what = section(r, "what");
     let why = section(r, "why");
     let fix = r
         .required(node, entries, "fix", "docs")
         .map(|n| {
             let items = r.map(n, "docs.fix");
-            items.iter().filter_map(|e| Some((e.key.clone(), r.string(&e.value, "a fix")?))).collect()
+            items
+                .iter()
+                .filter_map(|e| Some((e.key.clone(), r.string(&e.value, "a fix")?)))
+                .collect()
         })
         .unwrap_or_default();
-    let references = get(entries, "references").map(|n| r.strings(n, "a reference")).unwrap_or_default();
-    RuleDocs { what, why, fix, references }
+    let references = get(entries, "references")
+        .map(|n| r.strings(n, "a reference"))
+        .unwrap_or_default();
+    RuleDocs {
+        what,
+        why,
+        fix,
+        references,
+    }
 }
 
 fn read_check(r: &mut Reader, node: &Node, framework: Framework) -> Option<Check> {
     let entries = r.map(node, framework.name());
     r.only_keys(entries, &["resources", "match"], framework.name());
-    let resource_types = r.required(node, entries, "resources", framework.name()).map(|n| r.strings(n, "a resource type"))?;
+    let resource_types = r
+        .required(node, entries, "resources", framework.name())
+        .map(|n| r.strings(n, "a resource type"))?;
     let matcher_node = r.required(node, entries, "match", framework.name())?;
     let matcher = read_matcher(r, matcher_node)?;
     Some(Check {
@@ -207,7 +287,18 @@ fn read_check(r: &mut Reader, node: &Node, framework: Framework) -> Option<Check
     })
 }
 
-const TEST_KEYS: [&str; 10] = ["equals", "equals_ignore_case", "in", "matches", "exists", "gt", "gte", "lt", "lte", "open_to_internet"];
+const TEST_KEYS: [&str; 10] = [
+    "equals",
+    "equals_ignore_case",
+    "in",
+    "matches",
+    "exists",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "open_to_internet",
+];
 
 /// Reads one matcher: a mapping naming exactly one operator.
 pub fn read_matcher(r: &mut Reader, node: &Node) -> Option<Matcher> {
@@ -248,7 +339,10 @@ pub fn read_matcher(r: &mut Reader, node: &Node) -> Option<Matcher> {
         let name = r.string(n, "builtin")?;
         let Some(builtin) = Builtin::parse(&name) else {
             let known: Vec<&str> = Builtin::ALL.iter().map(|(n, _)| *n).collect();
-            r.error(n.span, format!("unknown builtin `{name}`; known: {}", known.join(", ")));
+            r.error(
+                n.span,
+                format!("unknown builtin `{name}`; known: {}", known.join(", ")),
+            );
             return None;
         };
         let path = match get(entries, "path") {
@@ -265,7 +359,9 @@ pub fn read_matcher(r: &mut Reader, node: &Node) -> Option<Matcher> {
         r.only_keys(entries, &["companion"], "a `companion` matcher");
         let fields = r.map(n, "companion");
         r.only_keys(fields, &["types", "via", "name", "match"], "companion");
-        let types = r.required(n, fields, "types", "companion").map(|t| r.strings(t, "a resource type"))?;
+        let types = r
+            .required(n, fields, "types", "companion")
+            .map(|t| r.strings(t, "a resource type"))?;
         let via_node = r.required(n, fields, "via", "companion")?;
         let via = r.path(via_node)?;
         let name = match get(fields, "name") {
@@ -276,23 +372,44 @@ pub fn read_matcher(r: &mut Reader, node: &Node) -> Option<Matcher> {
             Some(m) => Some(Box::new(read_matcher(r, m)?)),
             None => None,
         };
-        return Some(Matcher::Companion { types, via, name, matcher });
+        return Some(Matcher::Companion {
+            types,
+            via,
+            name,
+            matcher,
+        });
     }
     if let Some(n) = get(entries, "path") {
         let mut allowed = vec!["path", "default"];
         allowed.extend(TEST_KEYS);
         r.only_keys(entries, &allowed, "a `path` matcher");
         let path = r.path(n)?;
-        let tests: Vec<&Entry> = entries.iter().filter(|e| TEST_KEYS.contains(&e.key.as_str())).collect();
+        let tests: Vec<&Entry> = entries
+            .iter()
+            .filter(|e| TEST_KEYS.contains(&e.key.as_str()))
+            .collect();
         let [test] = tests.as_slice() else {
-            r.error(node.span, format!("a `path` matcher needs exactly one test of: {}", TEST_KEYS.join(", ")));
+            r.error(
+                node.span,
+                format!(
+                    "a `path` matcher needs exactly one test of: {}",
+                    TEST_KEYS.join(", ")
+                ),
+            );
             return None;
         };
         let test = read_test(r, test)?;
         let default = get(entries, "default").map(|d| d.value.clone());
-        return Some(Matcher::Test { path, test, default });
+        return Some(Matcher::Test {
+            path,
+            test,
+            default,
+        });
     }
-    r.error(node.span, "a matcher needs one of: all, any, not, each, path, ports, builtin, companion");
+    r.error(
+        node.span,
+        "a matcher needs one of: all, any, not, each, path, ports, builtin, companion",
+    );
     None
 }
 
@@ -324,12 +441,19 @@ fn read_test(r: &mut Reader, entry: &Entry) -> Option<Test> {
         },
         "matches" => {
             let text = r.string(node, "matches")?;
-            Test::Matches(regex::Regex::new(&text).map_err(|e| r.error(node.span, format!("bad regex: {e}"))).ok()?)
+            Test::Matches(
+                regex::Regex::new(&text)
+                    .map_err(|e| r.error(node.span, format!("bad regex: {e}")))
+                    .ok()?,
+            )
         }
         "exists" => Test::Exists(flag(r)?),
         "open_to_internet" => {
             if !flag(r)? {
-                r.error(node.span, "`open_to_internet: false` is not supported; wrap it in `not`");
+                r.error(
+                    node.span,
+                    "`open_to_internet: false` is not supported; wrap it in `not`",
+                );
                 return None;
             }
             Test::OpenToInternet
@@ -343,16 +467,40 @@ fn read_test(r: &mut Reader, entry: &Entry) -> Option<Test> {
 
 fn read_ports(r: &mut Reader, node: &Node) -> Option<PortsSpec> {
     let fields = r.map(node, "ports");
-    r.only_keys(fields, &["from", "to", "ranges", "protocol", "includes", "absent_is_all"], "ports");
+    r.only_keys(
+        fields,
+        &[
+            "from",
+            "to",
+            "ranges",
+            "protocol",
+            "includes",
+            "absent_is_all",
+        ],
+        "ports",
+    );
     let path = |r: &mut Reader, key: &str| get(fields, key).and_then(|p| r.path(p));
-    let (from, to, ranges, protocol) = (path(r, "from"), path(r, "to"), path(r, "ranges"), path(r, "protocol"));
+    let (from, to, ranges, protocol) = (
+        path(r, "from"),
+        path(r, "to"),
+        path(r, "ranges"),
+        path(r, "protocol"),
+    );
     if from.is_some() != to.is_some() || (from.is_none() && ranges.is_none()) {
         r.error(node.span, "`ports` needs `from` and `to`, or `ranges`");
         return None;
     }
     let includes = match get(fields, "includes") {
-        Some(Node { value: Value::String(s), .. }) if s == "all" => Vec::new(),
-        Some(n @ Node { value: Value::List(items), .. }) => {
+        Some(Node {
+            value: Value::String(s),
+            ..
+        }) if s == "all" => Vec::new(),
+        Some(
+            n @ Node {
+                value: Value::List(items),
+                ..
+            },
+        ) => {
             let ports: Option<Vec<u16>> = items
                 .iter()
                 .map(|i| match i.value {
@@ -366,11 +514,17 @@ fn read_ports(r: &mut Reader, node: &Node) -> Option<PortsSpec> {
             })?
         }
         _ => {
-            r.error(node.span, "`ports` needs `includes`: a list of ports, or `all`");
+            r.error(
+                node.span,
+                "`ports` needs `includes`: a list of ports, or `all`",
+            );
             return None;
         }
     };
-    let absent_is_all = matches!(get(fields, "absent_is_all").map(|n| &n.value), Some(Value::Bool(true)));
+    let absent_is_all = matches!(
+        get(fields, "absent_is_all").map(|n| &n.value),
+        Some(Value::Bool(true))
+    );
     Some(PortsSpec {
         from,
         to,

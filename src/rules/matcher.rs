@@ -22,7 +22,11 @@ pub enum Matcher {
     /// Some element at `path` matches `matcher`; points at each such element's witness.
     Each { path: Path, matcher: Box<Matcher> },
     /// A test on the values at `path`.
-    Test { path: Path, test: Test, default: Option<Value> },
+    Test {
+        path: Path,
+        test: Test,
+        default: Option<Value>,
+    },
     /// A port range that includes one of the listed ports.
     Ports(PortsSpec),
     /// A named Rust predicate over the node at `path`.
@@ -102,7 +106,10 @@ impl Witness {
             Value::List(_) | Value::Map(_) => None,
             v => Some(v.display()),
         };
-        Witness { span: node.span, value }
+        Witness {
+            span: node.span,
+            value,
+        }
     }
 
     fn header(ctx: &Context) -> Self {
@@ -140,8 +147,13 @@ impl Matcher {
                 Outcome::Unknown => Outcome::Unknown,
                 // A missing thing is reported where the block starts: the
                 // resource header for the resource itself, else the block.
-                Outcome::NoMatch if focus.span == ctx.resource.body.span => Outcome::Match(vec![Witness::header(ctx)]),
-                Outcome::NoMatch => Outcome::Match(vec![Witness { span: focus.span, value: None }]),
+                Outcome::NoMatch if focus.span == ctx.resource.body.span => {
+                    Outcome::Match(vec![Witness::header(ctx)])
+                }
+                Outcome::NoMatch => Outcome::Match(vec![Witness {
+                    span: focus.span,
+                    value: None,
+                }]),
             },
             Matcher::Each { path, matcher } => {
                 let found = focus.lookup(path);
@@ -153,12 +165,22 @@ impl Matcher {
                 });
                 union(elements.map(|n| matcher.eval(n, ctx)).chain(unknown))
             }
-            Matcher::Test { path, test, default } => eval_test(focus, path, test, default.as_ref(), ctx),
+            Matcher::Test {
+                path,
+                test,
+                default,
+            } => eval_test(focus, path, test, default.as_ref(), ctx),
             Matcher::Ports(spec) => eval_ports(focus, spec),
             Matcher::Builtin { path, builtin } => {
                 let found = focus.lookup(path);
                 let unknown = (!found.unknown.is_empty()).then_some(Outcome::Unknown);
-                union(found.nodes.iter().map(|n| builtins::eval(*builtin, n, ctx)).chain(unknown))
+                union(
+                    found
+                        .nodes
+                        .iter()
+                        .map(|n| builtins::eval(*builtin, n, ctx))
+                        .chain(unknown),
+                )
             }
             Matcher::Companion {
                 types,
@@ -196,7 +218,13 @@ fn union(outcomes: impl Iterator<Item = Outcome>) -> Outcome {
     }
 }
 
-fn eval_test(focus: &Node, path: &Path, test: &Test, default: Option<&Value>, ctx: &Context) -> Outcome {
+fn eval_test(
+    focus: &Node,
+    path: &Path,
+    test: &Test,
+    default: Option<&Value>,
+    ctx: &Context,
+) -> Outcome {
     let found = focus.lookup(path);
     if let Test::Exists(want) = test {
         // Presence is decided by the nodes found; an unknown branch could be either.
@@ -211,7 +239,9 @@ fn eval_test(focus: &Node, path: &Path, test: &Test, default: Option<&Value>, ct
     if found.is_absent() {
         // Absent means the provider default, when the rule names one.
         return match default {
-            Some(value) if test_value(test, value) == Some(true) => Outcome::Match(vec![absent_witness(focus, ctx)]),
+            Some(value) if test_value(test, value) == Some(true) => {
+                Outcome::Match(vec![absent_witness(focus, ctx)])
+            }
             _ => Outcome::NoMatch,
         };
     }
@@ -248,12 +278,16 @@ fn test_value(test: &Test, value: &Value) -> Option<bool> {
     }
     Some(match test {
         Test::Equals(want) => loosely_equal(value, want),
-        Test::EqualsIgnoreCase(want) => scalar_text(value).is_some_and(|s| s.eq_ignore_ascii_case(want)),
+        Test::EqualsIgnoreCase(want) => {
+            scalar_text(value).is_some_and(|s| s.eq_ignore_ascii_case(want))
+        }
         Test::In(options) => options.iter().any(|o| loosely_equal(value, o)),
         Test::Matches(regex) => scalar_text(value).is_some_and(|s| regex.is_match(&s)),
         Test::Exists(_) => true,
         Test::Compare(op, bound) => {
-            let Some(n) = number(value) else { return Some(false) };
+            let Some(n) = number(value) else {
+                return Some(false);
+            };
             match op {
                 Comparison::Gt => n > *bound,
                 Comparison::Gte => n >= *bound,
@@ -292,10 +326,14 @@ fn number(value: &Value) -> Option<f64> {
 
 pub fn is_open_to_internet(text: &str) -> bool {
     let text = text.trim();
-    if ["*", "internet", "any", "0.0.0.0"].iter().any(|w| text.eq_ignore_ascii_case(w)) {
+    if ["*", "internet", "any", "0.0.0.0"]
+        .iter()
+        .any(|w| text.eq_ignore_ascii_case(w))
+    {
         return true;
     }
-    text.parse::<ipnet::IpNet>().is_ok_and(|net| net.prefix_len() == 0)
+    text.parse::<ipnet::IpNet>()
+        .is_ok_and(|net| net.prefix_len() == 0)
 }
 
 const ALL_PORTS: (u32, u32) = (0, 65535);
@@ -309,7 +347,9 @@ fn eval_ports(focus: &Node, spec: &PortsSpec) -> Outcome {
         unknown |= !found.unknown.is_empty();
         for node in found.nodes {
             match scalar_text(&node.value) {
-                Some(p) if ["-1", "all", "*"].contains(&p.to_ascii_lowercase().as_str()) => ranges.push((ALL_PORTS, node)),
+                Some(p) if ["-1", "all", "*"].contains(&p.to_ascii_lowercase().as_str()) => {
+                    ranges.push((ALL_PORTS, node))
+                }
                 Some(_) => {}
                 None => unknown = true,
             }
@@ -330,7 +370,12 @@ fn eval_ports(focus: &Node, spec: &PortsSpec) -> Outcome {
     }
     if let Some(path) = &spec.ranges {
         let found = focus.lookup(&Path {
-            steps: path.steps.iter().cloned().chain([crate::value::Step::Each]).collect(),
+            steps: path
+                .steps
+                .iter()
+                .cloned()
+                .chain([crate::value::Step::Each])
+                .collect(),
         });
         unknown |= !found.unknown.is_empty();
         if found.is_absent() && spec.absent_is_all {
@@ -348,7 +393,9 @@ fn eval_ports(focus: &Node, spec: &PortsSpec) -> Outcome {
         if spec.includes.is_empty() {
             (*lo, *hi) == ALL_PORTS || (*lo <= 1 && *hi >= 65535)
         } else {
-            spec.includes.iter().any(|&p| *lo <= p as u32 && p as u32 <= *hi)
+            spec.includes
+                .iter()
+                .any(|&p| *lo <= p as u32 && p as u32 <= *hi)
         }
     });
     match hit {
@@ -370,12 +417,31 @@ fn parse_port_range(text: &str) -> Option<(u32, u32)> {
     }
 }
 
-fn eval_companion(ctx: &Context, types: &[String], via: &Path, name: Option<&Path>, matcher: Option<&Matcher>) -> Outcome {
+fn eval_companion(
+    ctx: &Context,
+    types: &[String],
+    via: &Path,
+    name: Option<&Path>,
+    matcher: Option<&Matcher>,
+) -> Outcome {
     let own_names: Vec<String> = name
-        .map(|p| ctx.resource.body.lookup(p).nodes.iter().filter_map(|n| n.as_str().map(str::to_owned)).collect())
+        .map(|p| {
+            ctx.resource
+                .body
+                .lookup(p)
+                .nodes
+                .iter()
+                .filter_map(|n| n.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     let mut outcomes = Vec::new();
-    for other in ctx.unit.resources.iter().filter(|r| types.contains(&r.resource_type)) {
+    for other in ctx
+        .unit
+        .resources
+        .iter()
+        .filter(|r| types.contains(&r.resource_type))
+    {
         if std::ptr::eq(other, ctx.resource) {
             continue;
         }
@@ -433,7 +499,12 @@ mod tests {
         for open in ["0.0.0.0/0", "::/0", "*", "Internet", "any", " 0.0.0.0/0 "] {
             assert!(is_open_to_internet(open), "{open}");
         }
-        for closed in ["10.0.0.0/8", "192.168.1.1/32", "VirtualNetwork", "2001:db8::/32"] {
+        for closed in [
+            "10.0.0.0/8",
+            "192.168.1.1/32",
+            "VirtualNetwork",
+            "2001:db8::/32",
+        ] {
             assert!(!is_open_to_internet(closed), "{closed}");
         }
     }

@@ -23,7 +23,10 @@ pub const MATRIX_FILE: &str = "matrix.yaml";
 
 /// The embedded file with this path relative to `rules/`.
 pub fn embedded_file(name: &str) -> Option<&'static str> {
-    embedded::EMBEDDED.iter().find(|(path, _)| *path == name).map(|(_, text)| *text)
+    embedded::EMBEDDED
+        .iter()
+        .find(|(path, _)| *path == name)
+        .map(|(_, text)| *text)
 }
 
 #[derive(Debug)]
@@ -83,15 +86,24 @@ impl RuleSet {
     pub fn add_dir(&mut self, dir: &Path) -> Result<(), Vec<ScanError>> {
         let mut files = Vec::new();
         let mut errors = Vec::new();
-        for entry in ignore::WalkBuilder::new(dir).standard_filters(false).build() {
+        for entry in ignore::WalkBuilder::new(dir)
+            .standard_filters(false)
+            .build()
+        {
             match entry {
                 Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
                     let path = e.path();
-                    if !matches!(path.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")) {
+                    if !matches!(
+                        path.extension().and_then(|x| x.to_str()),
+                        Some("yaml" | "yml")
+                    ) {
                         continue;
                     }
                     match std::fs::read_to_string(path) {
-                        Ok(text) => files.push(SourceFile::new(crate::discover::display_path(path), text.into())),
+                        Ok(text) => files.push(SourceFile::new(
+                            crate::discover::display_path(path),
+                            text.into(),
+                        )),
                         Err(err) => errors.push(file_error(path, &err.to_string())),
                     }
                 }
@@ -136,7 +148,10 @@ impl RuleSet {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let mut set = RuleSet { rules, index: HashMap::new() };
+        let mut set = RuleSet {
+            rules,
+            index: HashMap::new(),
+        };
         set.reindex();
         Ok(set)
     }
@@ -147,7 +162,10 @@ impl RuleSet {
         for (r, rule) in self.rules.iter().enumerate() {
             for (c, check) in rule.checks.iter().enumerate() {
                 for t in &check.resource_types {
-                    self.index.entry((check.framework, t.clone())).or_default().push((r, c));
+                    self.index
+                        .entry((check.framework, t.clone()))
+                        .or_default()
+                        .push((r, c));
                 }
             }
         }
@@ -162,7 +180,9 @@ impl RuleSet {
     /// Finds a rule by id, slug or alias (case-insensitive).
     pub fn find(&self, name: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| {
-            r.info.id.eq_ignore_ascii_case(name) || r.info.slug == name || r.info.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+            r.info.id.eq_ignore_ascii_case(name)
+                || r.info.slug == name
+                || r.info.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
         })
     }
 
@@ -173,7 +193,10 @@ impl RuleSet {
         let mut hits = Vec::new();
         let mut undecided = 0;
         for resource in unit.resources.iter().filter(|r| !r.is_data) {
-            let Some(checks) = self.index.get(&(resource.framework, resource.resource_type.clone())) else {
+            let Some(checks) = self
+                .index
+                .get(&(resource.framework, resource.resource_type.clone()))
+            else {
                 continue;
             };
             let ctx = Context {
@@ -184,7 +207,13 @@ impl RuleSet {
             for &(r, c) in checks {
                 let rule = &self.rules[r];
                 match rule.checks[c].matcher.eval(&resource.body, &ctx) {
-                    Outcome::Match(witnesses) => hits.extend(witnesses.into_iter().map(|witness| Hit { rule, resource, witness })),
+                    Outcome::Match(witnesses) => {
+                        hits.extend(witnesses.into_iter().map(|witness| Hit {
+                            rule,
+                            resource,
+                            witness,
+                        }))
+                    }
                     Outcome::Unknown => undecided += 1,
                     Outcome::NoMatch => {}
                 }

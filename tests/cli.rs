@@ -1,0 +1,205 @@
+//! The command line as a CI pipeline or a developer meets it: flags, formats,
+//! exit codes, user rule directories.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::Path;
+
+fn demarc() -> Command {
+    let mut cmd = Command::cargo_bin("demarc").unwrap();
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+fn json_scan(args: &[&str]) -> (Value, i32) {
+    let output = demarc().arg("scan").args(args).args(["--format", "json"]).output().unwrap();
+    let report = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+    (report, output.status.code().unwrap())
+}
+
+const GOOD: &str = "fixtures/AWS-EC2-001/terraform/good";
+
+/// A module with one open SSH rule (line 6) and one open RDP rule (line 12).
+const OPEN_ADMIN_PORTS: &str = r#"resource "aws_security_group_rule" "ssh" {
+  type              = "ingress"
+  from_port         = 22
+  to_port           = 22
+  protocol          = "tcp"
+  cidr_blocks       = ["0.0.0.0/0"]
+  security_group_id = "sg-123"
+}
+
+resource "aws_vpc_security_group_ingress_rule" "rdp" {
+  security_group_id = "sg-123"
+  cidr_ipv4         = "0.0.0.0/0"
+  from_port         = 3389
+  to_port           = 3389
+  ip_protocol       = "tcp"
+}
+"#;
+
+/// A scan root holding [`OPEN_ADMIN_PORTS`] as `main.tf`.
+fn open_admin_ports() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.tf"), OPEN_ADMIN_PORTS).unwrap();
+    dir
+}
+
+#[test]
+fn version_and_help_name_the_tool_and_its_commands() {
+    let out = demarc().arg("--version").output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("demarc {}", env!("CARGO_PKG_VERSION")));
+    let help = demarc().arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&help.stdout);
+    for command in ["scan", "rules", "explain", "Exit codes"] {
+        assert!(text.contains(command), "help lacks {command}: {text}");
+    }
+}
+
+#[test]
+fn findings_exit_1_clean_scans_exit_0() {
+    let bad = open_admin_ports();
+    demarc().arg("scan").arg(bad.path()).assert().code(1);
+    demarc().args(["scan", GOOD]).assert().code(0);
+}
+
+#[test]
+fn fail_on_sets_the_threshold() {
+    // Open admin ports are critical.
+    let bad = open_admin_ports();
+    demarc().arg("scan").arg(bad.path()).args(["--fail-on", "critical"]).assert().code(1);
+    demarc().arg("scan").arg(bad.path()).args(["--fail-on", "none"]).assert().code(0);
+    demarc().arg("scan").arg(bad.path()).args(["--fail-on", "bogus"]).assert().code(2);
+}
+
+#[test]
+fn json_report_keeps_the_contract() {
+    let bad = open_admin_ports();
+    let (report, code) = json_scan(&[bad.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(report["version"], 1);
+    let findings: Vec<&Value> = report["findings"].as_array().unwrap().iter().filter(|f| f["rule_id"] == "AWS-EC2-001").collect();
+    assert_eq!(findings.len(), 2);
+    let first = &findings[0];
+    for field in [
+        "rule_id", "slug", "summary", "severity", "layer", "service_model", "owner", "framework", "resource",
+        "resource_type", "file", "start_line", "start_column", "end_line", "end_column", "message",
+    ] {
+        assert!(!first[field].is_null(), "missing {field} in {first}");
+    }
+    let file = bad.path().join("main.tf").to_string_lossy().replace('\\', "/");
+    assert_eq!(first["file"], file.as_str());
+    assert_eq!((&first["start_line"], &first["start_column"]), (&6.into(), &24.into()));
+    assert_eq!((&first["end_line"], &first["end_column"]), (&6.into(), &35.into()));
+    assert_eq!(first["resource"], "aws_security_group_rule.ssh");
+    assert_eq!(first["severity"], "critical");
+    assert_eq!(findings[1]["start_line"], 12);
+    assert_eq!(first["layer"], "network");
+    assert_eq!(first["service_model"], "iaas");
+    assert_eq!(first["owner"], "shared");
+    assert_eq!(report["errors"].as_array().unwrap().len(), 0);
+    assert!(report["summary"]["by_layer"]["network"].as_u64().unwrap() >= 2);
+}
+
+#[test]
+fn output_file_receives_the_report_and_stdout_stays_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.sarif");
+    let bad = open_admin_ports();
+    let result = demarc().arg("scan").arg(bad.path()).args(["--format", "sarif", "--output"]).arg(&out).output().unwrap();
+    assert_eq!(result.status.code(), Some(1));
+    assert!(result.stdout.is_empty());
+    let sarif: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().filter(|r| r["ruleId"] == "AWS-EC2-001").count() == 2);
+}
+
+#[test]
+fn text_report_has_no_colour_when_not_a_terminal() {
+    let bad = open_admin_ports();
+    let out = demarc().arg("scan").arg(bad.path()).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains('\u{1b}'), "ANSI escape in piped output");
+    assert!(text.contains("AWS-EC2-001"));
+    assert!(text.contains("main.tf:6:24"), "{text}");
+}
+
+#[test]
+fn missing_path_is_an_error_with_exit_2() {
+    let out = demarc().args(["scan", "does/not/exist", "--format", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["errors"][0]["file"], "does/not/exist");
+}
+
+#[test]
+fn rules_lists_every_rule_and_explain_finds_by_id_slug_or_alias() {
+    let out = demarc().arg("rules").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("AWS-EC2-001") && text.contains("critical") && text.contains("network"));
+
+    let json = demarc().args(["rules", "--json"]).output().unwrap();
+    let rules: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(rules.as_array().unwrap().iter().any(|r| r["id"] == "AWS-EC2-001"));
+
+    for name in ["AWS-EC2-001", "security-group-admin-port-open-to-internet", "CKV_AWS_24"] {
+        let out = demarc().args(["explain", name]).output().unwrap();
+        assert!(out.status.success(), "explain {name}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        for section in ["What it checks", "Why it matters", "How to fix (terraform)", "How to fix (cloudformation)", "References"] {
+            assert!(text.contains(section), "explain {name} lacks {section}");
+        }
+    }
+    demarc().args(["explain", "NOPE-000"]).assert().code(2);
+}
+
+const USER_RULE: &str = r#"id: ACME-S3-001
+slug: acme-bucket-needs-owner-tag
+aliases: [ACME_1]
+summary: Buckets must carry an owner tag
+severity: low
+layer: data
+provider: aws
+service: s3
+docs:
+  what: Every S3 bucket must be tagged with the team that owns it, for accountability.
+  why: Untagged buckets end up with nobody accountable for what they hold and who reads it.
+  fix:
+    terraform: Add `tags = { owner = "team" }`.
+  references: [https://example.com/tagging]
+terraform:
+  resources: [aws_s3_bucket]
+  match:
+    not: { path: tags.owner, exists: true }
+"#;
+
+#[test]
+fn user_rule_directories_add_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("owner-tag.yaml"), USER_RULE).unwrap();
+    let iac = dir.path().join("iac");
+    std::fs::create_dir(&iac).unwrap();
+    std::fs::write(iac.join("main.tf"), "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n").unwrap();
+    let out = demarc().args(["scan", "--format", "json", "--rules"]).arg(dir.path()).arg(&iac).output().unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ours: Vec<&Value> = report["findings"].as_array().unwrap().iter().filter(|f| f["rule_id"] == "ACME-S3-001").collect();
+    assert_eq!(ours.len(), 1, "{report}");
+    assert_eq!(ours[0]["start_line"], 1, "missing things point at the resource header");
+}
+
+#[test]
+fn rule_file_errors_point_at_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = USER_RULE.replace("severity: low", "severity: urgent").replace("    not: { path: tags.owner, exists: true }", "    nope: 1");
+    std::fs::write(dir.path().join("broken.yaml"), broken).unwrap();
+    let out = demarc().args(["scan", "--rules"]).arg(dir.path()).arg(GOOD).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let file = Path::new(dir.path()).join("broken.yaml").to_string_lossy().replace('\\', "/");
+    assert!(stderr.contains(&format!("{file}:5:11: unknown severity `urgent`")), "{stderr}");
+    assert!(stderr.contains(&format!("{file}:18:5: a matcher needs one of")), "{stderr}");
+    assert_eq!(stderr.lines().count(), 2, "one error per problem: {stderr}");
+}
