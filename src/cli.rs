@@ -209,14 +209,14 @@ fn run_rules(args: RulesArgs) -> u8 {
         out = serde_json::to_string_pretty(&infos).expect("rules serialize") + "\n";
     } else {
         out.push_str(&format!(
-            "{:<12} {:<9} {:<12} {:<15} SUMMARY\n",
+            "{:<18} {:<9} {:<12} {:<11} SUMMARY\n",
             "ID", "SEVERITY", "LAYER", "FRAMEWORKS"
         ));
         for rule in &rules.rules {
             let i = &rule.info;
             let frameworks: Vec<&str> = i.frameworks.iter().map(|f| short_framework(*f)).collect();
             out.push_str(&format!(
-                "{:<12} {:<9} {:<12} {:<15} {}\n",
+                "{:<18} {:<9} {:<12} {:<11} {}\n",
                 i.id,
                 i.severity.name(),
                 i.layer.name(),

@@ -26,16 +26,25 @@ struct Outcome {
 impl Outcome {
     /// The errors reported for files whose path ends with `name`.
     fn errors_for(&self, name: &str) -> Vec<&Value> {
-        self.report["errors"].as_array().unwrap().iter().filter(|e| e["file"].as_str().unwrap().ends_with(name)).collect()
-    }
-
-    fn assert_healthy_module_still_reported(&self) {
-        let found = self.report["findings"]
+        self.report["errors"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|f| f["rule_id"] == "AWS-EC2-001" && f["file"].as_str().unwrap().ends_with("healthy/main.tf") && f["start_line"] == 6);
-        assert!(found, "the healthy module's finding is missing: {}", self.report);
+            .filter(|e| e["file"].as_str().unwrap().ends_with(name))
+            .collect()
+    }
+
+    fn assert_healthy_module_still_reported(&self) {
+        let found = self.report["findings"].as_array().unwrap().iter().any(|f| {
+            f["rule_id"] == "AWS-EC2-001"
+                && f["file"].as_str().unwrap().ends_with("healthy/main.tf")
+                && f["start_line"] == 6
+        });
+        assert!(
+            found,
+            "the healthy module's finding is missing: {}",
+            self.report
+        );
     }
 }
 
@@ -52,7 +61,12 @@ fn scan(root: &Path, extra: &[&str]) -> Outcome {
         .timeout(Duration::from_secs(60))
         .output()
         .unwrap();
-    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}); stderr: {}", String::from_utf8_lossy(&out.stderr)));
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
     Outcome {
         code: out.status.code().expect("exited, not killed"),
         report,
@@ -68,17 +82,28 @@ fn scan_one(name: &str, contents: &[u8]) -> Value {
     assert_eq!(outcome.code, 2, "{}", outcome.report);
     outcome.assert_healthy_module_still_reported();
     let errors = outcome.errors_for(name);
-    assert_eq!(errors.len(), 1, "expected one error for {name}: {}", outcome.report);
+    assert_eq!(
+        errors.len(),
+        1,
+        "expected one error for {name}: {}",
+        outcome.report
+    );
     errors[0].clone()
 }
 
 fn position(error: &Value) -> (u64, u64) {
-    (error["line"].as_u64().expect("line"), error["column"].as_u64().expect("column"))
+    (
+        error["line"].as_u64().expect("line"),
+        error["column"].as_u64().expect("column"),
+    )
 }
 
 #[test]
 fn malformed_hcl_is_located() {
-    let error = scan_one("broken.tf", b"resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n  acl =\n}\n");
+    let error = scan_one(
+        "broken.tf",
+        b"resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n  acl =\n}\n",
+    );
     assert_eq!(position(&error).0, 3, "{error}");
 }
 
@@ -94,12 +119,28 @@ fn malformed_cloudformation_yaml_and_json_are_located() {
 fn broken_yaml_and_json_that_are_not_templates_are_ignored_quietly() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join(".github/workflows")).unwrap();
-    std::fs::write(dir.path().join(".github/workflows/ci.yml"), "on: [push\njobs: {").unwrap();
+    std::fs::write(
+        dir.path().join(".github/workflows/ci.yml"),
+        "on: [push\njobs: {",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("package.json"), "{\"name\": \"x\",}").unwrap();
-    std::fs::write(dir.path().join("deploy.yaml"), "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n").unwrap();
-    std::fs::write(dir.path().join("docker-compose.yml"), "services:\n  web:\n    image: nginx\n").unwrap();
+    std::fs::write(
+        dir.path().join("deploy.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("docker-compose.yml"),
+        "services:\n  web:\n    image: nginx\n",
+    )
+    .unwrap();
     let outcome = scan(dir.path(), &[]);
-    assert_eq!(outcome.code, 1, "findings but no errors: {}", outcome.report);
+    assert_eq!(
+        outcome.code, 1,
+        "findings but no errors: {}",
+        outcome.report
+    );
     assert_eq!(outcome.report["errors"], Value::Array(vec![]));
     outcome.assert_healthy_module_still_reported();
 }
@@ -108,7 +149,10 @@ fn broken_yaml_and_json_that_are_not_templates_are_ignored_quietly() {
 fn binary_and_non_utf8_files_are_errors() {
     let binary = scan_one("blob.tf", b"resource \"x\" \"y\" {\n\x00\x01\x02}\n");
     assert_eq!(binary["line"], 2, "{binary}");
-    let latin1 = scan_one("latin1.tf", b"resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"caf\xe9\"\n}\n");
+    let latin1 = scan_one(
+        "latin1.tf",
+        b"resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"caf\xe9\"\n}\n",
+    );
     assert_eq!(latin1["line"], 2, "{latin1}");
     assert!(latin1["message"].as_str().unwrap().contains("UTF-8"));
 }
@@ -118,9 +162,17 @@ fn hundred_thousand_deep_nesting_is_refused_in_every_syntax() {
     let deep = 100_000;
     let tf = format!("x = {}{}\n", "[".repeat(deep), "]".repeat(deep));
     assert_eq!(position(&scan_one("deep.tf", tf.as_bytes())).0, 1);
-    let json = format!("{{\"AWSTemplateFormatVersion\": \"2010-09-09\", \"Resources\": {}{}}}", "[".repeat(deep), "]".repeat(deep));
+    let json = format!(
+        "{{\"AWSTemplateFormatVersion\": \"2010-09-09\", \"Resources\": {}{}}}",
+        "[".repeat(deep),
+        "]".repeat(deep)
+    );
     assert_eq!(position(&scan_one("deep.json", json.as_bytes())).0, 1);
-    let yaml = format!("AWSTemplateFormatVersion: '2010-09-09'\nResources: {}{}\n", "[".repeat(deep), "]".repeat(deep));
+    let yaml = format!(
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources: {}{}\n",
+        "[".repeat(deep),
+        "]".repeat(deep)
+    );
     assert_eq!(position(&scan_one("deep.yaml", yaml.as_bytes())).0, 2);
     let block: String = (0..deep).map(|_| "- ").collect();
     let yaml_block = format!("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  {block}x\n");
@@ -131,7 +183,10 @@ fn hundred_thousand_deep_nesting_is_refused_in_every_syntax() {
 fn yaml_alias_bomb_is_refused_at_the_first_alias() {
     let mut bomb = String::from("AWSTemplateFormatVersion: '2010-09-09'\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
     for (prev, name) in "abcdefgh".chars().zip("bcdefghi".chars()) {
-        bomb.push_str(&format!("{name}: &{name} [{}]\n", vec![format!("*{prev}"); 9].join(", ")));
+        bomb.push_str(&format!(
+            "{name}: &{name} [{}]\n",
+            vec![format!("*{prev}"); 9].join(", ")
+        ));
     }
     let error = scan_one("bomb.yaml", bomb.as_bytes());
     assert_eq!(position(&error).0, 3, "{error}");
@@ -142,13 +197,18 @@ fn oversized_files_are_reported_and_large_ones_scanned() {
     // Over the 16 MiB limit: reported, not read.
     let huge = format!("# {}\n", "x".repeat(17 * 1024 * 1024));
     let error = scan_one("huge.tf", huge.as_bytes());
-    assert!(error["message"].as_str().unwrap().contains("MiB"), "{error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("MiB"),
+        "{error}"
+    );
 
     // A few megabytes of real resources: scanned in full.
     let dir = tempfile::tempdir().unwrap();
     let mut big = String::new();
     for i in 0..50_000 {
-        big.push_str(&format!("resource \"aws_security_group\" \"g{i}\" {{\n  name = \"g{i}\"\n}}\n"));
+        big.push_str(&format!(
+            "resource \"aws_security_group\" \"g{i}\" {{\n  name = \"g{i}\"\n}}\n"
+        ));
     }
     big.push_str(HEALTHY);
     assert!(big.len() > 2 * 1024 * 1024);
@@ -159,7 +219,9 @@ fn oversized_files_are_reported_and_large_ones_scanned() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["rule_id"] == "AWS-EC2-001" && f["file"].as_str().unwrap().ends_with("big.tf"))
+        .filter(|f| {
+            f["rule_id"] == "AWS-EC2-001" && f["file"].as_str().unwrap().ends_with("big.tf")
+        })
         .count();
     assert_eq!(in_big, 1);
 }
@@ -179,12 +241,22 @@ fn symlink_loops_and_dangling_links_are_errors_not_hangs() {
     let outcome = scan(dir.path(), &[]);
     assert_eq!(outcome.code, 2);
     outcome.assert_healthy_module_still_reported();
-    assert_eq!(outcome.errors_for("links/dangling.tf").len(), 1, "{}", outcome.report);
+    assert_eq!(
+        outcome.errors_for("links/dangling.tf").len(),
+        1,
+        "{}",
+        outcome.report
+    );
 
     // Following them, the loop is detected and named.
     let outcome = scan(dir.path(), &["--follow-symlinks"]);
     assert_eq!(outcome.code, 2);
     outcome.assert_healthy_module_still_reported();
-    let messages: Vec<String> = outcome.report["errors"].as_array().unwrap().iter().map(|e| e["message"].to_string()).collect();
+    let messages: Vec<String> = outcome.report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].to_string())
+        .collect();
     assert!(messages.iter().any(|m| m.contains("loop")), "{messages:?}");
 }

@@ -12,7 +12,12 @@ fn demarc() -> Command {
 }
 
 fn json_scan(args: &[&str]) -> (Value, i32) {
-    let output = demarc().arg("scan").args(args).args(["--format", "json"]).output().unwrap();
+    let output = demarc()
+        .arg("scan")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
     let report = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
     (report, output.status.code().unwrap())
 }
@@ -49,7 +54,10 @@ fn open_admin_ports() -> tempfile::TempDir {
 fn version_and_help_name_the_tool_and_its_commands() {
     let out = demarc().arg("--version").output().unwrap();
     assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("demarc {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("demarc {}", env!("CARGO_PKG_VERSION"))
+    );
     let help = demarc().arg("--help").output().unwrap();
     let text = String::from_utf8_lossy(&help.stdout);
     for command in ["scan", "rules", "explain", "Exit codes"] {
@@ -68,9 +76,24 @@ fn findings_exit_1_clean_scans_exit_0() {
 fn fail_on_sets_the_threshold() {
     // Open admin ports are critical.
     let bad = open_admin_ports();
-    demarc().arg("scan").arg(bad.path()).args(["--fail-on", "critical"]).assert().code(1);
-    demarc().arg("scan").arg(bad.path()).args(["--fail-on", "none"]).assert().code(0);
-    demarc().arg("scan").arg(bad.path()).args(["--fail-on", "bogus"]).assert().code(2);
+    demarc()
+        .arg("scan")
+        .arg(bad.path())
+        .args(["--fail-on", "critical"])
+        .assert()
+        .code(1);
+    demarc()
+        .arg("scan")
+        .arg(bad.path())
+        .args(["--fail-on", "none"])
+        .assert()
+        .code(0);
+    demarc()
+        .arg("scan")
+        .arg(bad.path())
+        .args(["--fail-on", "bogus"])
+        .assert()
+        .code(2);
 }
 
 #[test]
@@ -79,19 +102,48 @@ fn json_report_keeps_the_contract() {
     let (report, code) = json_scan(&[bad.path().to_str().unwrap()]);
     assert_eq!(code, 1);
     assert_eq!(report["version"], 1);
-    let findings: Vec<&Value> = report["findings"].as_array().unwrap().iter().filter(|f| f["rule_id"] == "AWS-EC2-001").collect();
+    let findings: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "AWS-EC2-001")
+        .collect();
     assert_eq!(findings.len(), 2);
     let first = &findings[0];
     for field in [
-        "rule_id", "slug", "summary", "severity", "layer", "service_model", "owner", "framework", "resource",
-        "resource_type", "file", "start_line", "start_column", "end_line", "end_column", "message",
+        "rule_id",
+        "slug",
+        "summary",
+        "severity",
+        "layer",
+        "service_model",
+        "owner",
+        "framework",
+        "resource",
+        "resource_type",
+        "file",
+        "start_line",
+        "start_column",
+        "end_line",
+        "end_column",
+        "message",
     ] {
         assert!(!first[field].is_null(), "missing {field} in {first}");
     }
-    let file = bad.path().join("main.tf").to_string_lossy().replace('\\', "/");
+    let file = bad
+        .path()
+        .join("main.tf")
+        .to_string_lossy()
+        .replace('\\', "/");
     assert_eq!(first["file"], file.as_str());
-    assert_eq!((&first["start_line"], &first["start_column"]), (&6.into(), &24.into()));
-    assert_eq!((&first["end_line"], &first["end_column"]), (&6.into(), &35.into()));
+    assert_eq!(
+        (&first["start_line"], &first["start_column"]),
+        (&6.into(), &24.into())
+    );
+    assert_eq!(
+        (&first["end_line"], &first["end_column"]),
+        (&6.into(), &35.into())
+    );
     assert_eq!(first["resource"], "aws_security_group_rule.ssh");
     assert_eq!(first["severity"], "critical");
     assert_eq!(findings[1]["start_line"], 12);
@@ -103,17 +155,44 @@ fn json_report_keeps_the_contract() {
 }
 
 #[test]
+fn checks_left_undecided_by_unknown_values_are_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = OPEN_ADMIN_PORTS
+        .replace(r#"["0.0.0.0/0"]"#, "[var.admin_cidr]")
+        .replace(r#""0.0.0.0/0""#, "var.admin_cidr");
+    std::fs::write(dir.path().join("main.tf"), module).unwrap();
+    let (report, code) = json_scan(&[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "unknown values never raise findings: {report}");
+    assert!(
+        report["summary"]["undecided"].as_u64().unwrap() >= 2,
+        "{report}"
+    );
+}
+
+#[test]
 fn output_file_receives_the_report_and_stdout_stays_empty() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report.sarif");
     let bad = open_admin_ports();
-    let result = demarc().arg("scan").arg(bad.path()).args(["--format", "sarif", "--output"]).arg(&out).output().unwrap();
+    let result = demarc()
+        .arg("scan")
+        .arg(bad.path())
+        .args(["--format", "sarif", "--output"])
+        .arg(&out)
+        .output()
+        .unwrap();
     assert_eq!(result.status.code(), Some(1));
     assert!(result.stdout.is_empty());
     let sarif: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     let results = sarif["runs"][0]["results"].as_array().unwrap();
-    assert!(results.iter().filter(|r| r["ruleId"] == "AWS-EC2-001").count() == 2);
+    assert!(
+        results
+            .iter()
+            .filter(|r| r["ruleId"] == "AWS-EC2-001")
+            .count()
+            == 2
+    );
 }
 
 #[test]
@@ -128,7 +207,10 @@ fn text_report_has_no_colour_when_not_a_terminal() {
 
 #[test]
 fn missing_path_is_an_error_with_exit_2() {
-    let out = demarc().args(["scan", "does/not/exist", "--format", "json"]).output().unwrap();
+    let out = demarc()
+        .args(["scan", "does/not/exist", "--format", "json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["errors"][0]["file"], "does/not/exist");
@@ -143,13 +225,27 @@ fn rules_lists_every_rule_and_explain_finds_by_id_slug_or_alias() {
 
     let json = demarc().args(["rules", "--json"]).output().unwrap();
     let rules: Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert!(rules.as_array().unwrap().iter().any(|r| r["id"] == "AWS-EC2-001"));
+    assert!(rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["id"] == "AWS-EC2-001"));
 
-    for name in ["AWS-EC2-001", "security-group-admin-port-open-to-internet", "CKV_AWS_24"] {
+    for name in [
+        "AWS-EC2-001",
+        "security-group-admin-port-open-to-internet",
+        "CKV_AWS_24",
+    ] {
         let out = demarc().args(["explain", name]).output().unwrap();
         assert!(out.status.success(), "explain {name}");
         let text = String::from_utf8_lossy(&out.stdout);
-        for section in ["What it checks", "Why it matters", "How to fix (terraform)", "How to fix (cloudformation)", "References"] {
+        for section in [
+            "What it checks",
+            "Why it matters",
+            "How to fix (terraform)",
+            "How to fix (cloudformation)",
+            "References",
+        ] {
             assert!(text.contains(section), "explain {name} lacks {section}");
         }
     }
@@ -182,24 +278,57 @@ fn user_rule_directories_add_rules() {
     std::fs::write(dir.path().join("owner-tag.yaml"), USER_RULE).unwrap();
     let iac = dir.path().join("iac");
     std::fs::create_dir(&iac).unwrap();
-    std::fs::write(iac.join("main.tf"), "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n").unwrap();
-    let out = demarc().args(["scan", "--format", "json", "--rules"]).arg(dir.path()).arg(&iac).output().unwrap();
+    std::fs::write(
+        iac.join("main.tf"),
+        "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n",
+    )
+    .unwrap();
+    let out = demarc()
+        .args(["scan", "--format", "json", "--rules"])
+        .arg(dir.path())
+        .arg(&iac)
+        .output()
+        .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let ours: Vec<&Value> = report["findings"].as_array().unwrap().iter().filter(|f| f["rule_id"] == "ACME-S3-001").collect();
+    let ours: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "ACME-S3-001")
+        .collect();
     assert_eq!(ours.len(), 1, "{report}");
-    assert_eq!(ours[0]["start_line"], 1, "missing things point at the resource header");
+    assert_eq!(
+        ours[0]["start_line"], 1,
+        "missing things point at the resource header"
+    );
 }
 
 #[test]
 fn rule_file_errors_point_at_their_line() {
     let dir = tempfile::tempdir().unwrap();
-    let broken = USER_RULE.replace("severity: low", "severity: urgent").replace("    not: { path: tags.owner, exists: true }", "    nope: 1");
+    let broken = USER_RULE
+        .replace("severity: low", "severity: urgent")
+        .replace("    not: { path: tags.owner, exists: true }", "    nope: 1");
     std::fs::write(dir.path().join("broken.yaml"), broken).unwrap();
-    let out = demarc().args(["scan", "--rules"]).arg(dir.path()).arg(GOOD).output().unwrap();
+    let out = demarc()
+        .args(["scan", "--rules"])
+        .arg(dir.path())
+        .arg(GOOD)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let file = Path::new(dir.path()).join("broken.yaml").to_string_lossy().replace('\\', "/");
-    assert!(stderr.contains(&format!("{file}:5:11: unknown severity `urgent`")), "{stderr}");
-    assert!(stderr.contains(&format!("{file}:18:5: a matcher needs one of")), "{stderr}");
+    let file = Path::new(dir.path())
+        .join("broken.yaml")
+        .to_string_lossy()
+        .replace('\\', "/");
+    assert!(
+        stderr.contains(&format!("{file}:5:11: unknown severity `urgent`")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{file}:18:5: a matcher needs one of")),
+        "{stderr}"
+    );
     assert_eq!(stderr.lines().count(), 2, "one error per problem: {stderr}");
 }

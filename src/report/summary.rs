@@ -24,6 +24,8 @@ pub struct Summary {
     pub matrix: [[usize; 3]; 6],
     pub files_scanned: usize,
     pub errors: usize,
+    /// Checks left undecided because a value is known only after apply.
+    pub undecided: usize,
 }
 
 impl Summary {
@@ -36,6 +38,7 @@ impl Summary {
             matrix: [[0; 3]; 6],
             files_scanned: result.files_scanned,
             errors: result.errors.len(),
+            undecided: result.undecided,
         };
         for finding in &result.findings {
             let layer = finding.rule.layer;
@@ -101,6 +104,7 @@ impl Summary {
         object.insert("matrix".into(), Value::Object(matrix));
         object.insert("files_scanned".into(), json!(self.files_scanned));
         object.insert("errors".into(), json!(self.errors));
+        object.insert("undecided".into(), json!(self.undecided));
         Value::Object(object)
     }
 }

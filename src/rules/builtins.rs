@@ -4,7 +4,7 @@
 //! blocks of `data "aws_iam_policy_document"`, which evaluation turns into the
 //! same JSON shape).
 
-use super::matcher::{Context, Outcome, Witness};
+use super::matcher::{union, Context, Outcome, Witness};
 use crate::value::{Node, Value};
 use std::borrow::Cow;
 
@@ -68,26 +68,10 @@ pub fn eval(builtin: Builtin, node: &Node, ctx: &Context) -> Outcome {
         v if !v.is_known() => return Outcome::Unknown,
         _ => return Outcome::NoMatch,
     };
-    let mut witnesses = Vec::new();
-    let mut unknown = false;
-    for statement in each {
-        let outcome = match builtin {
-            Builtin::PolicyPublicPrincipal => public_principal(statement),
-            Builtin::PolicyAdminWildcard => admin_wildcard(statement),
-        };
-        match outcome {
-            Outcome::Match(w) => witnesses.extend(w),
-            Outcome::Unknown => unknown = true,
-            Outcome::NoMatch => {}
-        }
-    }
-    if !witnesses.is_empty() {
-        Outcome::Match(witnesses)
-    } else if unknown {
-        Outcome::Unknown
-    } else {
-        Outcome::NoMatch
-    }
+    union(each.into_iter().map(|statement| match builtin {
+        Builtin::PolicyPublicPrincipal => public_principal(statement),
+        Builtin::PolicyAdminWildcard => admin_wildcard(statement),
+    }))
 }
 
 /// The policy as a map: a map as is, a JSON string decoded. A string that sits
@@ -255,5 +239,117 @@ fn admin_wildcard(statement: &Node) -> Outcome {
         (Ok(Some(action)), Ok(Some(_))) => Outcome::Match(vec![action]),
         (Ok(None), _) | (_, Ok(None)) => Outcome::NoMatch,
         _ => Outcome::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::json::parse_json;
+    use crate::value::Reference;
+
+    fn statement(json: &str) -> Node {
+        parse_json(json, 0, 0).unwrap()
+    }
+
+    fn outcome_kind(o: Outcome) -> &'static str {
+        match o {
+            Outcome::Match(_) => "match",
+            Outcome::NoMatch => "no match",
+            Outcome::Unknown => "unknown",
+        }
+    }
+
+    #[test]
+    fn public_principal_needs_allow_and_no_narrowing_condition() {
+        let cases = [
+            (r#"{"Effect": "Allow", "Principal": "*"}"#, "match"),
+            (
+                r#"{"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::1:root", "*"]}}"#,
+                "match",
+            ),
+            (r#"{"Effect": "Allow", "Principal": {"*": ["*"]}}"#, "match"),
+            (
+                r#"{"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::1:root"}}"#,
+                "match",
+            ),
+            // How, not who: still public.
+            (
+                r#"{"Effect": "Allow", "Principal": "*", "Condition": {"Bool": {"aws:SecureTransport": "true"}}}"#,
+                "match",
+            ),
+            (
+                r#"{"Effect": "Allow", "Principal": "*", "Condition": {"StringEquals": {"AWS:PrincipalOrgID": "o-1"}}}"#,
+                "no match",
+            ),
+            (r#"{"Effect": "Deny", "Principal": "*"}"#, "no match"),
+            (
+                r#"{"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}}"#,
+                "no match",
+            ),
+            (
+                r#"{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}"#,
+                "no match",
+            ),
+        ];
+        for (json, want) in cases {
+            assert_eq!(
+                outcome_kind(public_principal(&statement(json))),
+                want,
+                "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_principal_or_effect_is_unknown() {
+        let mut s = statement(r#"{"Effect": "Allow", "Principal": {"AWS": "x"}}"#);
+        let principal = match &mut s.value {
+            Value::Map(entries) => &mut entries[1].value.value,
+            _ => unreachable!(),
+        };
+        *principal = Value::Ref(Reference {
+            target: "aws_iam_role.r".into(),
+            attribute: Some("arn".into()),
+        });
+        assert_eq!(outcome_kind(public_principal(&s)), "unknown");
+        let mut s = statement(r#"{"Effect": "x", "Principal": "*"}"#);
+        if let Value::Map(entries) = &mut s.value {
+            entries[0].value.value = Value::Unknown("var.effect".into());
+        }
+        assert_eq!(outcome_kind(public_principal(&s)), "unknown");
+    }
+
+    #[test]
+    fn admin_wildcard_needs_star_action_on_star_resource() {
+        let cases = [
+            (
+                r#"{"Effect": "Allow", "Action": "*", "Resource": "*"}"#,
+                "match",
+            ),
+            (
+                r#"{"Effect": "Allow", "Action": ["s3:GetObject", "*:*"], "Resource": ["*"]}"#,
+                "match",
+            ),
+            (
+                r#"{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}"#,
+                "no match",
+            ),
+            (
+                r#"{"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b/*"}"#,
+                "no match",
+            ),
+            (
+                r#"{"Effect": "Deny", "Action": "*", "Resource": "*"}"#,
+                "no match",
+            ),
+        ];
+        for (json, want) in cases {
+            assert_eq!(
+                outcome_kind(admin_wildcard(&statement(json))),
+                want,
+                "{json}"
+            );
+        }
     }
 }

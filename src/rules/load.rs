@@ -195,7 +195,10 @@ pub fn read_rule(file: &SourceFile) -> Result<Rule, Vec<ScanError>> {
             }
         }
     }
-    if !Framework::ALL.iter().any(|f| get(entries, f.name()).is_some()) {
+    if !Framework::ALL
+        .iter()
+        .any(|f| get(entries, f.name()).is_some())
+    {
         r.error(
             root.span,
             "the rule has no `terraform` or `cloudformation` matcher",

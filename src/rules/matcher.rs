@@ -193,7 +193,7 @@ impl Matcher {
 }
 
 /// Some outcome matches: the union of their witnesses; else unknown if any is.
-fn union(outcomes: impl Iterator<Item = Outcome>) -> Outcome {
+pub(super) fn union(outcomes: impl Iterator<Item = Outcome>) -> Outcome {
     let mut witnesses: Vec<Witness> = Vec::new();
     let mut unknown = false;
     for outcome in outcomes {
