@@ -365,8 +365,10 @@ pub fn read_matcher(r: &mut Reader, node: &Node) -> Option<Matcher> {
         let types = r
             .required(n, fields, "types", "companion")
             .map(|t| r.strings(t, "a resource type"))?;
-        let via_node = r.required(n, fields, "via", "companion")?;
-        let via = r.path(via_node)?;
+        let via = match get(fields, "via") {
+            Some(v) => Some(r.path(v)?),
+            None => None,
+        };
         let name = match get(fields, "name") {
             Some(p) => Some(r.path(p)?),
             None => None,

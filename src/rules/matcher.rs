@@ -33,9 +33,11 @@ pub enum Matcher {
     Builtin { path: Path, builtin: Builtin },
     /// Another resource of the unit configures this one: it refers to it at
     /// `via` (an `aws_s3_bucket_logging` whose `bucket` is this bucket).
+    /// With no `via`, any resource of `types` in the unit counts (account-wide
+    /// settings such as `aws_ebs_encryption_by_default` refer to nothing).
     Companion {
         types: Vec<String>,
-        via: Path,
+        via: Option<Path>,
         /// Also link when `via` holds a literal equal to this attribute of the resource.
         name: Option<Path>,
         matcher: Option<Box<Matcher>>,
@@ -187,7 +189,7 @@ impl Matcher {
                 via,
                 name,
                 matcher,
-            } => eval_companion(ctx, types, via, name.as_ref(), matcher.as_deref()),
+            } => eval_companion(ctx, types, via.as_ref(), name.as_ref(), matcher.as_deref()),
         }
     }
 }
@@ -420,7 +422,7 @@ fn parse_port_range(text: &str) -> Option<(u32, u32)> {
 fn eval_companion(
     ctx: &Context,
     types: &[String],
-    via: &Path,
+    via: Option<&Path>,
     name: Option<&Path>,
     matcher: Option<&Matcher>,
 ) -> Outcome {
@@ -445,7 +447,10 @@ fn eval_companion(
         if std::ptr::eq(other, ctx.resource) {
             continue;
         }
-        let link = link_to(other, via, &ctx.resource.address, &own_names);
+        let link = match via {
+            Some(via) => link_to(other, via, &ctx.resource.address, &own_names),
+            None => Link::Yes,
+        };
         let companion_ctx = Context {
             unit: ctx.unit,
             resource: other,
