@@ -22,7 +22,16 @@ fn json_scan(args: &[&str]) -> (Value, i32) {
     (report, output.status.code().unwrap())
 }
 
-const GOOD: &str = "fixtures/AWS-EC2-001/terraform/good";
+/// A module no rule objects to: SSH only from a private network.
+const CLEAN: &str = r#"resource "aws_security_group_rule" "ssh" {
+  type              = "ingress"
+  from_port         = 22
+  to_port           = 22
+  protocol          = "tcp"
+  cidr_blocks       = ["10.0.0.0/8"]
+  security_group_id = "sg-123"
+}
+"#;
 
 /// A module with one open SSH rule (line 6) and one open RDP rule (line 12).
 const OPEN_ADMIN_PORTS: &str = r#"resource "aws_security_group_rule" "ssh" {
@@ -43,11 +52,15 @@ resource "aws_vpc_security_group_ingress_rule" "rdp" {
 }
 "#;
 
-/// A scan root holding [`OPEN_ADMIN_PORTS`] as `main.tf`.
-fn open_admin_ports() -> tempfile::TempDir {
+/// A scan root holding `module` as `main.tf`.
+fn module(text: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("main.tf"), OPEN_ADMIN_PORTS).unwrap();
+    std::fs::write(dir.path().join("main.tf"), text).unwrap();
     dir
+}
+
+fn open_admin_ports() -> tempfile::TempDir {
+    module(OPEN_ADMIN_PORTS)
 }
 
 #[test]
@@ -69,7 +82,8 @@ fn version_and_help_name_the_tool_and_its_commands() {
 fn findings_exit_1_clean_scans_exit_0() {
     let bad = open_admin_ports();
     demarc().arg("scan").arg(bad.path()).assert().code(1);
-    demarc().args(["scan", GOOD]).assert().code(0);
+    let clean = module(CLEAN);
+    demarc().arg("scan").arg(clean.path()).assert().code(0);
 }
 
 #[test]
@@ -310,10 +324,11 @@ fn rule_file_errors_point_at_their_line() {
         .replace("severity: low", "severity: urgent")
         .replace("    not: { path: tags.owner, exists: true }", "    nope: 1");
     std::fs::write(dir.path().join("broken.yaml"), broken).unwrap();
+    let clean = module(CLEAN);
     let out = demarc()
         .args(["scan", "--rules"])
         .arg(dir.path())
-        .arg(GOOD)
+        .arg(clean.path())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
