@@ -19,7 +19,6 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-pub const INFORMATION_URI: &str = "https://github.com/demarc-scanner/demarc";
 const SRCROOT: &str = "%SRCROOT%";
 
 pub fn render(result: &ScanResult, options: &RenderOptions) -> String {
@@ -65,7 +64,6 @@ pub fn to_value(result: &ScanResult, options: &RenderOptions) -> Value {
     let driver = json!({
         "name": "demarc",
         "version": options.tool_version,
-        "informationUri": INFORMATION_URI,
         "rules": rules.iter().map(|r| rule(r)).collect::<Vec<_>>(),
     });
     let results: Vec<Value> = result

@@ -30,6 +30,8 @@ pub fn render(result: &ScanResult, options: &RenderOptions) -> String {
         .with_width(WIDTH)
         .with_links(false)
         .with_context_lines(1)
+        // Keep rule ids such as `AWS-S3-001` whole when a help line wraps.
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
         .without_syntax_highlighting();
 
     let mut out = String::new();
