@@ -1,5 +1,6 @@
 //! Embeds every file under `rules/` in the binary, so `demarc` needs no data
-//! files at run time and adding a rule needs no Rust edit.
+//! files at run time and adding a rule needs no Rust edit; and, for
+//! `demarc explain`, each rule's shortest flagged and clean fixture file.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -25,6 +26,12 @@ fn main() {
         .unwrap();
     }
     out.push_str("];\n");
+    embed_examples(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .as_path(),
+        &mut out,
+    );
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("embedded_rules.rs");
     std::fs::write(dest, out).unwrap();
 }
@@ -44,4 +51,60 @@ fn collect(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
             files.push(path);
         }
     }
+}
+
+/// `fixtures/<ID>/<framework>/<bad|good>/`: the shortest top-level file of each.
+fn embed_examples(root: &Path, out: &mut String) {
+    println!("cargo:rerun-if-changed={}", root.display());
+    out.push_str("/// (rule id, framework, \"bad\" or \"good\", file name, contents).\npub static EXAMPLES: &[(&str, &str, &str, &str, &str)] = &[\n");
+    let mut examples = Vec::new();
+    for rule in sorted_dirs(root) {
+        for framework in sorted_dirs(&rule) {
+            for kind in ["bad", "good"] {
+                let Ok(entries) = std::fs::read_dir(framework.join(kind)) else {
+                    continue;
+                };
+                let shortest = entries
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != "expect.txt"))
+                    .min_by_key(|p| {
+                        (
+                            std::fs::metadata(p).map(|m| m.len()).unwrap_or(u64::MAX),
+                            p.clone(),
+                        )
+                    });
+                if let Some(file) = shortest {
+                    let name = |p: &Path| p.file_name().unwrap().to_string_lossy().to_string();
+                    examples.push((
+                        name(&rule),
+                        name(&framework),
+                        kind,
+                        name(&file),
+                        file.display().to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    for (rule, framework, kind, file, path) in examples {
+        writeln!(
+            out,
+            "    ({rule:?}, {framework:?}, {kind:?}, {file:?}, include_str!({path:?})),"
+        )
+        .unwrap();
+    }
+    out.push_str("];\n");
+}
+
+fn sorted_dirs(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut dirs: Vec<_> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
 }

@@ -280,6 +280,20 @@ fn run_explain(args: ExplainArgs) -> u8 {
     for (framework, fix) in &i.docs.fix {
         out.push_str(&format!("\nHow to fix ({framework})\n{}\n", fix.trim_end()));
     }
+    for example in crate::rules::examples(&i.id) {
+        let verdict = if example.kind == "bad" {
+            "flagged"
+        } else {
+            "not flagged"
+        };
+        out.push_str(&format!(
+            "\nExample ({}, {verdict}: fixtures/{}/{}/{}/{})\n",
+            example.framework, i.id, example.framework, example.kind, example.file
+        ));
+        for line in example.text.lines() {
+            out.push_str(&format!("    {line}\n"));
+        }
+    }
     if !i.docs.references.is_empty() {
         out.push_str("\nReferences\n");
         for r in &i.docs.references {

@@ -259,6 +259,10 @@ fn rules_lists_every_rule_and_explain_finds_by_id_slug_or_alias() {
             "How to fix (terraform)",
             "How to fix (cloudformation)",
             "References",
+            "Example (terraform, flagged",
+            "Example (terraform, not flagged",
+            "Example (cloudformation, flagged",
+            "# expect: AWS-EC2-001",
         ] {
             assert!(text.contains(section), "explain {name} lacks {section}");
         }

@@ -21,6 +21,28 @@ mod embedded {
 pub const CATALOG_FILE: &str = "catalog.yaml";
 pub const MATRIX_FILE: &str = "matrix.yaml";
 
+/// A rule's example from its fixtures: framework, whether it is flagged
+/// ("bad") or clean ("good"), the file name and its text.
+pub struct Example {
+    pub framework: &'static str,
+    pub kind: &'static str,
+    pub file: &'static str,
+    pub text: &'static str,
+}
+
+/// The built-in examples of a rule, flagged before clean, per framework.
+pub fn examples(rule_id: &str) -> impl Iterator<Item = Example> + '_ {
+    embedded::EXAMPLES
+        .iter()
+        .filter(move |(id, ..)| *id == rule_id)
+        .map(|&(_, framework, kind, file, text)| Example {
+            framework,
+            kind,
+            file,
+            text,
+        })
+}
+
 /// The embedded file with this path relative to `rules/`.
 pub fn embedded_file(name: &str) -> Option<&'static str> {
     embedded::EMBEDDED
