@@ -2,6 +2,8 @@
 
 use crate::attribution::Attribution;
 use crate::discover::WalkOptions;
+use crate::eval::cloudformation::CloudFormationOptions;
+use crate::eval::terraform::TerraformOptions;
 use crate::finding::{ScanResult, Severity};
 use crate::model::{Framework, ScanError};
 use crate::report::{self, Format, RenderOptions};
@@ -66,6 +68,28 @@ struct ScanArgs {
     /// Never colour the text report (colour is also off when NO_COLOR is set or output is not a terminal)
     #[arg(long)]
     no_color: bool,
+    /// Terraform: read variable values from FILE (.tfvars or .tfvars.json); repeatable, later files win
+    #[arg(long, value_name = "FILE")]
+    var_file: Vec<PathBuf>,
+    /// Terraform: set a variable, as `terraform plan -var`; repeatable, beats every file
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = key_value)]
+    vars: Vec<(String, String)>,
+    /// CloudFormation: read parameter values from FILE (the CLI's ParameterKey/ParameterValue list or a {"Key": "Value"} map); repeatable
+    #[arg(long = "cfn-params", value_name = "FILE")]
+    cfn_param_files: Vec<PathBuf>,
+    /// CloudFormation: set a parameter; repeatable, beats every file
+    #[arg(long = "cfn-param", value_name = "KEY=VALUE", value_parser = key_value)]
+    cfn_params: Vec<(String, String)>,
+}
+
+/// Parses `NAME=VALUE` (the value may itself contain `=`).
+fn key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("expected NAME=VALUE, got `{text}`")),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -159,6 +183,14 @@ fn run_scan(args: ScanArgs) -> u8 {
         paths: args.paths,
         walk: WalkOptions {
             follow_symlinks: args.follow_symlinks,
+        },
+        terraform: TerraformOptions {
+            var_files: args.var_file,
+            vars: args.vars,
+        },
+        cloudformation: CloudFormationOptions {
+            parameter_files: args.cfn_param_files,
+            parameters: args.cfn_params,
         },
     };
     let result = scan::scan(&options, &rules, &attribution);

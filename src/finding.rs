@@ -179,6 +179,18 @@ pub struct Finding {
     pub message: String,
     /// The offending value as written, when the finding points at one.
     pub value: Option<String>,
+    /// Where the value was set, when it came through a variable, tfvars
+    /// entry, local, module input, parameter default, mapping or condition:
+    /// nearest first.
+    pub provenance: Vec<Provenance>,
+}
+
+/// One place a finding's value passed through on its way to the finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Provenance {
+    #[serde(flatten)]
+    pub location: Location,
+    pub label: String,
 }
 
 impl Finding {

@@ -6,7 +6,7 @@ use crate::attribution::Attribution;
 use crate::discover::{self, display_path, Discovery, UnitSource, WalkOptions};
 use crate::eval::cloudformation::{self, Syntax};
 use crate::eval::terraform;
-use crate::finding::{Finding, Location, ScanResult, ServiceModel};
+use crate::finding::{Finding, Location, Provenance, ScanResult, ServiceModel};
 use crate::model::{ScanError, Unit};
 use crate::parse::limits::MAX_FILE_BYTES;
 use crate::rules::{Hit, RuleSet};
@@ -19,6 +19,8 @@ use std::sync::Arc;
 pub struct ScanOptions {
     pub paths: Vec<PathBuf>,
     pub walk: WalkOptions,
+    pub terraform: terraform::TerraformOptions,
+    pub cloudformation: cloudformation::CloudFormationOptions,
 }
 
 /// Stack for unit threads: parsers are recursive, and nesting limits keep
@@ -44,7 +46,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
     let outputs: Vec<UnitOutput> = pool.install(|| {
         units
             .par_iter()
-            .map(|source| scan_unit_guarded(source, rules, attribution))
+            .map(|source| scan_unit_guarded(source, options, rules, attribution))
             .collect()
     });
 
@@ -70,11 +72,12 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
 
 fn scan_unit_guarded(
     source: &UnitSource,
+    options: &ScanOptions,
     rules: &RuleSet,
     attribution: &Attribution,
 ) -> UnitOutput {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        scan_unit(source, rules, attribution)
+        scan_unit(source, options, rules, attribution)
     }))
     .unwrap_or_else(|panic| {
         let detail = panic
@@ -100,7 +103,12 @@ fn scan_unit_guarded(
     })
 }
 
-fn scan_unit(source: &UnitSource, rules: &RuleSet, attribution: &Attribution) -> UnitOutput {
+fn scan_unit(
+    source: &UnitSource,
+    options: &ScanOptions,
+    rules: &RuleSet,
+    attribution: &Attribution,
+) -> UnitOutput {
     let mut output = UnitOutput::default();
     let unit = match source {
         UnitSource::TerraformModule { files, .. } => {
@@ -115,7 +123,7 @@ fn scan_unit(source: &UnitSource, rules: &RuleSet, attribution: &Attribution) ->
             if texts.is_empty() {
                 return output;
             }
-            terraform::load_module(texts)
+            terraform::load_module(texts, &options.terraform)
         }
         UnitSource::TemplateCandidate(path) => {
             let text = match read_source(path, false) {
@@ -131,7 +139,12 @@ fn scan_unit(source: &UnitSource, rules: &RuleSet, attribution: &Attribution) ->
             } else {
                 Syntax::Yaml
             };
-            match cloudformation::load_template(display_path(path), text, syntax) {
+            match cloudformation::load_template(
+                display_path(path),
+                text,
+                syntax,
+                &options.cloudformation,
+            ) {
                 Some(unit) => unit,
                 None => return output,
             }
@@ -190,6 +203,15 @@ fn to_finding(hit: &Hit, unit: &Unit, attribution: &Attribution) -> Finding {
         location: locate(unit.file(hit.witness.span), hit.witness.span),
         message: hit.rule.message(&hit.witness),
         value: hit.witness.value.clone(),
+        provenance: hit
+            .witness
+            .origins
+            .iter()
+            .map(|origin| Provenance {
+                location: locate(unit.file(origin.span), origin.span),
+                label: origin.label.clone(),
+            })
+            .collect(),
     }
 }
 

@@ -11,7 +11,22 @@ use crate::source::Span;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
     pub value: Value,
+    /// Where the value is used (the attribute's expression), which is where
+    /// a finding points.
     pub span: Span,
+    /// Where the value was set, when it reached this use through a variable,
+    /// local, tfvars entry, module input, parameter default, mapping or
+    /// condition branch: nearest first. Empty for a literal written in place.
+    pub origins: Vec<Origin>,
+}
+
+/// One step of a value's provenance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Origin {
+    pub span: Span,
+    /// What happened there, e.g. "default of variable `admin_cidr`",
+    /// "set in terraform.tfvars", "default of parameter `SshCidr`".
+    pub label: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -51,7 +66,11 @@ pub struct Reference {
 
 impl Node {
     pub fn new(value: Value, span: Span) -> Self {
-        Node { value, span }
+        Node {
+            value,
+            span,
+            origins: Vec::new(),
+        }
     }
 
     /// The entry for `key` when this node is a map.

@@ -3,7 +3,8 @@
 //! text and JSON reports.
 
 use demarc::finding::{
-    Finding, Layer, Location, Owner, RuleDocs, RuleInfo, ScanResult, ServiceModel, Severity,
+    Finding, Layer, Location, Owner, Provenance, RuleDocs, RuleInfo, ScanResult, ServiceModel,
+    Severity,
 };
 use demarc::model::{Framework, ScanError};
 use demarc::report::{render, Format, RenderOptions};
@@ -30,10 +31,16 @@ resource "aws_security_group" "ssh" {
     from_port   = 22
     to_port     = 22
     protocol    = "tcp"
-    cidr_blocks = ["0.0.0.0/0"]
+    cidr_blocks = [var.ssh_cidr]
   }
 }
+
+variable "ssh_cidr" {
+  default = "0.0.0.0/0"
+}
 "#;
+
+const TFVARS: &str = "ssh_cidr = \"0.0.0.0/0\"\n";
 
 const TEMPLATE_YAML: &str = "AWSTemplateFormatVersion: \"2010-09-09\"
 Resources:
@@ -203,6 +210,7 @@ fn sample() -> ScanResult {
             location: locate("infra/main.tf", MAIN_TF, "\"*\"", 0),
             message: "Bucket policy allows s3:GetObject to any principal (\"*\")".to_string(),
             value: Some("*".to_string()),
+            provenance: vec![],
         },
         Finding {
             rule: by_id("AWS-EC2-002"),
@@ -214,9 +222,19 @@ fn sample() -> ScanResult {
             framework: Framework::Terraform,
             resource: "aws_security_group.ssh".to_string(),
             resource_type: "aws_security_group".to_string(),
-            location: locate("infra/main.tf", MAIN_TF, "\"0.0.0.0/0\"", 0),
+            location: locate("infra/main.tf", MAIN_TF, "var.ssh_cidr", 0),
             message: "Ingress to port 22 is open to 0.0.0.0/0".to_string(),
             value: Some("0.0.0.0/0".to_string()),
+            provenance: vec![
+                Provenance {
+                    location: locate("infra/terraform.tfvars", TFVARS, "\"0.0.0.0/0\"", 0),
+                    label: "set in terraform.tfvars".to_string(),
+                },
+                Provenance {
+                    location: locate("infra/main.tf", MAIN_TF, "\"0.0.0.0/0\"", 0),
+                    label: "default of variable `ssh_cidr`".to_string(),
+                },
+            ],
         },
         Finding {
             rule: by_id("AWS-RDS-003"),
@@ -232,6 +250,7 @@ fn sample() -> ScanResult {
             location: locate("stack/template.yaml", TEMPLATE_YAML, "false", 0),
             message: "StorageEncrypted is false".to_string(),
             value: Some("false".to_string()),
+            provenance: vec![],
         },
     ];
     let mut sources: BTreeMap<String, Arc<str>> = BTreeMap::new();
@@ -391,6 +410,22 @@ fn sarif_carries_the_contract_fields() {
         .map(|r| r["ruleIndex"].as_u64().unwrap())
         .collect();
     assert_eq!(rule_indexes, [0, 1, 2]);
+    // Where the value was set travels as relatedLocations, nearest first.
+    assert!(results[0].get("relatedLocations").is_none());
+    let related = results[1]["relatedLocations"].as_array().unwrap();
+    assert_eq!(related.len(), 2);
+    assert_eq!(
+        related[0]["message"]["text"],
+        json!("set in terraform.tfvars")
+    );
+    assert_eq!(
+        related[0]["physicalLocation"]["artifactLocation"]["uri"],
+        json!("infra/terraform.tfvars")
+    );
+    assert_eq!(
+        related[1]["physicalLocation"]["region"]["startLine"],
+        json!(25)
+    );
 
     let first = &results[0];
     assert_eq!(first["ruleId"], json!("AWS-S3-001"));
@@ -515,6 +550,7 @@ fn json_has_the_contract_shape() {
             "message",
             "owner_reason",
             "value",
+            "provenance",
             "aliases",
             "help",
         ]
@@ -536,10 +572,14 @@ fn json_has_the_contract_shape() {
             "start_line": 20,
             "start_column": 20,
             "end_line": 20,
-            "end_column": 31,
+            "end_column": 32,
             "message": "Ingress to port 22 is open to 0.0.0.0/0",
             "owner_reason": "AWS enforces security groups; the rules in them are the customer's.",
             "value": "0.0.0.0/0",
+            "provenance": [
+                {"file": "infra/terraform.tfvars", "start_line": 1, "start_column": 12, "end_line": 1, "end_column": 23, "label": "set in terraform.tfvars"},
+                {"file": "infra/main.tf", "start_line": 25, "start_column": 13, "end_line": 25, "end_column": 24, "label": "default of variable `ssh_cidr`"},
+            ],
             "aliases": ["CKV_AWS_EC2_002"],
             "help": "Limit `cidr_blocks` to the addresses that administer the host, or use SSM Session Manager.",
         })

@@ -59,13 +59,28 @@ pub fn is_template(doc: &Node) -> bool {
     }
 }
 
+/// What the command line adds to a CloudFormation evaluation.
+#[derive(Clone, Debug, Default)]
+pub struct CloudFormationOptions {
+    /// `--cfn-params FILE`: the CLI's `[{"ParameterKey", "ParameterValue"}]`
+    /// list or a plain `{"Key": "Value"}` map; later files win.
+    pub parameter_files: Vec<std::path::PathBuf>,
+    /// `--cfn-param KEY=VALUE`, in the order given (later win; they beat files).
+    pub parameters: Vec<(String, String)>,
+}
+
 /// Loads one candidate file (display path, text) as a scan unit.
 ///
 /// Returns `None` when the file is not a CloudFormation template (ignored
 /// quietly: wrong shape, or it fails to parse and does not look like a
 /// template). Returns a unit with an error and no resources when it looks like
 /// a template but cannot be parsed.
-pub fn load_template(display: String, text: Arc<str>, syntax: Syntax) -> Option<Unit> {
+pub fn load_template(
+    display: String,
+    text: Arc<str>,
+    syntax: Syntax,
+    _options: &CloudFormationOptions,
+) -> Option<Unit> {
     if !may_be_template(&text) {
         return None;
     }
@@ -303,7 +318,12 @@ mod tests {
     use crate::value::Path;
 
     fn load(text: &str, syntax: Syntax) -> Option<Unit> {
-        load_template("t".into(), text.into(), syntax)
+        load_template(
+            "t".into(),
+            text.into(),
+            syntax,
+            &CloudFormationOptions::default(),
+        )
     }
 
     fn at<'u>(unit: &'u Unit, address: &str, path: &str) -> &'u Node {

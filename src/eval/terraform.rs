@@ -55,10 +55,19 @@ const MAX_REFERENCE_DEPTH: usize = 64;
 /// so that documents including each other many times cannot explode.
 const MAX_COPIED_NODES: usize = 1_000_000;
 
+/// What the command line adds to a Terraform evaluation.
+#[derive(Clone, Debug, Default)]
+pub struct TerraformOptions {
+    /// `--var-file FILE`, in the order given (later files win).
+    pub var_files: Vec<std::path::PathBuf>,
+    /// `--var NAME=VALUE`, in the order given (later win; they beat files).
+    pub vars: Vec<(String, String)>,
+}
+
 /// Loads one Terraform module directory: `files` are its `.tf` files as
 /// (display path, text). Each becomes a SourceFile (FileId = index). Parse
 /// errors are pushed to unit.errors and the other files still load.
-pub fn load_module(files: Vec<(String, Arc<str>)>) -> Unit {
+pub fn load_module(files: Vec<(String, Arc<str>)>, _options: &TerraformOptions) -> Unit {
     let mut unit = Unit::default();
     let mut bodies = Vec::with_capacity(files.len());
     for (index, (display, text)) in files.into_iter().enumerate() {
@@ -939,6 +948,7 @@ mod tests {
                 .iter()
                 .map(|(name, text)| (name.to_string(), Arc::from(*text)))
                 .collect(),
+            &TerraformOptions::default(),
         )
     }
 

@@ -58,6 +58,7 @@ fn finding(finding: &Finding) -> Value {
     put("message", json!(finding.message));
     put("owner_reason", json!(finding.owner_reason));
     put("value", json!(finding.value));
+    put("provenance", json!(finding.provenance));
     put("aliases", json!(rule.aliases));
     put("help", json!(super::finding_fix(finding)));
     Value::Object(object)

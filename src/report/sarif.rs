@@ -12,7 +12,7 @@
 //! which is what `Location` holds.
 
 use super::RenderOptions;
-use crate::finding::{Finding, RuleInfo, ScanResult, Severity};
+use crate::finding::{Finding, Location, RuleInfo, ScanResult, Severity};
 use crate::model::{Framework, ScanError};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -226,7 +226,29 @@ fn help_markdown(rule: &RuleInfo) -> String {
 }
 
 fn finding(finding: &Finding, rule_index: usize) -> Value {
-    let location = &finding.location;
+    let physical = physical_location(&finding.location);
+    // Where the value was set (a variable default, a tfvars entry, a
+    // parameter default) when it came from elsewhere.
+    let related: Vec<Value> = finding
+        .provenance
+        .iter()
+        .enumerate()
+        .map(|(id, step)| {
+            json!({
+                "id": id,
+                "physicalLocation": physical_location(&step.location),
+                "message": { "text": step.label },
+            })
+        })
+        .collect();
+    let mut result = result_object(finding, rule_index, physical);
+    if !related.is_empty() {
+        result["relatedLocations"] = Value::Array(related);
+    }
+    result
+}
+
+fn physical_location(location: &Location) -> Value {
     let mut physical = Map::new();
     physical.insert("artifactLocation".into(), artifact_location(&location.file));
     if location.start_line >= 1 {
@@ -243,6 +265,10 @@ fn finding(finding: &Finding, rule_index: usize) -> Value {
         }
         physical.insert("region".into(), Value::Object(region));
     }
+    Value::Object(physical)
+}
+
+fn result_object(finding: &Finding, rule_index: usize, physical: Value) -> Value {
     json!({
         "ruleId": finding.rule.id,
         "ruleIndex": rule_index,

@@ -197,8 +197,9 @@ struct FindingDiagnostic<'a> {
     /// Header and attribution lines, shown after miette's severity icon.
     message: String,
     help: Option<String>,
-    /// Present when the file's text is known and the span lies within it.
-    snippet: Option<(NamedSource<Arc<str>>, LabeledSpan)>,
+    /// Present when the file's text is known and the span lies within it:
+    /// the primary label, then one per provenance step in the same file.
+    snippet: Option<(NamedSource<Arc<str>>, Vec<LabeledSpan>)>,
 }
 
 impl<'a> FindingDiagnostic<'a> {
@@ -213,11 +214,30 @@ impl<'a> FindingDiagnostic<'a> {
                 end <= text.len() && text.is_char_boundary(start) && text.is_char_boundary(end);
             fits.then(|| {
                 let source = NamedSource::new(&location.file, Arc::clone(text));
-                let label = LabeledSpan::new_primary_with_span(
+                let mut labels = vec![LabeledSpan::new_primary_with_span(
                     Some(finding.message.clone()),
                     (start, end - start),
+                )];
+                // Provenance in the same file is drawn in the snippet; the
+                // rest is listed in the message.
+                labels.extend(
+                    finding
+                        .provenance
+                        .iter()
+                        .filter(|p| {
+                            p.location.file == location.file && p.location.byte_end <= text.len()
+                        })
+                        .map(|p| {
+                            LabeledSpan::new_with_span(
+                                Some(p.label.clone()),
+                                (
+                                    p.location.byte_start,
+                                    p.location.byte_end - p.location.byte_start,
+                                ),
+                            )
+                        }),
                 );
-                (source, label)
+                (source, labels)
             })
         });
         match snippet {
@@ -261,6 +281,14 @@ impl<'a> FindingDiagnostic<'a> {
         let reason = finding.owner_reason.trim();
         if !reason.is_empty() {
             let _ = write!(message, "\n{reason}");
+        }
+        for step in &finding.provenance {
+            let at = &step.location;
+            let _ = write!(
+                message,
+                "\n↳ {} at {}:{}:{}",
+                step.label, at.file, at.start_line, at.start_column
+            );
         }
         FindingDiagnostic {
             finding,
@@ -314,6 +342,6 @@ impl Diagnostic for FindingDiagnostic<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.snippet
             .as_ref()
-            .map(|(_, label)| Box::new(std::iter::once(label.clone())) as Box<_>)
+            .map(|(_, labels)| Box::new(labels.clone().into_iter()) as Box<_>)
     }
 }

@@ -8,7 +8,7 @@
 use super::builtins::{self, Builtin};
 use crate::model::{Resource, Unit};
 use crate::source::Span;
-use crate::value::{Node, Path, Value};
+use crate::value::{Node, Origin, Path, Value};
 use regex::Regex;
 
 #[derive(Debug)]
@@ -80,11 +80,13 @@ pub struct PortsSpec {
     pub absent_is_all: bool,
 }
 
-/// A place a finding points at, with the offending value when there is one.
+/// A place a finding points at, with the offending value when there is one
+/// and where that value was set.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Witness {
     pub span: Span,
     pub value: Option<String>,
+    pub origins: Vec<Origin>,
 }
 
 #[derive(Debug, PartialEq)]
@@ -111,14 +113,21 @@ impl Witness {
         Witness {
             span: node.span,
             value,
+            origins: node.origins.clone(),
+        }
+    }
+
+    /// A place with no offending value: something missing is reported there.
+    fn place(span: Span) -> Self {
+        Witness {
+            span,
+            value: None,
+            origins: Vec::new(),
         }
     }
 
     fn header(ctx: &Context) -> Self {
-        Witness {
-            span: ctx.header,
-            value: None,
-        }
+        Witness::place(ctx.header)
     }
 }
 
@@ -147,15 +156,7 @@ impl Matcher {
             Matcher::Not(child) => match child.eval(focus, ctx) {
                 Outcome::Match(_) => Outcome::NoMatch,
                 Outcome::Unknown => Outcome::Unknown,
-                // A missing thing is reported where the block starts: the
-                // resource header for the resource itself, else the block.
-                Outcome::NoMatch if focus.span == ctx.resource.body.span => {
-                    Outcome::Match(vec![Witness::header(ctx)])
-                }
-                Outcome::NoMatch => Outcome::Match(vec![Witness {
-                    span: focus.span,
-                    value: None,
-                }]),
+                Outcome::NoMatch => Outcome::Match(vec![absent_witness(focus, ctx)]),
             },
             Matcher::Each { path, matcher } => {
                 let found = focus.lookup(path);
@@ -262,14 +263,13 @@ fn eval_test(
     }
 }
 
+/// A missing thing is reported where its block starts: the resource header
+/// for the resource itself, else the nested block in focus.
 fn absent_witness(focus: &Node, ctx: &Context) -> Witness {
     if focus.span == ctx.resource.body.span {
         Witness::header(ctx)
     } else {
-        Witness {
-            span: focus.span,
-            value: None,
-        }
+        Witness::place(focus.span)
     }
 }
 
