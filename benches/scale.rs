@@ -1,0 +1,253 @@
+//! `cargo bench --bench scale`: how demarc's cost grows with the repository.
+//!
+//! For each corpus size it generates a deterministic repository (see
+//! `corpus.rs`), then measures each stage — walk, parse, the whole scan
+//! (parse, evaluate, rules, attribution) and report — with wall time,
+//! files/s, MB/s and peak heap, on 1 and 2 threads. Heap is counted by a
+//! global allocator wrapper, so "peak" is the high-water mark of live heap
+//! bytes during that stage alone.
+//!
+//! Arguments (after `--`): `--sizes 1000,10000,50000` (default `1000,10000`),
+//! `--seed N`, `--keep DIR` (write the corpora there and keep them), and
+//! `--generate DIR --files N` (only write a corpus, for comparisons).
+
+#[path = "corpus.rs"]
+mod corpus;
+
+use demarc::attribution::Attribution;
+use demarc::discover::{self, UnitSource, WalkOptions};
+use demarc::report::{render, Format, RenderOptions};
+use demarc::rules::RuleSet;
+use demarc::scan::{scan, ScanOptions};
+use rayon::prelude::*;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+struct CountingAllocator;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+/// One stage's cost.
+struct Measure {
+    wall: Duration,
+    /// Peak live heap during the stage, above what was live when it started.
+    peak_bytes: usize,
+}
+
+fn measure<T>(work: impl FnOnce() -> T) -> (T, Measure) {
+    let base = LIVE.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let start = Instant::now();
+    let value = work();
+    let wall = start.elapsed();
+    let peak_bytes = PEAK.load(Ordering::Relaxed).saturating_sub(base);
+    (value, Measure { wall, peak_bytes })
+}
+
+struct Args {
+    sizes: Vec<usize>,
+    seed: u64,
+    keep: Option<PathBuf>,
+    generate: Option<(PathBuf, usize)>,
+}
+
+fn parse_args() -> Args {
+    let mut args = Args {
+        sizes: vec![1000, 10_000],
+        seed: 42,
+        keep: None,
+        generate: None,
+    };
+    let mut files = 1000;
+    let mut generate_dir = None;
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--sizes" => {
+                args.sizes = it
+                    .next()
+                    .unwrap()
+                    .split(',')
+                    .map(|s| s.parse().unwrap())
+                    .collect()
+            }
+            "--seed" => args.seed = it.next().unwrap().parse().unwrap(),
+            "--keep" => args.keep = Some(PathBuf::from(it.next().unwrap())),
+            "--generate" => generate_dir = Some(PathBuf::from(it.next().unwrap())),
+            "--files" => files = it.next().unwrap().parse().unwrap(),
+            // `cargo bench` passes `--bench`; libtest-style filters are ignored.
+            _ => {}
+        }
+    }
+    args.generate = generate_dir.map(|d| (d, files));
+    args
+}
+
+fn main() {
+    let args = parse_args();
+    if let Some((dir, files)) = &args.generate {
+        let manifest = corpus::generate(dir, *files, args.seed);
+        println!(
+            "wrote {} files ({:.1} MB) to {}",
+            manifest.files,
+            mb(manifest.bytes),
+            dir.display()
+        );
+        return;
+    }
+    let rules = RuleSet::embedded().expect("rules");
+    let attribution = Attribution::embedded().expect("catalog");
+    println!(
+        "demarc {} · {} cores · seed {}",
+        env!("CARGO_PKG_VERSION"),
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        args.seed
+    );
+    println!(
+        "{:>7} {:>7} {:>8} {:<7} {:>9} {:>10} {:>8} {:>10}",
+        "files", "MB", "threads", "stage", "wall ms", "files/s", "MB/s", "peak MiB"
+    );
+    for &size in &args.sizes {
+        let scratch = match &args.keep {
+            Some(dir) => dir.join(format!("corpus-{size}")),
+            None => {
+                std::env::temp_dir().join(format!("demarc-bench-{}-{size}", std::process::id()))
+            }
+        };
+        if !scratch.join("manifest.json").exists() {
+            let _ = std::fs::remove_dir_all(&scratch);
+            corpus::generate(&scratch, size, args.seed);
+        }
+        let bytes = corpus_bytes(&scratch);
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| run_sizes(&scratch, size, bytes, threads, &rules, &attribution));
+        }
+        if args.keep.is_none() {
+            let _ = std::fs::remove_dir_all(&scratch);
+        }
+    }
+}
+
+fn run_sizes(
+    root: &Path,
+    files: usize,
+    bytes: usize,
+    threads: usize,
+    rules: &RuleSet,
+    attribution: &Attribution,
+) {
+    let row = |stage: &str, m: &Measure| {
+        let secs = m.wall.as_secs_f64().max(1e-9);
+        println!(
+            "{files:>7} {:>7.1} {threads:>8} {stage:<7} {:>9.1} {:>10.0} {:>8.1} {:>10.1}",
+            mb(bytes),
+            secs * 1000.0,
+            files as f64 / secs,
+            mb(bytes) / secs,
+            m.peak_bytes as f64 / (1024.0 * 1024.0)
+        );
+    };
+    let paths = vec![root.to_path_buf()];
+    let (discovery, walk) = measure(|| discover::discover(&paths, WalkOptions::default()));
+    row("walk", &walk);
+    let (_, parse) = measure(|| parse_all(&discovery.units));
+    row("parse", &parse);
+    let options = ScanOptions {
+        paths: paths.clone(),
+        threads: Some(threads),
+        ..ScanOptions::default()
+    };
+    let (result, whole) = measure(|| scan(&options, rules, attribution));
+    row("scan", &whole);
+    let (_, report) = measure(|| {
+        let opts = RenderOptions::default();
+        let json = render(Format::Json, &result, &opts);
+        let sarif = render(Format::Sarif, &result, &opts);
+        json.len() + sarif.len()
+    });
+    row("report", &report);
+    println!(
+        "{:>7} {:>7} {threads:>8} {:<7} findings {} · errors {} · undecided {} · scan/parse {:.2}x",
+        "",
+        "",
+        "result",
+        result.findings.len(),
+        result.errors.len(),
+        result.undecided,
+        whole.wall.as_secs_f64() / parse.wall.as_secs_f64().max(1e-9)
+    );
+}
+
+/// Reads and parses every file of every unit, evaluating nothing: the floor
+/// any scan pays.
+fn parse_all(units: &[UnitSource]) -> usize {
+    use demarc::parse::{hcl::parse_hcl, json::parse_json, yaml::parse_yaml};
+    units
+        .par_iter()
+        .map(|unit| {
+            let files: Vec<&PathBuf> = match unit {
+                UnitSource::TerraformModule { files, .. } => files.iter().collect(),
+                UnitSource::TemplateCandidate(path) => vec![path],
+            };
+            files
+                .into_iter()
+                .filter_map(|path| {
+                    let text = std::fs::read_to_string(path).ok()?;
+                    let name = path.to_string_lossy();
+                    let parsed = if name.ends_with(".tf") {
+                        parse_hcl(&text, 0).is_ok()
+                    } else if name.ends_with(".json") {
+                        parse_json(&text, 0, 0).is_ok()
+                    } else {
+                        parse_yaml(&text, 0).is_ok()
+                    };
+                    parsed.then_some(())
+                })
+                .count()
+        })
+        .sum()
+}
+
+fn corpus_bytes(root: &Path) -> usize {
+    let manifest = std::fs::read_to_string(root.join("manifest.json")).unwrap_or_default();
+    manifest
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("\"bytes\": ")?
+                .trim_end_matches(',')
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0)
+}
+
+fn mb(bytes: usize) -> f64 {
+    bytes as f64 / 1_000_000.0
+}
