@@ -1,18 +1,29 @@
-//! The command line: `demarc scan`, `demarc rules`, `demarc explain`.
+//! The command line: `demarc scan`, `demarc baseline`, `demarc rules`,
+//! `demarc explain`.
+//!
+//! A scan runs the same way wherever it is started: `.demarc.yaml` (found
+//! from the scan root up to the repository root, or `--config`) supplies
+//! the standing choices and flags override it; then the scan, CODEOWNERS
+//! teams, `--owner`, the baseline, and one or more reports.
 
 use crate::attribution::Attribution;
+use crate::baseline::Baseline;
+use crate::codeowners::CodeOwners;
+use crate::config::Config;
 use crate::discover::WalkOptions;
 use crate::eval::cloudformation::CloudFormationOptions;
 use crate::eval::terraform::TerraformOptions;
-use crate::finding::{ScanResult, Severity};
+use crate::finding::{ScanResult, Severity, SuppressionKind};
 use crate::model::{Framework, ScanError};
-use crate::report::{self, Format, RenderOptions};
+use crate::repo::RepoPaths;
+use crate::report::{self, Format, Output, RenderOptions};
 use crate::rules::RuleSet;
 use crate::scan::{self, ScanOptions};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Instant, SystemTime};
 
 /// Exit codes (design.md): what a CI gate reads.
 pub const EXIT_CLEAN: u8 = 0;
@@ -39,35 +50,32 @@ struct Cli {
 enum Command {
     /// Scan files and directories for misconfigurations
     Scan(ScanArgs),
+    /// Record today's findings in a baseline file, so `scan --baseline` reports only new ones
+    Baseline(BaselineArgs),
     /// List the rules: id, severity, layer, summary
     Rules(RulesArgs),
     /// Show a rule's documentation: what it checks, why, how to fix
     Explain(ExplainArgs),
 }
 
+/// What to scan and how to read it: shared by `scan` and `baseline`.
 #[derive(clap::Args, Debug)]
-struct ScanArgs {
-    /// Files or directories to scan
+struct InputArgs {
+    /// Files or directories to scan. A file brings in its module or template and reports only what lies in it (as pre-commit passes files)
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
-    /// Output format
-    #[arg(long, short, value_enum, default_value_t = Format::Text)]
-    format: Format,
-    /// Write the report to FILE instead of standard output
-    #[arg(long, short, value_name = "FILE")]
-    output: Option<PathBuf>,
-    /// Exit with 1 when a finding has this severity or higher (`none`: never)
-    #[arg(long, value_enum, default_value_t = FailOn::Low, value_name = "SEVERITY")]
-    fail_on: FailOn,
+    /// Read settings from FILE instead of the `.demarc.yaml` found at the scan root or above it (up to the repository root)
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Also load the rules in DIR (YAML files in the built-in rule format); repeatable
     #[arg(long = "rules", value_name = "DIR")]
     rule_dirs: Vec<PathBuf>,
     /// Follow symbolic links (loops are detected and reported)
     #[arg(long)]
     follow_symlinks: bool,
-    /// Never colour the text report (colour is also off when NO_COLOR is set or output is not a terminal)
-    #[arg(long)]
-    no_color: bool,
+    /// Worker threads (default: one per core)
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
     /// Terraform: read variable values from FILE (.tfvars or .tfvars.json); repeatable, later files win
     #[arg(long, value_name = "FILE")]
     var_file: Vec<PathBuf>,
@@ -80,6 +88,48 @@ struct ScanArgs {
     /// CloudFormation: set a parameter; repeatable, beats every file
     #[arg(long = "cfn-param", value_name = "KEY=VALUE", value_parser = key_value)]
     cfn_params: Vec<(String, String)>,
+}
+
+#[derive(clap::Args, Debug)]
+struct ScanArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Report format: text, json, sarif, junit, gitlab, github or markdown; FORMAT=FILE writes that report to FILE. Repeatable; at most one to standard output
+    #[arg(long, short, value_name = "FORMAT[=FILE]", value_parser = Output::parse)]
+    format: Vec<Output>,
+    /// Write the standard-output report to FILE instead
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit with 1 when a finding has this severity or higher (`none`: never) [default: low]
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    fail_on: Option<FailOn>,
+    /// Report only findings not in this baseline (see `demarc baseline`); the others count as suppressed
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Scan only files changed since GIT_REF (git diff, plus untracked files), each with its module or template as context
+    #[arg(long, value_name = "GIT_REF")]
+    changed_since: Option<String>,
+    /// Keep only findings CODEOWNERS gives to TEAM (e.g. @org/network); repeatable
+    #[arg(long, value_name = "TEAM")]
+    owner: Vec<String>,
+    /// Ignore inline and Metadata suppressions: report everything (for audits)
+    #[arg(long)]
+    no_suppressions: bool,
+    /// Print only the findings (and errors): no summary, warnings or progress
+    #[arg(long, short)]
+    quiet: bool,
+    /// Never colour the text report (colour is also off when NO_COLOR is set or output is not a terminal)
+    #[arg(long)]
+    no_color: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct BaselineArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Write the baseline to FILE
+    #[arg(long, short, value_name = "FILE")]
+    output: PathBuf,
 }
 
 /// Parses `NAME=VALUE` (the value may itself contain `=`).
@@ -148,6 +198,7 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Scan(args) => run_scan(args),
+        Command::Baseline(args) => run_baseline(args),
         Command::Rules(args) => run_rules(args),
         Command::Explain(args) => run_explain(args),
     };
@@ -170,59 +221,246 @@ fn print_config_errors(errors: Vec<ScanError>) -> u8 {
     EXIT_ERROR
 }
 
-fn run_scan(args: ScanArgs) -> u8 {
-    let rules = match load_rules(&args.rule_dirs) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    let attribution = match Attribution::embedded() {
-        Ok(a) => a,
-        Err(e) => return print_config_errors(e),
-    };
-    let options = ScanOptions {
-        paths: args.paths,
-        walk: WalkOptions {
-            follow_symlinks: args.follow_symlinks,
-        },
-        terraform: TerraformOptions {
-            var_files: args.var_file,
-            vars: args.vars,
-        },
-        cloudformation: CloudFormationOptions {
-            parameter_files: args.cfn_param_files,
-            parameters: args.cfn_params,
-        },
-    };
-    let result = scan::scan(&options, &rules, &attribution);
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let render = RenderOptions {
-        color: to_terminal && !no_color_env && !args.no_color,
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-    };
-    let text = report::render(args.format, &result, &render);
-    let written = match &args.output {
-        Some(path) => std::fs::write(path, text.as_bytes())
-            .map_err(|e| format!("cannot write {}: {e}", path.display())),
-        None => std::io::stdout()
-            .lock()
-            .write_all(text.as_bytes())
-            .map_err(|e| format!("cannot write output: {e}")),
-    };
-    if let Err(message) = written {
-        eprintln!("error: {message}");
-        return EXIT_ERROR;
-    }
-    exit_code(&result, args.fail_on)
+fn usage_error(message: &str) -> u8 {
+    eprintln!("error: {message}");
+    EXIT_ERROR
 }
 
-fn exit_code(result: &ScanResult, fail_on: FailOn) -> u8 {
+/// `a` when the command line gave one, else the config's.
+fn or_config<T: Clone>(cli: &[T], config: &[T]) -> Vec<T> {
+    if cli.is_empty() {
+        config.to_vec()
+    } else {
+        cli.to_vec()
+    }
+}
+
+/// Everything a scan needs, settled from the command line and the config.
+struct Prepared {
+    config: Config,
+    rules: RuleSet,
+    attribution: Attribution,
+    options: ScanOptions,
+    repo: RepoPaths,
+}
+
+fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Prepared, u8> {
+    let scan_root = input.paths.first().cloned().unwrap_or_else(|| ".".into());
+    let config_path = input
+        .config
+        .clone()
+        .or_else(|| crate::config::find(&scan_root));
+    let config = match config_path {
+        Some(path) => Config::load(&path).map_err(print_config_errors)?,
+        None => Config::default(),
+    };
+    let mut rules = load_rules(&or_config(&input.rule_dirs, &config.rule_dirs))?;
+    config
+        .apply_to_rules(&mut rules)
+        .map_err(print_config_errors)?;
+    let attribution = Attribution::embedded().map_err(print_config_errors)?;
+    let options = ScanOptions {
+        paths: input.paths,
+        walk: WalkOptions {
+            follow_symlinks: input.follow_symlinks,
+        },
+        terraform: TerraformOptions {
+            var_files: or_config(&input.var_file, &config.var_files),
+            vars: input.vars,
+        },
+        cloudformation: CloudFormationOptions {
+            parameter_files: or_config(&input.cfn_param_files, &config.parameter_files),
+            parameters: input.cfn_params,
+        },
+        threads: input.threads,
+        no_suppressions,
+        file_filter: config.filter.clone(),
+        progress,
+    };
+    let repo = RepoPaths::around(Some(&scan_root));
+    Ok(Prepared {
+        config,
+        rules,
+        attribution,
+        options,
+        repo,
+    })
+}
+
+/// Runs the scan and gives each finding its CODEOWNERS teams.
+fn scan_with_owners(prepared: &Prepared) -> ScanResult {
+    let mut result = scan::scan(&prepared.options, &prepared.rules, &prepared.attribution);
+    if let Some((owners, warnings)) = prepared.repo.root().and_then(CodeOwners::load) {
+        result.warnings.extend(warnings);
+        for finding in &mut result.findings {
+            let path = prepared.repo.relative(&finding.location.file);
+            finding.owners = owners.owners_of(&path).to_vec();
+        }
+    }
+    result
+}
+
+fn run_scan(args: ScanArgs) -> u8 {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let progress = std::io::stderr().is_terminal() && !args.quiet;
+    let mut prepared = match prepare(args.input, progress, args.no_suppressions) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+
+    // Where each report goes: the command line's formats, else the
+    // config's, else text; `--output` takes the one meant for stdout.
+    let mut outputs = or_config(&args.format, &prepared.config.formats);
+    if outputs.is_empty() {
+        outputs.push(Output {
+            format: Format::Text,
+            path: None,
+        });
+    }
+    let to_stdout = outputs.iter().filter(|o| o.path.is_none()).count();
+    if to_stdout > 1 {
+        return usage_error(
+            "more than one --format writes to standard output; give the others a file (FORMAT=FILE)",
+        );
+    }
+    if let Some(file) = &args.output {
+        match outputs.iter_mut().find(|o| o.path.is_none()) {
+            Some(output) => output.path = Some(file.clone()),
+            None => {
+                return usage_error(
+                    "--output names the file for the standard-output report, but every --format has its own file",
+                )
+            }
+        }
+    }
+
+    if let Some(git_ref) = &args.changed_since {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let scan_root = prepared
+            .options
+            .paths
+            .first()
+            .cloned()
+            .unwrap_or_else(|| ".".into());
+        let dir = if scan_root.is_dir() {
+            scan_root
+        } else {
+            cwd.clone()
+        };
+        match crate::diff::changed_since(git_ref, &dir) {
+            Ok(changed) => {
+                prepared.options.paths = crate::diff::under_roots(changed, &prepared.options.paths)
+            }
+            Err(message) => return usage_error(&format!("--changed-since: {message}")),
+        }
+    }
+
+    let baseline = match args.baseline.clone().or(prepared.config.baseline.clone()) {
+        Some(path) => match Baseline::load(&path) {
+            Ok(b) => Some(b),
+            Err(message) => return usage_error(&message),
+        },
+        None => None,
+    };
+
+    let mut result = scan_with_owners(&prepared);
+    if let Some(baseline) = &baseline {
+        baseline.apply(&mut result, &prepared.repo);
+    }
+    if !args.owner.is_empty() {
+        keep_owned_by(&mut result, &args.owner);
+    }
+
+    let fail_on = match (args.fail_on, prepared.config.fail_on) {
+        (Some(cli), _) => cli.threshold(),
+        (None, Some(config)) => config,
+        (None, None) => FailOn::Low.threshold(),
+    };
+    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let elapsed = clock.elapsed();
+    for output in &outputs {
+        let to_terminal = output.path.is_none() && std::io::stdout().is_terminal();
+        let render = RenderOptions {
+            color: to_terminal && !no_color_env && !args.no_color,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            quiet: args.quiet,
+            started: Some(started),
+            elapsed: Some(elapsed),
+        };
+        let text = report::render(output.format, &result, &render);
+        let written = match &output.path {
+            Some(path) => std::fs::write(path, text.as_bytes())
+                .map_err(|e| format!("cannot write {}: {e}", path.display())),
+            None => std::io::stdout()
+                .lock()
+                .write_all(text.as_bytes())
+                .map_err(|e| format!("cannot write output: {e}")),
+        };
+        if let Err(message) = written {
+            return usage_error(&message);
+        }
+    }
+    exit_code(&result, fail_on)
+}
+
+/// Keeps the findings (and the baseline counts) of the named teams.
+/// `@org/team` and `org/team` name the same team.
+fn keep_owned_by(result: &mut ScanResult, teams: &[String]) {
+    let normal = |t: &str| t.trim_start_matches('@').to_ascii_lowercase();
+    let wanted: Vec<String> = teams.iter().map(|t| normal(t)).collect();
+    result
+        .findings
+        .retain(|f| f.owners.iter().any(|o| wanted.contains(&normal(o))));
+    if let Some(counts) = &mut result.baseline {
+        counts.new = result.findings.iter().filter(|f| f.is_active()).count();
+        counts.matched = result
+            .findings
+            .iter()
+            .filter(|f| {
+                f.suppression
+                    .as_ref()
+                    .is_some_and(|s| s.kind == SuppressionKind::External)
+            })
+            .count();
+    }
+}
+
+fn run_baseline(args: BaselineArgs) -> u8 {
+    let output = args.output.clone();
+    let prepared = match prepare(args.input, std::io::stderr().is_terminal(), false) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let result = scan_with_owners(&prepared);
+    let baseline = Baseline::of(&result, &prepared.repo);
+    if let Err(e) = std::fs::write(&output, baseline.to_json()) {
+        return usage_error(&format!("cannot write {}: {e}", output.display()));
+    }
+    for error in &result.errors {
+        eprintln!("error: {error}");
+    }
+    eprintln!(
+        "demarc: wrote {} to {}",
+        crate::report::summary::plural(
+            baseline.entries.len(),
+            "baseline entry",
+            "baseline entries"
+        ),
+        crate::discover::display_path(&output)
+    );
+    if result.errors.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_ERROR
+    }
+}
+
+fn exit_code(result: &ScanResult, threshold: Option<Severity>) -> u8 {
     if !result.errors.is_empty() {
         return EXIT_ERROR;
     }
-    let failing = fail_on
-        .threshold()
-        .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
+    let failing = threshold.is_some_and(|t| result.active_findings().any(|f| f.severity >= t));
     if failing {
         EXIT_FINDINGS
     } else {

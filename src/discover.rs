@@ -16,7 +16,9 @@ const SKIPPED_DIRS: [&str; 3] = [".git", ".terraform", "node_modules"];
 /// What a unit is made of, before anything is read.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum UnitSource {
-    /// A Terraform module directory and its `.tf` files, sorted.
+    /// A Terraform module directory and its files, sorted: `.tf` and
+    /// `.tf.json` configuration, and `.tfvars`/`.tfvars.json` variable files
+    /// (a directory with only variable files is not a module).
     TerraformModule { dir: PathBuf, files: Vec<PathBuf> },
     /// A file that may be a CloudFormation template (decided on its content).
     TemplateCandidate(PathBuf),
@@ -37,20 +39,19 @@ pub struct WalkOptions {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
     Terraform,
+    /// `.tfvars`, `.tfvars.json`: joins its directory's module, if any.
+    TerraformVars,
     TemplateCandidate,
 }
 
 fn classify(path: &Path) -> Option<Kind> {
     let name = path.file_name()?.to_str()?.to_ascii_lowercase();
-    if name.ends_with(".tf") {
+    // Terraform JSON syntax and variable files are read by Terraform
+    // evaluation, never as CloudFormation templates.
+    if name.ends_with(".tf") || name.ends_with(".tf.json") {
         Some(Kind::Terraform)
-    } else if name.ends_with(".tf.json")
-        || name.ends_with(".tfvars")
-        || name.ends_with(".tfvars.json")
-    {
-        // Terraform JSON syntax and variable files are read by Terraform
-        // evaluation, not as templates.
-        None
+    } else if name.ends_with(".tfvars") || name.ends_with(".tfvars.json") {
+        Some(Kind::TerraformVars)
     } else if [".yaml", ".yml", ".json", ".template"]
         .iter()
         .any(|ext| name.ends_with(ext))
@@ -127,16 +128,19 @@ pub fn discover(paths: &[PathBuf], options: WalkOptions) -> Discovery {
             })
         });
     }
-    let mut modules: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    // Per directory: its files, and whether any is configuration.
+    let mut modules: BTreeMap<PathBuf, (Vec<PathBuf>, bool)> = BTreeMap::new();
     let mut units = Vec::new();
     let mut found = found.into_inner().unwrap();
     found.sort();
     found.dedup();
     for (kind, path) in found {
         match kind {
-            Kind::Terraform => {
+            Kind::Terraform | Kind::TerraformVars => {
                 let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-                modules.entry(dir).or_default().push(path);
+                let module = modules.entry(dir).or_default();
+                module.0.push(path);
+                module.1 |= kind == Kind::Terraform;
             }
             Kind::TemplateCandidate => units.push(UnitSource::TemplateCandidate(path)),
         }
@@ -144,7 +148,10 @@ pub fn discover(paths: &[PathBuf], options: WalkOptions) -> Discovery {
     units.extend(
         modules
             .into_iter()
-            .map(|(dir, files)| UnitSource::TerraformModule { dir, files }),
+            .filter_map(|(dir, (mut files, config))| {
+                files.sort();
+                config.then_some(UnitSource::TerraformModule { dir, files })
+            }),
     );
     units.sort();
     let mut errors = errors.into_inner().unwrap();
@@ -231,8 +238,15 @@ mod tests {
     #[test]
     fn classifies_by_name() {
         assert_eq!(classify(Path::new("a/main.tf")), Some(Kind::Terraform));
-        assert_eq!(classify(Path::new("a/x.tf.json")), None);
-        assert_eq!(classify(Path::new("prod.tfvars")), None);
+        assert_eq!(classify(Path::new("a/x.tf.json")), Some(Kind::Terraform));
+        assert_eq!(
+            classify(Path::new("prod.tfvars")),
+            Some(Kind::TerraformVars)
+        );
+        assert_eq!(
+            classify(Path::new("terraform.tfvars.json")),
+            Some(Kind::TerraformVars)
+        );
         assert_eq!(
             classify(Path::new("t.template")),
             Some(Kind::TemplateCandidate)
@@ -242,6 +256,53 @@ mod tests {
             Some(Kind::TemplateCandidate)
         );
         assert_eq!(classify(Path::new("README.md")), None);
+    }
+
+    #[test]
+    fn terraform_files_group_by_directory_and_variable_files_only_join() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for name in [
+            "a/main.tf",
+            "a/terraform.tfvars",
+            "a/prod.tfvars.json",
+            "b/main.tf.json",
+            "c/only.tfvars",
+            "a/.terraform/modules/m/main.tf",
+        ] {
+            let path = root.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        }
+        let found = discover(&[root.to_path_buf()], WalkOptions::default());
+        let modules: Vec<(String, Vec<String>)> = found
+            .units
+            .iter()
+            .map(|unit| match unit {
+                UnitSource::TerraformModule { dir, files } => (
+                    dir.strip_prefix(root).unwrap().display().to_string(),
+                    files
+                        .iter()
+                        .map(|f| f.file_name().unwrap().to_string_lossy().to_string())
+                        .collect(),
+                ),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            modules,
+            [
+                (
+                    "a".to_string(),
+                    vec![
+                        "main.tf".to_string(),
+                        "prod.tfvars.json".to_string(),
+                        "terraform.tfvars".to_string()
+                    ]
+                ),
+                ("b".to_string(), vec!["main.tf.json".to_string()]),
+            ]
+        );
     }
 
     #[test]

@@ -183,6 +183,61 @@ pub struct Finding {
     /// entry, local, module input, parameter default, mapping or condition:
     /// nearest first.
     pub provenance: Vec<Provenance>,
+    /// The whole resource: from its header (`resource "t" "n"`, the logical
+    /// ID) to the end of its body. Suppression comments are placed against
+    /// it ("on the line above the resource", "inside the block").
+    pub resource_location: Location,
+    /// Keys from the resource body down to the offending value, list
+    /// positions left out (`ingress.cidr_blocks`); empty when the finding
+    /// points at the resource header. Part of the fingerprint: it names the
+    /// place without depending on lines or order.
+    pub value_path: String,
+    /// Stable identity of the finding across line shifts, reformatting and
+    /// reordering (see `crate::fingerprint`); set once a scan is complete.
+    pub fingerprint: String,
+    /// Why the finding is not counted, when it is not: an inline comment, a
+    /// CloudFormation `Metadata` entry or a baseline.
+    pub suppression: Option<Suppression>,
+    /// The teams CODEOWNERS names for the finding's file.
+    pub owners: Vec<String>,
+    /// Remarks for the reader, e.g. a suppression that has expired.
+    pub notes: Vec<String>,
+}
+
+/// Where a suppression comes from, in SARIF's terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum SuppressionKind {
+    /// Written next to the code: a comment or CloudFormation `Metadata`.
+    InSource,
+    /// Kept outside the code: a baseline file.
+    External,
+}
+
+impl SuppressionKind {
+    /// The JSON report's name (`in_source`, `external`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SuppressionKind::InSource => "in_source",
+            SuppressionKind::External => "external",
+        }
+    }
+
+    /// SARIF's `suppression.kind` (`inSource`, `external`).
+    pub fn sarif_name(self) -> &'static str {
+        match self {
+            SuppressionKind::InSource => "inSource",
+            SuppressionKind::External => "external",
+        }
+    }
+}
+
+/// A decision not to count a finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suppression {
+    pub kind: SuppressionKind,
+    pub reason: String,
+    /// `YYYY-MM-DD`: the last day the suppression holds.
+    pub until: Option<String>,
 }
 
 /// One place a finding's value passed through on its way to the finding.
@@ -194,6 +249,12 @@ pub struct Provenance {
 }
 
 impl Finding {
+    /// Counted: shown in text, failing the exit code. Suppressed findings are
+    /// only listed (JSON, SARIF) for audit.
+    pub fn is_active(&self) -> bool {
+        self.suppression.is_none()
+    }
+
     /// The order every report uses: file, line, column, rule, resource.
     pub fn sort_key(&self) -> (&str, usize, usize, &str, &str) {
         (
@@ -218,4 +279,45 @@ pub struct ScanResult {
     pub files_scanned: usize,
     /// (rule, resource) pairs left undecided because a value was unknown.
     pub undecided: usize,
+    /// Problems that do not stop the scan or change the exit code: a
+    /// suppression naming an unknown rule or suppressing nothing, an expired
+    /// suppression, an unreadable CODEOWNERS line.
+    pub warnings: Vec<ScanError>,
+    /// Every (rule, resource) pair a rule looked at, found or not, for
+    /// reports that list passing checks too (JUnit).
+    pub checked: Vec<CheckedResource>,
+    /// Display paths of every file read, for telling a baseline entry whose
+    /// file was scanned from one outside this scan.
+    pub scanned_files: std::collections::BTreeSet<String>,
+    /// How the scan compared with a baseline, when one was given.
+    pub baseline: Option<BaselineCounts>,
+}
+
+impl ScanResult {
+    /// The findings that count (not suppressed), in report order.
+    pub fn active_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.is_active())
+    }
+
+    pub fn suppressed_count(&self) -> usize {
+        self.findings.iter().filter(|f| !f.is_active()).count()
+    }
+}
+
+/// A rule that looked at a resource.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CheckedResource {
+    pub rule_id: String,
+    pub resource: String,
+    pub file: String,
+    pub line: usize,
+}
+
+/// The comparison with a baseline: findings in it, findings not in it, and
+/// baseline entries (of the files scanned) that no longer occur.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BaselineCounts {
+    pub matched: usize,
+    pub new: usize,
+    pub gone: usize,
 }

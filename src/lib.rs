@@ -5,16 +5,30 @@
 //! `discover` → `parse` → `eval` → `rules` → `attribution` → `report`, with
 //! `scan` driving them and `cli` on top. `source`, `value`, `model` and
 //! `finding` are the shared vocabulary at the bottom.
+//!
+//! Around a scan, for the places demarc runs (CI, pre-commit, a terminal):
+//! `config` (`.demarc.yaml`), `suppress` (inline suppressions),
+//! `fingerprint` and `baseline` (gate on what is new), `codeowners` (who
+//! answers for a finding), `diff` (`--changed-since`), with `repo` and
+//! `date` as helpers.
 
 pub mod attribution;
+pub mod baseline;
 pub mod cli;
+pub mod codeowners;
+pub mod config;
+pub mod date;
+pub mod diff;
 pub mod discover;
 pub mod eval;
 pub mod finding;
+pub mod fingerprint;
 pub mod model;
 pub mod parse;
+pub mod repo;
 pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod source;
+pub mod suppress;
 pub mod value;

@@ -58,6 +58,10 @@ pub struct Unit {
     pub files: Vec<SourceFile>,
     pub resources: Vec<Resource>,
     pub errors: Vec<UnitError>,
+    /// Non-fatal messages: what was not evaluated and why (a remote module
+    /// not downloaded, a module outside the scanned paths). Unlike `errors`
+    /// they do not mean the input could not be scanned.
+    pub notes: Vec<UnitError>,
 }
 
 impl Unit {

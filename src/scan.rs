@@ -3,17 +3,22 @@
 //! a panic or a limit in one is reported for that unit and the rest go on.
 
 use crate::attribution::Attribution;
+use crate::config::FileFilter;
 use crate::discover::{self, display_path, Discovery, UnitSource, WalkOptions};
 use crate::eval::cloudformation::{self, Syntax};
 use crate::eval::terraform;
-use crate::finding::{Finding, Location, Provenance, ScanResult, ServiceModel};
+use crate::finding::{CheckedResource, Finding, Location, Provenance, ScanResult, ServiceModel};
 use crate::model::{ScanError, Unit};
 use crate::parse::limits::MAX_FILE_BYTES;
 use crate::rules::{Hit, RuleSet};
 use crate::source::{SourceFile, Span};
+use crate::suppress::{self, Directive};
 use rayon::prelude::*;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 #[derive(Clone, Debug, Default)]
 pub struct ScanOptions {
@@ -21,6 +26,14 @@ pub struct ScanOptions {
     pub walk: WalkOptions,
     pub terraform: terraform::TerraformOptions,
     pub cloudformation: cloudformation::CloudFormationOptions,
+    /// Worker threads; `None` uses one per core.
+    pub threads: Option<usize>,
+    /// `--no-suppressions`: report everything, for audits.
+    pub no_suppressions: bool,
+    /// Include/exclude globs from `.demarc.yaml`.
+    pub file_filter: Option<FileFilter>,
+    /// Show a units counter on standard error while a long scan runs.
+    pub progress: bool,
 }
 
 /// Stack for unit threads: parsers are recursive, and nesting limits keep
@@ -35,21 +48,48 @@ struct UnitOutput {
     sources: Vec<(String, Arc<str>)>,
     files: usize,
     undecided: usize,
+    /// Display paths of the files read.
+    file_names: Vec<String>,
+    directives: Vec<Directive>,
+    checked: Vec<CheckedResource>,
 }
 
 pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -> ScanResult {
-    let Discovery { units, errors } = discover::discover(&options.paths, options.walk);
+    let (units, mut errors) = plan_units(options);
     let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads.unwrap_or(0))
         .stack_size(UNIT_STACK_BYTES)
         .build()
         .expect("thread pool");
-    let outputs: Vec<UnitOutput> = pool.install(|| {
-        units
-            .par_iter()
-            .map(|source| scan_unit_guarded(source, options, rules, attribution))
-            .collect()
+    let (terraform, units) = pool.install(|| prepare_terraform(units, options, &mut errors));
+    let done = AtomicUsize::new(0);
+    let finished = AtomicBool::new(false);
+    let outputs: Vec<UnitOutput> = std::thread::scope(|threads| {
+        let progress = options
+            .progress
+            .then(|| threads.spawn(|| show_progress(&done, units.len(), &finished)));
+        let outputs = pool.install(|| {
+            units
+                .par_iter()
+                .map(|planned| {
+                    let output =
+                        scan_unit_guarded(&planned.source, options, rules, attribution, &terraform);
+                    done.fetch_add(1, Ordering::Relaxed);
+                    match &planned.focus {
+                        Some(focus) => focus_output(output, focus),
+                        None => output,
+                    }
+                })
+                .collect()
+        });
+        finished.store(true, Ordering::Relaxed);
+        if let Some(progress) = progress {
+            progress.thread().unpark();
+        }
+        outputs
     });
 
+    let mut directives = Vec::new();
     let mut result = ScanResult {
         errors,
         rules: rules.rules.iter().map(|r| r.info.clone()).collect(),
@@ -61,13 +101,315 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
         result.sources.extend(output.sources);
         result.files_scanned += output.files;
         result.undecided += output.undecided;
+        result.scanned_files.extend(output.file_names);
+        directives.extend(output.directives);
+        result.checked.extend(output.checked);
     }
     result
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     result.errors.sort();
     result.errors.dedup();
+    result.warnings = suppress::warnings(&suppress::merge(directives));
+    result.warnings.sort();
+    result.warnings.dedup();
+    result.checked.sort();
+    result.checked.dedup();
+    let repo = crate::repo::RepoPaths::around(options.paths.first().map(PathBuf::as_path));
+    crate::fingerprint::assign(&mut result.findings, &repo);
     result
+}
+
+/// A unit to scan, and, when it was named through some of its files rather
+/// than found by a walk, the files its results are reported for.
+struct PlannedUnit {
+    source: UnitSource,
+    focus: Option<BTreeSet<String>>,
+}
+
+/// The units of a scan. Directories are walked (discovery). A file named on
+/// the command line (as pre-commit and `--changed-since` pass them) brings
+/// in the unit it belongs to, so it is evaluated with full context: a `.tf`
+/// or `.tfvars` file its whole module directory (variables, locals,
+/// companions in sibling files), any other file itself. Such a unit reports
+/// only what lies in the named files or takes its value from them. The
+/// include/exclude globs of `.demarc.yaml` then drop files and units.
+fn plan_units(options: &ScanOptions) -> (Vec<PlannedUnit>, Vec<ScanError>) {
+    let (files, roots): (Vec<PathBuf>, Vec<PathBuf>) =
+        options.paths.iter().cloned().partition(|p| p.is_file());
+    let Discovery { units, mut errors } = if roots.is_empty() {
+        Discovery::default()
+    } else {
+        discover::discover(&roots, options.walk)
+    };
+    let mut planned: Vec<PlannedUnit> = units
+        .into_iter()
+        .map(|source| PlannedUnit {
+            source,
+            focus: None,
+        })
+        .collect();
+    let walked: BTreeSet<PathBuf> = planned.iter().map(|p| unit_key(&p.source)).collect();
+    let mut focused: Vec<(UnitSource, BTreeSet<String>)> = Vec::new();
+    for file in &files {
+        let Some(source) = unit_of_file(file) else {
+            continue;
+        };
+        // A unit the walk found already reports everything.
+        if walked.contains(&unit_key(&source)) {
+            continue;
+        }
+        match focused
+            .iter_mut()
+            .find(|(s, _)| unit_key(s) == unit_key(&source))
+        {
+            Some((_, focus)) => {
+                focus.insert(display_path(file));
+            }
+            None => focused.push((source, BTreeSet::from([display_path(file)]))),
+        }
+    }
+    planned.extend(focused.into_iter().map(|(source, focus)| PlannedUnit {
+        source,
+        focus: Some(focus),
+    }));
+    if let Some(filter) = &options.file_filter {
+        planned.retain_mut(|unit| match &mut unit.source {
+            UnitSource::TerraformModule { files, .. } => {
+                files.retain(|f| filter.accepts(f));
+                files
+                    .iter()
+                    .any(|f| terraform_file_kind(f) == Some(TerraformFile::Configuration))
+            }
+            UnitSource::TemplateCandidate(path) => filter.accepts(path),
+        });
+        errors.retain(|e| filter.accepts(Path::new(&e.file)));
+    }
+    (planned, errors)
+}
+
+/// What identifies a unit whichever way its path was written.
+fn unit_key(source: &UnitSource) -> PathBuf {
+    match source {
+        UnitSource::TerraformModule { dir, .. } => crate::repo::absolute(dir),
+        UnitSource::TemplateCandidate(path) => crate::repo::absolute(path),
+    }
+}
+
+/// Terraform configuration and variable files, by name (as discovery
+/// classifies them).
+fn terraform_file_kind(path: &Path) -> Option<TerraformFile> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    if name.ends_with(".tf") || name.ends_with(".tf.json") {
+        Some(TerraformFile::Configuration)
+    } else if name.ends_with(".tfvars") || name.ends_with(".tfvars.json") {
+        Some(TerraformFile::Variables)
+    } else {
+        None
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TerraformFile {
+    Configuration,
+    Variables,
+}
+
+/// The unit a file named on the command line belongs to: a Terraform file
+/// (`.tf`, `.tf.json`, `.tfvars`, `.tfvars.json`) its module directory with
+/// the same files discovery would give it, read without its subdirectories
+/// (which are modules of their own); any other file itself. `None` for a
+/// Terraform file in a directory without configuration (a lone tfvars file).
+fn unit_of_file(file: &Path) -> Option<UnitSource> {
+    if terraform_file_kind(file).is_none() {
+        return Some(UnitSource::TemplateCandidate(file.to_path_buf()));
+    }
+    let dir = match file.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| terraform_file_kind(path).is_some() && path.is_file())
+        .collect();
+    files.sort();
+    let has_configuration = files
+        .iter()
+        .any(|f| terraform_file_kind(f) == Some(TerraformFile::Configuration));
+    has_configuration.then_some(UnitSource::TerraformModule { dir, files })
+}
+
+/// Narrows a unit's output to its focus files: findings located in them or
+/// whose value comes from them (a provenance step in a changed tfvars file),
+/// and the errors, warnings and checks of those files.
+fn focus_output(mut output: UnitOutput, focus: &BTreeSet<String>) -> UnitOutput {
+    let in_focus = |file: &str| focus.contains(file);
+    output.findings.retain(|f| {
+        in_focus(&f.location.file) || f.provenance.iter().any(|p| in_focus(&p.location.file))
+    });
+    let unit_files: BTreeSet<&String> = output.file_names.iter().collect();
+    output
+        .errors
+        .retain(|e| in_focus(&e.file) || !unit_files.contains(&e.file));
+    output.directives.retain(|d| in_focus(&d.file));
+    output.checked.retain(|c| in_focus(&c.file));
+    // The focus files count as scanned when the unit was read, tfvars
+    // files included (evaluation reads those itself).
+    if !output.file_names.is_empty() {
+        output.files = focus.len();
+    }
+    output.file_names.retain(|f| in_focus(f));
+    output.file_names.extend(focus.iter().cloned());
+    output.file_names.sort();
+    output.file_names.dedup();
+    output
+}
+
+/// What follows the rules in every unit: the files read, which rules looked
+/// at which resources, and the unit's suppressions applied to its findings
+/// (here, where every file of the unit is at hand).
+fn after_rules(unit: &Unit, output: &mut UnitOutput, options: &ScanOptions, rules: &RuleSet) {
+    output.file_names = unit.files.iter().map(|f| f.display.clone()).collect();
+    output.checked = checked_resources(unit, rules);
+    if !options.no_suppressions {
+        let mut directives = suppress::collect(unit, rules);
+        if !directives.is_empty() {
+            suppress::apply(
+                &mut directives,
+                &mut output.findings,
+                crate::date::Date::today(),
+            );
+        }
+        output.directives = directives;
+    }
+}
+
+/// Every (rule, resource) pair of the unit that a rule has a check for.
+fn checked_resources(unit: &Unit, rules: &RuleSet) -> Vec<CheckedResource> {
+    let mut checked = Vec::new();
+    for resource in unit.resources.iter().filter(|r| !r.is_data) {
+        for rule in &rules.rules {
+            let applies = rule.checks.iter().any(|c| {
+                c.framework == resource.framework
+                    && c.resource_types.contains(&resource.resource_type)
+            });
+            if applies {
+                let file = unit.file(resource.header);
+                checked.push(CheckedResource {
+                    rule_id: rule.info.id.clone(),
+                    resource: resource.address.clone(),
+                    file: file.display.clone(),
+                    line: file.line_col(resource.header.start).line,
+                });
+            }
+        }
+    }
+    checked
+}
+
+/// A units counter on standard error, once the scan has taken a second;
+/// cleared when the scan ends. The caller decides whether stderr is a
+/// terminal.
+fn show_progress(done: &AtomicUsize, total: usize, finished: &AtomicBool) {
+    let start = Instant::now();
+    let mut shown = false;
+    while !finished.load(Ordering::Relaxed) {
+        // Woken early when the scan ends, so a fast scan never waits on it.
+        std::thread::park_timeout(Duration::from_millis(100));
+        if finished.load(Ordering::Relaxed) || start.elapsed() < Duration::from_secs(1) {
+            continue;
+        }
+        eprint!(
+            "\rdemarc: {}/{total} units scanned",
+            done.load(Ordering::Relaxed)
+        );
+        shown = true;
+    }
+    if shown {
+        eprint!("\r\u{1b}[2K");
+    }
+}
+
+/// The Terraform pre-pass: every module directory is read and parsed once,
+/// in parallel, into a library. A directory another scanned directory calls
+/// as a local module is then evaluated in the context of each call, not
+/// again as a root, and a root whose directory holds a plan file is
+/// evaluated within the plan's unit. Returns the library and the units left
+/// to scan.
+fn prepare_terraform(
+    mut units: Vec<PlannedUnit>,
+    options: &ScanOptions,
+    errors: &mut Vec<ScanError>,
+) -> (terraform::Library, Vec<PlannedUnit>) {
+    let parsed: Vec<(terraform::ModuleDir, Vec<ScanError>)> = units
+        .par_iter()
+        .filter_map(|planned| match &planned.source {
+            UnitSource::TerraformModule { dir, files } => {
+                let mut texts = Vec::new();
+                let mut read_errors = Vec::new();
+                for path in files {
+                    match read_source(path, true) {
+                        Read::Text(text) => texts.push((display_path(path), text)),
+                        Read::Skip => {}
+                        Read::Error(e) => read_errors.push(e),
+                    }
+                }
+                Some((
+                    terraform::ModuleDir::parse(canonical(dir), texts),
+                    read_errors,
+                ))
+            }
+            UnitSource::TemplateCandidate(_) => None,
+        })
+        .collect();
+    let mut dirs = Vec::with_capacity(parsed.len());
+    for (dir, read_errors) in parsed {
+        errors.extend(read_errors);
+        dirs.push(dir);
+    }
+    // Nothing outside the scanned paths is read; a file named on the command
+    // line brings in its directory.
+    let scan_roots = options
+        .paths
+        .iter()
+        .map(|p| {
+            let p = canonical(p);
+            match p.is_file() {
+                true => p.parent().map_or(p.clone(), Path::to_path_buf),
+                false => p,
+            }
+        })
+        .collect();
+    let mut library = terraform::Library::new(dirs, scan_roots, &options.terraform);
+    errors.extend(library.errors().iter().cloned());
+    for planned in &units {
+        if let UnitSource::TemplateCandidate(path) = &planned.source {
+            let json = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+            let dir = canonical(path.parent().unwrap_or(Path::new(".")));
+            if json && library.is_root(&dir) && terraform::plan::file_looks_like_plan(path) {
+                library.cover_with_plan(&dir);
+            }
+        }
+    }
+    units.retain(|planned| match &planned.source {
+        UnitSource::TerraformModule { dir, .. } => library.is_root(&canonical(dir)),
+        UnitSource::TemplateCandidate(_) => true,
+    });
+    (library, units)
+}
+
+/// A path made absolute and free of links, or as given when it cannot be.
+fn canonical(path: &Path) -> PathBuf {
+    let path = if path.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        path
+    };
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn scan_unit_guarded(
@@ -75,9 +417,10 @@ fn scan_unit_guarded(
     options: &ScanOptions,
     rules: &RuleSet,
     attribution: &Attribution,
+    terraform: &terraform::Library,
 ) -> UnitOutput {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        scan_unit(source, options, rules, attribution)
+        scan_unit(source, options, rules, attribution, terraform)
     }))
     .unwrap_or_else(|panic| {
         let detail = panic
@@ -108,22 +451,17 @@ fn scan_unit(
     options: &ScanOptions,
     rules: &RuleSet,
     attribution: &Attribution,
+    terraform: &terraform::Library,
 ) -> UnitOutput {
     let mut output = UnitOutput::default();
     let unit = match source {
-        UnitSource::TerraformModule { files, .. } => {
-            let mut texts = Vec::new();
-            for path in files {
-                match read_source(path, true) {
-                    Read::Text(text) => texts.push((display_path(path), text)),
-                    Read::Skip => {}
-                    Read::Error(e) => output.errors.push(e),
-                }
+        // Read and parsed by `prepare_terraform`; evaluated here as a root
+        // with every module it calls.
+        UnitSource::TerraformModule { dir, .. } => {
+            match terraform::evaluate_root(terraform, &canonical(dir), &options.terraform) {
+                Some(unit) => unit,
+                None => return output,
             }
-            if texts.is_empty() {
-                return output;
-            }
-            terraform::load_module(texts, &options.terraform)
         }
         UnitSource::TemplateCandidate(path) => {
             let text = match read_source(path, false) {
@@ -139,14 +477,28 @@ fn scan_unit(
             } else {
                 Syntax::Yaml
             };
-            match cloudformation::load_template(
-                display_path(path),
-                text,
-                syntax,
-                &options.cloudformation,
-            ) {
+            // A `terraform show -json` plan is a unit of its own.
+            let plan = match syntax {
+                Syntax::Json => terraform::plan::load_plan(
+                    display_path(path),
+                    text.clone(),
+                    path,
+                    terraform,
+                    &options.terraform,
+                ),
+                Syntax::Yaml => None,
+            };
+            match plan {
                 Some(unit) => unit,
-                None => return output,
+                None => match cloudformation::load_template(
+                    display_path(path),
+                    text,
+                    syntax,
+                    &options.cloudformation,
+                ) {
+                    Some(unit) => unit,
+                    None => return output,
+                },
             }
         }
     };
@@ -167,6 +519,7 @@ fn scan_unit(
     output.findings.dedup_by(|a, b| {
         a.rule.id == b.rule.id && a.location == b.location && a.resource == b.resource
     });
+    after_rules(&unit, &mut output, options, rules);
     let mut with_findings: Vec<&str> = output
         .findings
         .iter()
@@ -212,6 +565,29 @@ fn to_finding(hit: &Hit, unit: &Unit, attribution: &Attribution) -> Finding {
                 label: origin.label.clone(),
             })
             .collect(),
+        resource_location: {
+            let span = resource_span(hit.resource);
+            locate(unit.file(span), span)
+        },
+        value_path: crate::fingerprint::value_path(&hit.resource.body, hit.witness.span),
+        fingerprint: String::new(),
+        suppression: None,
+        owners: Vec::new(),
+        notes: Vec::new(),
+    }
+}
+
+/// The whole resource, header to end of body, when both lie in one file;
+/// else the header.
+fn resource_span(resource: &crate::model::Resource) -> Span {
+    let (header, body) = (resource.header, resource.body.span);
+    if body.file == header.file && body.end > header.end {
+        Span {
+            end: body.end,
+            ..header
+        }
+    } else {
+        header
     }
 }
 

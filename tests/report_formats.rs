@@ -56,6 +56,7 @@ fn options(color: bool) -> RenderOptions {
     RenderOptions {
         color,
         tool_version: "0.1.0-test".to_string(),
+        ..RenderOptions::default()
     }
 }
 
@@ -211,6 +212,17 @@ fn sample() -> ScanResult {
             message: "Bucket policy allows s3:GetObject to any principal (\"*\")".to_string(),
             value: Some("*".to_string()),
             provenance: vec![],
+            resource_location: locate(
+                "infra/main.tf",
+                MAIN_TF,
+                "resource \"aws_s3_bucket_policy\"",
+                0,
+            ),
+            value_path: "policy.Statement.Principal".to_string(),
+            fingerprint: "5f1c0d2e9a7b4c3d8e6f0a1b2c3d4e5f".to_string(),
+            suppression: None,
+            owners: vec![],
+            notes: vec![],
         },
         Finding {
             rule: by_id("AWS-EC2-002"),
@@ -235,6 +247,17 @@ fn sample() -> ScanResult {
                     label: "default of variable `ssh_cidr`".to_string(),
                 },
             ],
+            resource_location: locate(
+                "infra/main.tf",
+                MAIN_TF,
+                "resource \"aws_security_group\"",
+                0,
+            ),
+            value_path: "ingress.cidr_blocks".to_string(),
+            fingerprint: "a1b2c3d4e5f60718293a4b5c6d7e8f90".to_string(),
+            suppression: None,
+            owners: vec![],
+            notes: vec![],
         },
         Finding {
             rule: by_id("AWS-RDS-003"),
@@ -251,6 +274,12 @@ fn sample() -> ScanResult {
             message: "StorageEncrypted is false".to_string(),
             value: Some("false".to_string()),
             provenance: vec![],
+            resource_location: locate("stack/template.yaml", TEMPLATE_YAML, "Database", 0),
+            value_path: "Properties.StorageEncrypted".to_string(),
+            fingerprint: "0f1e2d3c4b5a69788796a5b4c3d2e1f0".to_string(),
+            suppression: None,
+            owners: vec![],
+            notes: vec![],
         },
     ];
     let mut sources: BTreeMap<String, Arc<str>> = BTreeMap::new();
@@ -523,7 +552,10 @@ fn sarif_info_severity_is_a_note_with_zero_security_severity() {
 fn json_has_the_contract_shape() {
     let report = parse(&render(Format::Json, &sample(), &options(false)));
     let keys: Vec<&String> = report.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["version", "findings", "errors", "summary"]);
+    assert_eq!(
+        keys,
+        ["version", "findings", "errors", "warnings", "summary"]
+    );
     assert_eq!(report["version"], json!(1));
 
     let findings = report["findings"].as_array().unwrap();
@@ -553,6 +585,10 @@ fn json_has_the_contract_shape() {
             "provenance",
             "aliases",
             "help",
+            "fingerprint",
+            "owners",
+            "suppressed",
+            "notes",
         ]
     );
     assert_eq!(
@@ -582,6 +618,10 @@ fn json_has_the_contract_shape() {
             ],
             "aliases": ["CKV_AWS_EC2_002"],
             "help": "Limit `cidr_blocks` to the addresses that administer the host, or use SSM Session Manager.",
+            "fingerprint": "a1b2c3d4e5f60718293a4b5c6d7e8f90",
+            "owners": [],
+            "suppressed": null,
+            "notes": [],
         })
     );
     // The help is the fix for the finding's own framework.

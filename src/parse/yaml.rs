@@ -224,13 +224,16 @@ impl Builder<'_> {
 
     /// The span of a scalar: its event span (tag, anchor and quotes
     /// included), without the trailing line breaks a block scalar's event
-    /// covers.
+    /// covers, and ending at a quoted scalar's closing quote (its event runs
+    /// on over spaces and a comment, up to the next token).
     fn scalar_span(&self, start: usize, end: usize, style: ScalarStyle) -> Span {
         let end = match style {
             ScalarStyle::Literal | ScalarStyle::Folded => {
                 let slice = self.text.get(start..end).unwrap_or("");
                 start + slice.trim_end().len()
             }
+            ScalarStyle::SingleQuoted => closing_quote(self.text, start, end, b'\'').unwrap_or(end),
+            ScalarStyle::DoubleQuoted => closing_quote(self.text, start, end, b'"').unwrap_or(end),
             _ => end,
         };
         Span::new(self.file, start..end)
@@ -335,6 +338,24 @@ impl Builder<'_> {
         };
         self.error(offset, message)
     }
+}
+
+/// The offset just past the closing quote of the quoted scalar that opens
+/// in `text[start..end]` (after any tag or anchor). Double quotes escape with
+/// a backslash, single quotes by doubling.
+fn closing_quote(text: &str, start: usize, end: usize, quote: u8) -> Option<usize> {
+    let bytes = text.as_bytes().get(..end)?;
+    let open = start + bytes.get(start..)?.iter().position(|&b| b == quote)?;
+    let mut i = open + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote == b'"' => i += 2,
+            b if b == quote && quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b if b == quote => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// The name of a local tag (`!Ref` → `Ref`, also written `!<!Ref>`).
@@ -597,6 +618,27 @@ mod tests {
         assert_eq!(slice(text, doc.get("Lit").unwrap().span), "hello");
         assert_eq!(doc.span.start, 0);
         assert_eq!(slice(text, doc.span).lines().last(), Some("Next: 1"));
+    }
+
+    #[test]
+    fn quoted_scalars_end_at_their_closing_quote() {
+        for (text, want) in [
+            ("a: \"*\" # it's \"x\"\nb: 1\n", "\"*\""),
+            ("a: '*'   # c\nb: 1\n", "'*'"),
+            ("a: 'it''s' # c\n", "'it''s'"),
+            ("a: \"q\\\" \\\\\"  # c\n", "\"q\\\" \\\\\""),
+            ("a: !Sub \"${X}\" # c\n", "!Sub \"${X}\""),
+            ("a: \"two\n  lines\" # c\n", "\"two\n  lines\""),
+            ("a: x # c\n", "x"),
+        ] {
+            let doc = parse(text);
+            assert_eq!(slice(text, doc.get("a").unwrap().span), want, "in {text:?}");
+        }
+        let text = "\"key\" : 1\n";
+        assert_eq!(
+            slice(text, parse(text).entry("key").unwrap().key_span),
+            "\"key\""
+        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! `--format json`: one object, `{"version": 1, "findings", "errors",
-//! "summary"}` (design.md, "Output contracts"). Keys keep a fixed order.
+//! "warnings", "summary"}` (design.md, "Output contracts"). Keys keep a fixed
+//! order. Suppressed findings are listed too, with `suppressed` saying why,
+//! so an audit sees every decision; the summary counts only the others.
 
 use super::summary::Summary;
 use super::RenderOptions;
@@ -28,6 +30,10 @@ pub fn to_value(result: &ScanResult) -> Value {
     object.insert(
         "errors".into(),
         Value::Array(result.errors.iter().map(error).collect()),
+    );
+    object.insert(
+        "warnings".into(),
+        Value::Array(result.warnings.iter().map(error).collect()),
     );
     object.insert("summary".into(), Summary::of(result).to_json());
     Value::Object(object)
@@ -61,6 +67,24 @@ fn finding(finding: &Finding) -> Value {
     put("provenance", json!(finding.provenance));
     put("aliases", json!(rule.aliases));
     put("help", json!(super::finding_fix(finding)));
+    put("fingerprint", json!(finding.fingerprint));
+    put("owners", json!(finding.owners));
+    put("suppressed", suppressed(finding));
+    put("notes", json!(finding.notes));
+    Value::Object(object)
+}
+
+/// `{kind, reason, until?}`, or null for a finding that counts.
+fn suppressed(finding: &Finding) -> Value {
+    let Some(s) = &finding.suppression else {
+        return Value::Null;
+    };
+    let mut object = Map::new();
+    object.insert("kind".into(), json!(s.kind.name()));
+    object.insert("reason".into(), json!(s.reason));
+    if let Some(until) = &s.until {
+        object.insert("until".into(), json!(until));
+    }
     Value::Object(object)
 }
 

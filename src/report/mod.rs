@@ -4,14 +4,25 @@
 //! whole report into one `String`, so output is written in one piece and never
 //! interleaved. Findings and errors arrive already sorted; reporters keep that
 //! order and derive everything else (summary, rule table) deterministically.
+//!
+//! Suppressed findings (inline, CloudFormation Metadata, baseline) stay in the
+//! formats made for audit (JSON, SARIF) and are counted, not shown, in the
+//! ones made for reading (text, markdown, GitHub, GitLab, JUnit skips them
+//! as skipped test cases).
 
+pub mod github;
+pub mod gitlab;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod sarif;
 pub mod summary;
 pub mod text;
 
 use crate::finding::{Finding, RuleInfo, ScanResult};
 use crate::model::Framework;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
 
 /// An output format (`--format`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -22,15 +33,71 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0, for code-scanning tools.
     Sarif,
+    /// JUnit XML: a test suite per rule, a test case per rule and resource.
+    Junit,
+    /// GitLab SAST report (schema 15.0.7), for merge-request security widgets.
+    Gitlab,
+    /// GitHub Actions workflow commands: annotations on the pull request.
+    Github,
+    /// Markdown for a pull-request comment.
+    Markdown,
 }
 
 impl Format {
+    pub const ALL: [Format; 7] = [
+        Format::Text,
+        Format::Json,
+        Format::Sarif,
+        Format::Junit,
+        Format::Gitlab,
+        Format::Github,
+        Format::Markdown,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Format::Text => "text",
             Format::Json => "json",
             Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Gitlab => "gitlab",
+            Format::Github => "github",
+            Format::Markdown => "markdown",
         }
+    }
+
+    pub fn parse(name: &str) -> Option<Format> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(name))
+    }
+}
+
+/// One requested report: `FORMAT` (to standard output) or `FORMAT=FILE`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Output {
+    pub format: Format,
+    pub path: Option<PathBuf>,
+}
+
+impl Output {
+    /// Parses `FORMAT` or `FORMAT=FILE`.
+    pub fn parse(text: &str) -> Result<Output, String> {
+        let (name, path) = match text.split_once('=') {
+            Some((name, path)) if !path.is_empty() => (name, Some(PathBuf::from(path))),
+            Some((name, _)) => {
+                return Err(format!("`{name}=` needs a file name after `=`"));
+            }
+            None => (text, None),
+        };
+        let format = Format::parse(name.trim()).ok_or_else(|| {
+            let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+            format!(
+                "unknown format `{name}`; expected one of: {}",
+                names.join(", ")
+            )
+        })?;
+        Ok(Output { format, path })
     }
 }
 
@@ -40,6 +107,12 @@ pub struct RenderOptions {
     pub color: bool,
     /// demarc's version, for SARIF's `tool.driver.version`.
     pub tool_version: String,
+    /// Text: the findings alone, no summary or warnings (`--quiet`).
+    pub quiet: bool,
+    /// When the scan started and how long it took: the text summary's time
+    /// and the GitLab report's start and end. Left out of snapshot tests.
+    pub started: Option<SystemTime>,
+    pub elapsed: Option<Duration>,
 }
 
 impl Default for RenderOptions {
@@ -47,6 +120,9 @@ impl Default for RenderOptions {
         RenderOptions {
             color: false,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            quiet: false,
+            started: None,
+            elapsed: None,
         }
     }
 }
@@ -57,6 +133,10 @@ pub fn render(format: Format, result: &ScanResult, options: &RenderOptions) -> S
         Format::Text => text::render(result, options),
         Format::Json => json::render(result, options),
         Format::Sarif => sarif::render(result, options),
+        Format::Junit => junit::render(result, options),
+        Format::Gitlab => gitlab::render(result, options),
+        Format::Github => github::render(result, options),
+        Format::Markdown => markdown::render(result, options),
     }
 }
 

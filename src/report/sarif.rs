@@ -5,8 +5,11 @@
 //!   end, any rule a finding names that the table lacks, so `ruleIndex` is
 //!   always valid);
 //! - `results`: one per finding, in the given order;
-//! - `invocations[0]`: always present; scan errors become
-//!   `toolExecutionNotifications`.
+//! - `invocations[0]`: always present; scan errors and warnings become
+//!   `toolExecutionNotifications` (levels `error` and `warning`);
+//! - each result carries its fingerprint in `partialFingerprints`
+//!   (`demarc/v1`), and a suppressed finding its `suppressions`, so code
+//!   scanning shows it as dismissed rather than dropping it.
 //!
 //! Columns are counted in Unicode code points (`columnKind`), end exclusive,
 //! which is what `Location` holds.
@@ -73,8 +76,12 @@ pub fn to_value(result: &ScanResult, options: &RenderOptions) -> Value {
         .collect();
     let invocation = json!({
         "executionSuccessful": result.errors.is_empty(),
-        "toolExecutionNotifications":
-            result.errors.iter().map(notification).collect::<Vec<_>>(),
+        "toolExecutionNotifications": result
+            .errors
+            .iter()
+            .map(|e| notification(e, "error"))
+            .chain(result.warnings.iter().map(|w| notification(w, "warning")))
+            .collect::<Vec<_>>(),
     });
     json!({
         "$schema": SCHEMA_URI,
@@ -245,6 +252,18 @@ fn finding(finding: &Finding, rule_index: usize) -> Value {
     if !related.is_empty() {
         result["relatedLocations"] = Value::Array(related);
     }
+    if !finding.fingerprint.is_empty() {
+        result["partialFingerprints"] = json!({ crate::fingerprint::SCHEME: finding.fingerprint });
+    }
+    if let Some(suppression) = &finding.suppression {
+        result["suppressions"] = json!([{
+            "kind": suppression.kind.sarif_name(),
+            "justification": suppression.reason,
+        }]);
+    }
+    if !finding.owners.is_empty() {
+        result["properties"]["owners"] = json!(finding.owners);
+    }
     result
 }
 
@@ -288,9 +307,9 @@ fn result_object(finding: &Finding, rule_index: usize, physical: Value) -> Value
     })
 }
 
-fn notification(error: &ScanError) -> Value {
+fn notification(error: &ScanError, level: &str) -> Value {
     let mut object = Map::new();
-    object.insert("level".into(), json!("error"));
+    object.insert("level".into(), json!(level));
     object.insert("message".into(), json!({ "text": error.message }));
     if !error.file.is_empty() {
         let mut physical = Map::new();

@@ -5,7 +5,7 @@
 //! orders of `Severity::ALL`, `Layer::ALL` and `ServiceModel::ALL`, so the
 //! output does not depend on which findings happen to exist.
 
-use crate::finding::{Layer, Owner, ScanResult, ServiceModel, Severity};
+use crate::finding::{BaselineCounts, Layer, Owner, ScanResult, ServiceModel, Severity};
 use serde_json::{json, Map, Value};
 
 /// Owners in the order reports list them.
@@ -13,6 +13,8 @@ pub const OWNERS: [Owner; 2] = [Owner::Customer, Owner::Shared];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Summary {
+    /// Findings that count: suppressed ones are left out of every count
+    /// but `suppressed`.
     pub total: usize,
     /// In `Severity::ALL` order (highest first).
     pub by_severity: [(Severity, usize); 5],
@@ -26,12 +28,16 @@ pub struct Summary {
     pub errors: usize,
     /// Checks left undecided because a value is known only after apply.
     pub undecided: usize,
+    /// Findings suppressed inline, in Metadata or by a baseline.
+    pub suppressed: usize,
+    pub warnings: usize,
+    pub baseline: Option<BaselineCounts>,
 }
 
 impl Summary {
     pub fn of(result: &ScanResult) -> Summary {
         let mut summary = Summary {
-            total: result.findings.len(),
+            total: result.active_findings().count(),
             by_severity: Severity::ALL.map(|s| (s, 0)),
             by_layer: Layer::ALL.map(|l| (l, 0)),
             by_owner: OWNERS.map(|o| (o, 0)),
@@ -39,8 +45,11 @@ impl Summary {
             files_scanned: result.files_scanned,
             errors: result.errors.len(),
             undecided: result.undecided,
+            suppressed: result.suppressed_count(),
+            warnings: result.warnings.len(),
+            baseline: result.baseline,
         };
-        for finding in &result.findings {
+        for finding in result.active_findings() {
             let layer = finding.rule.layer;
             bump(&mut summary.by_severity, finding.severity);
             bump(&mut summary.by_layer, layer);
@@ -105,6 +114,15 @@ impl Summary {
         object.insert("files_scanned".into(), json!(self.files_scanned));
         object.insert("errors".into(), json!(self.errors));
         object.insert("undecided".into(), json!(self.undecided));
+        object.insert("suppressed".into(), json!(self.suppressed));
+        object.insert("warnings".into(), json!(self.warnings));
+        object.insert(
+            "baseline".into(),
+            match self.baseline {
+                Some(b) => json!({ "matched": b.matched, "new": b.new, "gone": b.gone }),
+                None => Value::Null,
+            },
+        );
         Value::Object(object)
     }
 }

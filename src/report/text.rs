@@ -3,8 +3,13 @@
 //! Each finding is a miette diagnostic: the rule id as its code, the severity
 //! and summary, the layer/owner line, the source snippet with the offending
 //! value underlined and labelled with the finding's message, and a help line
-//! with the fix for the finding's framework. Then the scan errors, then a
-//! summary: counts by severity and owner, and the layer × service-model matrix.
+//! with the fix for the finding's framework. Then the scan errors and
+//! warnings, then a summary: counts by severity and owner, the layer ×
+//! service-model matrix, the baseline comparison, and a last line with the
+//! totals (and the time taken, when the caller passes it).
+//!
+//! Suppressed findings are not shown, only counted. `quiet` keeps the
+//! findings and errors alone.
 
 use super::summary::{plural, Summary};
 use super::RenderOptions;
@@ -35,7 +40,7 @@ pub fn render(result: &ScanResult, options: &RenderOptions) -> String {
         .without_syntax_highlighting();
 
     let mut out = String::new();
-    for finding in &result.findings {
+    for finding in result.active_findings() {
         let diagnostic = FindingDiagnostic::new(finding, result);
         let mut rendered = String::new();
         if handler.render_report(&mut rendered, &diagnostic).is_err() {
@@ -51,30 +56,77 @@ pub fn render(result: &ScanResult, options: &RenderOptions) -> String {
     for error in &result.errors {
         let _ = writeln!(out, "{} {error}", style.paint("error:", "1;31"));
     }
-    if !result.errors.is_empty() {
+    if options.quiet {
+        return out;
+    }
+    for warning in &result.warnings {
+        let _ = writeln!(out, "{} {warning}", style.paint("warning:", "1;33"));
+    }
+    if !result.errors.is_empty() || !result.warnings.is_empty() {
         out.push('\n');
     }
 
-    write_summary(&mut out, &Summary::of(result), style);
+    write_summary(&mut out, &Summary::of(result), style, options.elapsed);
     out
 }
 
-fn write_summary(out: &mut String, summary: &Summary, style: Style) {
+/// `; 2 suppressed; 1 error; 3 warnings`, the parts that are not zero.
+fn tail_counts(summary: &Summary) -> String {
+    let mut tail = String::new();
+    if summary.suppressed > 0 {
+        let _ = write!(tail, "; {} suppressed", summary.suppressed);
+    }
+    if summary.errors > 0 {
+        let _ = write!(tail, "; {}", plural(summary.errors, "error", "errors"));
+    }
+    if summary.warnings > 0 {
+        let _ = write!(
+            tail,
+            "; {}",
+            plural(summary.warnings, "warning", "warnings")
+        );
+    }
+    tail
+}
+
+/// ` (0.12s)`, when the time is known.
+fn took(elapsed: Option<std::time::Duration>) -> String {
+    elapsed
+        .map(|d| format!(" ({:.2}s)", d.as_secs_f64()))
+        .unwrap_or_default()
+}
+
+fn write_baseline(out: &mut String, summary: &Summary) {
+    if let Some(b) = summary.baseline {
+        let _ = writeln!(
+            out,
+            "Baseline: {} new, {} already in the baseline (not counted), {} in the baseline no longer found",
+            b.new, b.matched, b.gone
+        );
+    }
+}
+
+fn write_summary(
+    out: &mut String,
+    summary: &Summary,
+    style: Style,
+    elapsed: Option<std::time::Duration>,
+) {
     if summary.total == 0 {
+        write_baseline(out, summary);
         let _ = write!(
             out,
             "{}",
             style.paint(
                 &format!(
-                    "No findings in {}",
-                    plural(summary.files_scanned, "file", "files")
+                    "No findings in {}{}",
+                    plural(summary.files_scanned, "file", "files"),
+                    took(elapsed)
                 ),
                 "1"
             )
         );
-        if summary.errors > 0 {
-            let _ = write!(out, "; {}", plural(summary.errors, "error", "errors"));
-        }
+        out.push_str(&tail_counts(summary));
         out.push_str(".\n");
         return;
     }
@@ -129,6 +181,7 @@ fn write_summary(out: &mut String, summary: &Summary, style: Style) {
     let _ = write!(total, "  {:>5}", summary.total);
     let _ = writeln!(out, "{total}");
     out.push('\n');
+    write_baseline(out, summary);
 
     // `3 findings (1 critical, 2 high) in 12 files; 1 error`
     let nonzero: Vec<String> = summary
@@ -138,14 +191,13 @@ fn write_summary(out: &mut String, summary: &Summary, style: Style) {
         .map(|(severity, n)| format!("{n} {}", severity.name()))
         .collect();
     let mut last = format!(
-        "{} ({}) in {}",
+        "{} ({}) in {}{}",
         plural(summary.total, "finding", "findings"),
         nonzero.join(", "),
         plural(summary.files_scanned, "file", "files"),
+        took(elapsed),
     );
-    if summary.errors > 0 {
-        let _ = write!(last, "; {}", plural(summary.errors, "error", "errors"));
-    }
+    last.push_str(&tail_counts(summary));
     let _ = writeln!(out, "{}", style.paint(&last, "1"));
 }
 
@@ -281,6 +333,12 @@ impl<'a> FindingDiagnostic<'a> {
         let reason = finding.owner_reason.trim();
         if !reason.is_empty() {
             let _ = write!(message, "\n{reason}");
+        }
+        if !finding.owners.is_empty() {
+            let _ = write!(message, "\nCODEOWNERS: {}", finding.owners.join(" "));
+        }
+        for note in &finding.notes {
+            let _ = write!(message, "\nnote: {note}");
         }
         for step in &finding.provenance {
             let at = &step.location;

@@ -1,0 +1,527 @@
+//! `.demarc.yaml`: a repository's standing choices, so CI, the pre-commit
+//! hook and a developer's terminal run the same scan.
+//!
+//! ```yaml
+//! include: ["infra/**"]                # scan only these (globs from this file's directory)
+//! exclude: ["**/examples/**", "test"]  # and never these
+//! rules:
+//!   enable: [provider:aws]             # only rules matching one of these (default: all)
+//!   disable: [AWS-VPC-001, layer:logging, severity:info]
+//!   dirs: [policies/]                  # extra rule directories, like --rules
+//! severity:                            # per-rule (or per-selector) severity overrides
+//!   s3-bucket-access-logging-disabled: low
+//! fail-on: high                        # like --fail-on
+//! terraform:
+//!   var-files: [env/prod.tfvars]       # like --var-file
+//! cloudformation:
+//!   parameter-files: [params/prod.json]   # like --cfn-params
+//! baseline: .demarc-baseline.json      # like --baseline
+//! format: [text, sarif=demarc.sarif]   # like --format
+//! ```
+//!
+//! A rule selector is a rule id, slug or alias, or `layer:NAME`,
+//! `provider:NAME`, `service:NAME`, `severity:LEVEL`. Paths are relative to
+//! the file's directory. Unknown keys and bad values are errors with their
+//! line; command-line flags override the file.
+//!
+//! The file is found at the scan root or above it, up to the repository root
+//! (the directory holding `.git`); outside a repository only at the scan
+//! root. `--config FILE` names one explicitly.
+
+use crate::finding::{Layer, RuleInfo, Severity};
+use crate::model::ScanError;
+use crate::report::Output;
+use crate::rules::load::Reader;
+use crate::rules::RuleSet;
+use crate::source::{SourceFile, Span};
+use crate::value::{Entry, Node, Value};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The names the file is looked for under, in order.
+pub const FILE_NAMES: [&str; 2] = [".demarc.yaml", ".demarc.yml"];
+
+const TOP_KEYS: [&str; 9] = [
+    "include",
+    "exclude",
+    "rules",
+    "severity",
+    "fail-on",
+    "terraform",
+    "cloudformation",
+    "baseline",
+    "format",
+];
+
+/// Which rules a selector picks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Selector {
+    /// Id, slug or alias.
+    Rule(String),
+    Layer(Layer),
+    Provider(String),
+    Service(String),
+    Severity(Severity),
+}
+
+impl Selector {
+    pub fn parse(text: &str) -> Result<Selector, String> {
+        let Some((kind, value)) = text.split_once(':') else {
+            return Ok(Selector::Rule(text.to_string()));
+        };
+        match kind {
+            "layer" => Layer::parse(value).map(Selector::Layer).ok_or_else(|| {
+                format!("unknown layer `{value}`; expected identity, network, data, logging, host or application")
+            }),
+            "provider" => Ok(Selector::Provider(value.to_string())),
+            "service" => Ok(Selector::Service(value.to_string())),
+            "severity" => Severity::parse(value).map(Selector::Severity).ok_or_else(|| {
+                format!("unknown severity `{value}`; expected critical, high, medium, low or info")
+            }),
+            // Checkov ids have no colon, but a future alias might: an
+            // unknown prefix is a rule name.
+            _ => Ok(Selector::Rule(text.to_string())),
+        }
+    }
+
+    pub fn matches(&self, rule: &RuleInfo) -> bool {
+        match self {
+            Selector::Rule(name) => {
+                rule.id.eq_ignore_ascii_case(name)
+                    || rule.slug.eq_ignore_ascii_case(name)
+                    || rule.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+            }
+            Selector::Layer(layer) => rule.layer == *layer,
+            Selector::Provider(p) => rule.provider.eq_ignore_ascii_case(p),
+            Selector::Service(s) => rule.service.eq_ignore_ascii_case(s),
+            Selector::Severity(s) => rule.severity == *s,
+        }
+    }
+}
+
+/// A selector with where it was written, for errors.
+#[derive(Clone, Debug)]
+pub struct Placed<T> {
+    pub value: T,
+    pub text: String,
+    pub span: Span,
+}
+
+/// Which files a scan reads: include and exclude globs, relative to `base`.
+#[derive(Clone, Debug)]
+pub struct FileFilter {
+    pub base: PathBuf,
+    pub include: Option<GlobSet>,
+    pub exclude: Option<GlobSet>,
+}
+
+impl FileFilter {
+    /// Whether `path` (as discovered) is scanned. Files outside `base` are
+    /// not the config's business.
+    pub fn accepts(&self, path: &Path) -> bool {
+        let absolute = crate::repo::absolute(path);
+        let Ok(relative) = absolute.strip_prefix(&self.base) else {
+            return true;
+        };
+        let relative = relative.to_string_lossy().replace('\\', "/");
+        let included = self
+            .include
+            .as_ref()
+            .is_none_or(|set| set.is_match(&relative));
+        let excluded = self
+            .exclude
+            .as_ref()
+            .is_some_and(|set| set.is_match(&relative));
+        included && !excluded
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// The file, as displayed.
+    pub path: String,
+    pub filter: Option<FileFilter>,
+    pub enable: Vec<Placed<Selector>>,
+    pub disable: Vec<Placed<Selector>>,
+    pub rule_dirs: Vec<PathBuf>,
+    pub severity: Vec<(Placed<Selector>, Severity)>,
+    /// `Some(None)` is `fail-on: none`.
+    pub fail_on: Option<Option<Severity>>,
+    pub var_files: Vec<PathBuf>,
+    pub parameter_files: Vec<PathBuf>,
+    pub baseline: Option<PathBuf>,
+    pub formats: Vec<Output>,
+    /// The file's text, for locating selector errors found later.
+    source: Option<Arc<SourceFile>>,
+}
+
+/// The config file that applies to a scan of `scan_root`: at it or above it
+/// up to the repository root.
+pub fn find(scan_root: &Path) -> Option<PathBuf> {
+    let start = crate::repo::absolute(scan_root);
+    let start = if start.is_file() {
+        start.parent().map(Path::to_path_buf).unwrap_or(start)
+    } else {
+        start
+    };
+    let repo_root = crate::repo::find_root(&start);
+    for dir in start.ancestors() {
+        for name in FILE_NAMES {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+        // Stop at the repository root; outside a repository, at the start.
+        match &repo_root {
+            Some(root) if dir == root => break,
+            None => break,
+            _ => {}
+        }
+    }
+    None
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, Vec<ScanError>> {
+        let display = crate::discover::display_path(path);
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            vec![ScanError {
+                file: display.clone(),
+                line: None,
+                column: None,
+                message: format!(
+                    "cannot read the configuration: {}",
+                    crate::discover::io_message(&e)
+                ),
+            }]
+        })?;
+        let base = crate::repo::absolute(path)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        Config::parse(SourceFile::new(display, text.into()), &base)
+    }
+
+    /// Reads the file's text; paths in it are relative to `base`.
+    pub fn parse(file: SourceFile, base: &Path) -> Result<Config, Vec<ScanError>> {
+        let file = Arc::new(file);
+        let mut r = Reader::new(&file);
+        let root = match crate::parse::yaml::parse_yaml(&file.text, 0) {
+            Ok(root) => root,
+            Err(e) => {
+                r.error(e.span.unwrap_or_default(), e.message);
+                return Err(r.errors);
+            }
+        };
+        let mut config = Config {
+            path: file.display.clone(),
+            source: Some(file.clone()),
+            ..Config::default()
+        };
+        if root.value == Value::Null {
+            return Ok(config);
+        }
+        let entries = r.map(&root, "the configuration");
+        r.only_keys(entries, &TOP_KEYS, "the configuration");
+        let path = |p: String| base.join(p);
+
+        let include = get(entries, "include").map(|n| globs(&mut r, n));
+        let exclude = get(entries, "exclude").map(|n| globs(&mut r, n));
+        if include.is_some() || exclude.is_some() {
+            config.filter = Some(FileFilter {
+                base: base.to_path_buf(),
+                include: include.flatten(),
+                exclude: exclude.flatten(),
+            });
+        }
+        if let Some(rules) = get(entries, "rules") {
+            let fields = r.map(rules, "`rules`");
+            r.only_keys(fields, &["enable", "disable", "dirs"], "`rules`");
+            if let Some(n) = get(fields, "enable") {
+                config.enable = selectors(&mut r, n);
+            }
+            if let Some(n) = get(fields, "disable") {
+                config.disable = selectors(&mut r, n);
+            }
+            if let Some(n) = get(fields, "dirs") {
+                config.rule_dirs = r
+                    .strings(n, "a rule directory")
+                    .into_iter()
+                    .map(path)
+                    .collect();
+            }
+        }
+        if let Some(n) = get(entries, "severity") {
+            for entry in r.map(n, "`severity`") {
+                let selector = Selector::parse(&entry.key).map_err(|e| r.error(entry.key_span, e));
+                let level = r.string(&entry.value, "a severity").and_then(|s| {
+                    Severity::parse(&s).or_else(|| {
+                        r.error(entry.value.span, format!("unknown severity `{s}`; expected critical, high, medium, low or info"));
+                        None
+                    })
+                });
+                if let (Ok(selector), Some(level)) = (selector, level) {
+                    config.severity.push((
+                        Placed {
+                            value: selector,
+                            text: entry.key.clone(),
+                            span: entry.key_span,
+                        },
+                        level,
+                    ));
+                }
+            }
+        }
+        if let Some(n) = get(entries, "fail-on") {
+            if let Some(s) = r.string(n, "`fail-on`") {
+                match (s.as_str(), Severity::parse(&s)) {
+                    ("none", _) => config.fail_on = Some(None),
+                    (_, Some(level)) => config.fail_on = Some(Some(level)),
+                    _ => r.error(n.span, format!("unknown `fail-on` level `{s}`; expected critical, high, medium, low, info or none")),
+                }
+            }
+        }
+        if let Some(n) = get(entries, "terraform") {
+            let fields = r.map(n, "`terraform`");
+            r.only_keys(fields, &["var-files"], "`terraform`");
+            if let Some(n) = get(fields, "var-files") {
+                config.var_files = r.strings(n, "a var file").into_iter().map(path).collect();
+            }
+        }
+        if let Some(n) = get(entries, "cloudformation") {
+            let fields = r.map(n, "`cloudformation`");
+            r.only_keys(fields, &["parameter-files"], "`cloudformation`");
+            if let Some(n) = get(fields, "parameter-files") {
+                config.parameter_files = r
+                    .strings(n, "a parameter file")
+                    .into_iter()
+                    .map(path)
+                    .collect();
+            }
+        }
+        if let Some(n) = get(entries, "baseline") {
+            config.baseline = r.string(n, "`baseline`").map(path);
+        }
+        if let Some(n) = get(entries, "format") {
+            let items: Vec<&Node> = match &n.value {
+                Value::List(items) => items.iter().collect(),
+                _ => vec![n],
+            };
+            for item in items {
+                let Some(text) = r.string(item, "a format") else {
+                    continue;
+                };
+                match Output::parse(&text) {
+                    Ok(mut output) => {
+                        output.path = output.path.map(|p| base.join(p));
+                        config.formats.push(output);
+                    }
+                    Err(e) => r.error(item.span, e),
+                }
+            }
+        }
+        if r.errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(r.errors)
+        }
+    }
+
+    /// Applies the rule choices to a rule set: `enable` keeps only matching
+    /// rules, `disable` drops matching ones, `severity` overrides. A
+    /// selector that picks no rule is an error, so a typo never silently
+    /// leaves a rule on.
+    pub fn apply_to_rules(&self, rules: &mut RuleSet) -> Result<(), Vec<ScanError>> {
+        let Some(file) = &self.source else {
+            return Ok(());
+        };
+        let mut r = Reader::new(file);
+        let all: Vec<&Placed<Selector>> = self
+            .enable
+            .iter()
+            .chain(&self.disable)
+            .chain(self.severity.iter().map(|(s, _)| s))
+            .collect();
+        for selector in all {
+            if !rules
+                .rules
+                .iter()
+                .any(|rule| selector.value.matches(&rule.info))
+            {
+                r.error(
+                    selector.span,
+                    format!(
+                        "`{}` selects no rule; `demarc rules` lists them",
+                        selector.text
+                    ),
+                );
+            }
+        }
+        if !r.errors.is_empty() {
+            return Err(r.errors);
+        }
+        let enabled = |info: &RuleInfo| {
+            self.enable.is_empty() || self.enable.iter().any(|s| s.value.matches(info))
+        };
+        let disabled = |info: &RuleInfo| self.disable.iter().any(|s| s.value.matches(info));
+        rules.retain(|rule| enabled(&rule.info) && !disabled(&rule.info));
+        for rule in &mut rules.rules {
+            // The last override that matches wins, as in the file's order.
+            if let Some((_, level)) = self
+                .severity
+                .iter()
+                .rev()
+                .find(|(s, _)| s.value.matches(&rule.info))
+            {
+                let mut info = (*rule.info).clone();
+                info.severity = *level;
+                rule.info = Arc::new(info);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn get<'n>(entries: &'n [Entry], key: &str) -> Option<&'n Node> {
+    entries.iter().find(|e| e.key == key).map(|e| &e.value)
+}
+
+fn selectors(r: &mut Reader, node: &Node) -> Vec<Placed<Selector>> {
+    let items: Vec<&Node> = match &node.value {
+        Value::List(items) => items.iter().collect(),
+        _ => vec![node],
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let Some(text) = r.string(item, "a rule selector") else {
+            continue;
+        };
+        match Selector::parse(&text) {
+            Ok(value) => out.push(Placed {
+                value,
+                text,
+                span: item.span,
+            }),
+            Err(e) => r.error(item.span, e),
+        }
+    }
+    out
+}
+
+/// A glob list; each pattern also matches everything below a directory of
+/// that name (`examples` excludes `examples/…`).
+fn globs(r: &mut Reader, node: &Node) -> Option<GlobSet> {
+    let items: Vec<&Node> = match &node.value {
+        Value::List(items) => items.iter().collect(),
+        _ => vec![node],
+    };
+    let mut builder = GlobSetBuilder::new();
+    for item in items {
+        let Some(text) = r.string(item, "a glob") else {
+            continue;
+        };
+        let pattern = text.trim_start_matches("./").trim_end_matches('/');
+        for p in [pattern.to_string(), format!("{pattern}/**")] {
+            match GlobBuilder::new(&p).literal_separator(true).build() {
+                Ok(glob) => {
+                    builder.add(glob);
+                }
+                Err(e) => {
+                    r.error(item.span, format!("bad glob `{text}`: {}", e.kind()));
+                    break;
+                }
+            }
+        }
+    }
+    builder.build().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, Vec<ScanError>> {
+        Config::parse(
+            SourceFile::new(".demarc.yaml".into(), text.into()),
+            Path::new("/repo"),
+        )
+    }
+
+    #[test]
+    fn reads_every_key() {
+        let config = parse(
+            "include: [\"infra/**\"]\nexclude: \"**/examples\"\nrules:\n  enable: [provider:aws]\n  disable: [AWS-VPC-001, layer:logging]\n  dirs: [policies]\nseverity:\n  AWS-EC2-001: low\nfail-on: none\nterraform:\n  var-files: [prod.tfvars]\ncloudformation:\n  parameter-files: [p.json]\nbaseline: base.json\nformat: [text, sarif=out.sarif]\n",
+        )
+        .unwrap();
+        let filter = config.filter.unwrap();
+        assert!(filter.accepts(Path::new("/repo/infra/main.tf")));
+        assert!(!filter.accepts(Path::new("/repo/other/main.tf")));
+        assert!(!filter.accepts(Path::new("/repo/infra/examples/x.tf")));
+        assert!(filter.accepts(Path::new("/elsewhere/x.tf")));
+        assert_eq!(config.enable[0].value, Selector::Provider("aws".into()));
+        assert_eq!(config.disable[1].value, Selector::Layer(Layer::Logging));
+        assert_eq!(config.rule_dirs, [PathBuf::from("/repo/policies")]);
+        assert_eq!(config.severity[0].1, Severity::Low);
+        assert_eq!(config.fail_on, Some(None));
+        assert_eq!(config.var_files, [PathBuf::from("/repo/prod.tfvars")]);
+        assert_eq!(config.parameter_files, [PathBuf::from("/repo/p.json")]);
+        assert_eq!(config.baseline, Some(PathBuf::from("/repo/base.json")));
+        assert_eq!(config.formats.len(), 2);
+        assert_eq!(
+            config.formats[1].path,
+            Some(PathBuf::from("/repo/out.sarif"))
+        );
+    }
+
+    #[test]
+    fn errors_name_their_line() {
+        let errors = parse("rules:\n  disabel: [x]\nfail-on: urgent\nformat: [pdf]\nseverity:\n  layer:nope: low\n")
+            .unwrap_err();
+        let lines: Vec<(Option<usize>, &str)> = errors
+            .iter()
+            .map(|e| (e.line, e.message.as_str()))
+            .collect();
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        assert_eq!(lines[0].0, Some(2));
+        assert!(lines[0].1.contains("unknown key `disabel`"));
+        assert_eq!(lines[1].0, Some(6));
+        assert!(lines[1].1.contains("unknown layer `nope`"));
+        assert_eq!(lines[2].0, Some(3));
+        assert_eq!(lines[3].0, Some(4));
+        assert!(lines[3].1.contains("unknown format `pdf`"));
+    }
+
+    #[test]
+    fn empty_file_is_an_empty_config() {
+        let config = parse("# nothing yet\n").unwrap();
+        assert!(config.filter.is_none() && config.formats.is_empty());
+    }
+
+    #[test]
+    fn rule_choices_apply_and_unknown_selectors_are_errors() {
+        let mut rules = RuleSet::embedded().unwrap();
+        let total = rules.rules.len();
+        let config = parse(
+            "rules:\n  disable: [layer:logging, CKV_AWS_24]\nseverity:\n  AWS-EC2-002: low\n",
+        )
+        .unwrap();
+        config.apply_to_rules(&mut rules).unwrap();
+        assert!(rules.rules.len() < total);
+        assert!(rules.rules.iter().all(|r| r.info.layer != Layer::Logging));
+        assert!(rules.find("AWS-EC2-001").is_none(), "disabled by its alias");
+        assert_eq!(
+            rules.find("AWS-EC2-002").unwrap().info.severity,
+            Severity::Low
+        );
+
+        let mut rules = RuleSet::embedded().unwrap();
+        let config =
+            parse("rules:\n  enable: [provider:gcp]\n  disable:\n    - AWS-NOPE-1\n").unwrap();
+        let errors = config.apply_to_rules(&mut rules).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].line, Some(4));
+        assert!(errors[0].message.contains("`AWS-NOPE-1` selects no rule"));
+    }
+}

@@ -1,0 +1,1178 @@
+//! The SAM transform (`Transform: AWS::Serverless-2016-10-31`): each
+//! `AWS::Serverless::*` resource becomes the CloudFormation resources SAM
+//! generates for it, named as SAM names them, so the rules for those resource
+//! types apply. Every generated node keeps the span of the SAM source it came
+//! from, so findings point at the SAM template; what SAM adds by itself
+//! points at the SAM resource's logical ID.
+//!
+//! Covered: `Function` (the function, its execution role with inline
+//! `Policies` statements and managed policies, `FunctionUrlConfig`, `Api` and
+//! `HttpApi` events with the implicit APIs and permissions they create),
+//! `Api`, `HttpApi` (API, stage with access logging, custom domain with its
+//! TLS security policy), `SimpleTable`, `StateMachine` (with its role), and
+//! `Globals` merged into each. SAM policy templates (`S3CrudPolicy`, ...) are
+//! not expanded: they are scoped by design. Other SAM types pass through
+//! unchanged.
+
+use super::resolve::{is_intrinsic, ref_node, unknown, Resolver};
+use crate::model::{Framework, Resource};
+use crate::source::Span;
+use crate::value::{Entry, Node, Value};
+
+const TRANSFORM: &str = "AWS::Serverless-2016-10-31";
+
+/// Whether the template declares the SAM transform (alone or in a list).
+pub(super) fn is_sam(doc: &Node) -> bool {
+    match doc.get("Transform").map(|t| &t.value) {
+        Some(Value::String(t)) => t == TRANSFORM,
+        Some(Value::List(items)) => items.iter().any(|i| i.as_str() == Some(TRANSFORM)),
+        _ => false,
+    }
+}
+
+/// Properties an `AWS::Serverless::Function` shares with `AWS::Lambda::Function`.
+const FUNCTION_PROPERTIES: [&str; 21] = [
+    "Architectures",
+    "CodeSigningConfigArn",
+    "Description",
+    "Environment",
+    "EphemeralStorage",
+    "FileSystemConfigs",
+    "FunctionName",
+    "Handler",
+    "ImageConfig",
+    "KmsKeyArn",
+    "Layers",
+    "LoggingConfig",
+    "MemorySize",
+    "PackageType",
+    "RecursiveLoop",
+    "ReservedConcurrentExecutions",
+    "Runtime",
+    "RuntimeManagementConfig",
+    "SnapStart",
+    "Timeout",
+    "VpcConfig",
+];
+
+const REST_API_PROPERTIES: [&str; 8] = [
+    "Name",
+    "Description",
+    "BinaryMediaTypes",
+    "MinimumCompressionSize",
+    "ApiKeySourceType",
+    "DisableExecuteApiEndpoint",
+    "Mode",
+    "FailOnWarnings",
+];
+
+const REST_STAGE_PROPERTIES: [&str; 8] = [
+    "StageName",
+    "AccessLogSetting",
+    "MethodSettings",
+    "CacheClusterEnabled",
+    "CacheClusterSize",
+    "TracingEnabled",
+    "Variables",
+    "CanarySetting",
+];
+
+const HTTP_API_PROPERTIES: [&str; 5] = [
+    "Name",
+    "Description",
+    "CorsConfiguration",
+    "DisableExecuteApiEndpoint",
+    "FailOnWarnings",
+];
+
+const HTTP_STAGE_PROPERTIES: [&str; 4] = [
+    "AccessLogSettings",
+    "DefaultRouteSettings",
+    "RouteSettings",
+    "StageVariables",
+];
+
+/// AWS managed policies SAM names by name that live under `service-role/`.
+const SERVICE_ROLE_POLICIES: [&str; 6] = [
+    "AWSLambdaBasicExecutionRole",
+    "AWSLambdaVPCAccessExecutionRole",
+    "AWSLambdaKinesisExecutionRole",
+    "AWSLambdaDynamoDBExecutionRole",
+    "AWSLambdaSQSQueueExecutionRole",
+    "AWSLambdaMSKExecutionRole",
+];
+
+/// The transform's state across a template: its `Globals` and the implicit
+/// APIs that `Api`/`HttpApi` events ask for.
+pub(super) struct Sam<'d> {
+    globals: Option<&'d Node>,
+    /// The first event that needs `ServerlessRestApi`, with its resource's
+    /// `Condition` entry.
+    implicit_rest: Option<(Span, Option<Entry>)>,
+    implicit_http: Option<(Span, Option<Entry>)>,
+    /// `StageName` of each `AWS::Serverless::Api`, for permission names.
+    stages: Vec<(&'d str, String)>,
+}
+
+/// Where generated resources come from: the SAM resource.
+#[derive(Clone)]
+struct Source<'a> {
+    id: &'a str,
+    header: Span,
+    body_span: Span,
+    type_span: Span,
+    props_span: Span,
+    /// `Condition` and `Metadata` of the SAM resource, carried to each
+    /// resource it becomes (so suppressions written on it apply to them).
+    condition: Option<Entry>,
+    metadata: Option<Entry>,
+}
+
+impl Source<'_> {
+    fn resource(&self, resource_type: &str, address: String, props: Vec<Entry>) -> Resource {
+        let mut entries = vec![entry("Type", string(resource_type, self.type_span))];
+        entries.extend(self.condition.clone());
+        entries.extend(self.metadata.clone());
+        entries.push(entry("Properties", map(props, self.props_span)));
+        Resource {
+            framework: Framework::Cloudformation,
+            resource_type: resource_type.to_string(),
+            address,
+            is_data: false,
+            body: map(entries, self.body_span),
+            header: self.header,
+        }
+    }
+}
+
+impl<'d> Sam<'d> {
+    pub(super) fn new(doc: &'d Node) -> Self {
+        let stages = match doc.get("Resources").map(|r| &r.value) {
+            Some(Value::Map(entries)) => entries
+                .iter()
+                .filter(|e| {
+                    e.value.get("Type").and_then(Node::as_str) == Some("AWS::Serverless::Api")
+                })
+                .filter_map(|e| {
+                    let stage = e.value.get("Properties")?.get("StageName")?.as_str()?;
+                    Some((e.key.as_str(), stage.to_string()))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Sam {
+            globals: doc.get("Globals"),
+            implicit_rest: None,
+            implicit_http: None,
+            stages,
+        }
+    }
+
+    fn global(&self, section: &str) -> Option<&'d Node> {
+        self.globals.and_then(|g| g.get(section))
+    }
+
+    /// The resources one SAM resource becomes (itself, unchanged, for types
+    /// this transform does not model).
+    pub(super) fn expand(&mut self, resource: &Entry, resolver: &mut Resolver) -> Vec<Resource> {
+        let raw = &resource.value;
+        let resource_type = raw.get("Type").and_then(Node::as_str).unwrap_or("");
+        let section = resource_type
+            .strip_prefix("AWS::Serverless::")
+            .unwrap_or("");
+        let global = match section {
+            "Function" | "Api" | "HttpApi" | "SimpleTable" | "StateMachine" => self.global(section),
+            _ => None,
+        };
+        let merged = merge(global, raw.get("Properties"));
+        let raw_body = with_entry(raw, "Properties", merged);
+        let body = resolver
+            .resolve(&raw_body)
+            .unwrap_or_else(|| Node::new(Value::Map(Vec::new()), raw.span));
+        let empty = Node::new(Value::Map(Vec::new()), raw.span);
+        let props = body.get("Properties").unwrap_or(&empty);
+        let source = Source {
+            id: &resource.key,
+            header: resource.key_span,
+            body_span: body.span,
+            type_span: body.get("Type").map_or(raw.span, |t| t.span),
+            props_span: props.span,
+            condition: body.entry("Condition").cloned(),
+            metadata: body.entry("Metadata").cloned(),
+        };
+        match section {
+            "Function" => self.function(&source, props, resolver),
+            "Api" => rest_api(&source, props),
+            "HttpApi" => http_api(&source, props),
+            "SimpleTable" => vec![simple_table(&source, props)],
+            "StateMachine" => state_machine(&source, props, resolver),
+            _ => vec![Resource {
+                framework: Framework::Cloudformation,
+                resource_type: resource_type.to_string(),
+                address: resource.key.clone(),
+                is_data: false,
+                body,
+                header: resource.key_span,
+            }],
+        }
+    }
+
+    /// The implicit APIs events asked for, configured by `Globals`.
+    pub(super) fn finish(self, resolver: &mut Resolver) -> Vec<Resource> {
+        let mut out = Vec::new();
+        if let Some((span, condition)) = &self.implicit_rest {
+            let props = self.implicit_props("Api", *span, resolver);
+            let source = implicit_source("ServerlessRestApi", *span, condition);
+            // The implicit API's stage is always `Prod`.
+            let props = with_entry(&props, "StageName", Some(string("Prod", *span)));
+            out.extend(rest_api(&source, &props));
+        }
+        if let Some((span, condition)) = &self.implicit_http {
+            let props = self.implicit_props("HttpApi", *span, resolver);
+            let source = implicit_source("ServerlessHttpApi", *span, condition);
+            out.extend(http_api(&source, &props));
+        }
+        out
+    }
+
+    fn implicit_props(&self, section: &str, span: Span, resolver: &mut Resolver) -> Node {
+        self.global(section)
+            .and_then(|g| resolver.resolve(g))
+            .filter(|g| matches!(g.value, Value::Map(_)))
+            .unwrap_or_else(|| Node::new(Value::Map(Vec::new()), span))
+    }
+
+    /// `AWS::Serverless::Function`: the function, its role, its URL, and
+    /// the permissions and implicit APIs of its `Api`/`HttpApi` events.
+    fn function(
+        &mut self,
+        source: &Source,
+        props: &Node,
+        resolver: &mut Resolver,
+    ) -> Vec<Resource> {
+        let id = source.id;
+        let mut out = Vec::new();
+        let mut lambda: Vec<Entry> = FUNCTION_PROPERTIES
+            .iter()
+            .filter_map(|key| props.entry(key).cloned())
+            .collect();
+        if let Some(code) = function_code(props) {
+            lambda.push(code);
+        }
+        if let Some(e) = props.entry("Tracing") {
+            lambda.push(Entry {
+                key: "TracingConfig".into(),
+                key_span: e.key_span,
+                value: map(vec![entry("Mode", e.value.clone())], e.value.span),
+            });
+        }
+        if let Some(e) = props.entry("DeadLetterQueue") {
+            if let Some(target) = e.value.get("TargetArn") {
+                lambda.push(Entry {
+                    key: "DeadLetterConfig".into(),
+                    key_span: e.key_span,
+                    value: map(vec![entry("TargetArn", target.clone())], e.value.span),
+                });
+            }
+        }
+        lambda.push(tags(props, Some("lambda:createdBy"), source.header));
+        match props.entry("Role") {
+            Some(role) => lambda.push(role.clone()),
+            None => {
+                lambda.push(entry(
+                    "Role",
+                    ref_node(&format!("{id}Role"), Some("Arn".into()), source.header),
+                ));
+                let mut managed = vec!["AWSLambdaBasicExecutionRole"];
+                if props.get("VpcConfig").is_some() {
+                    managed.push("AWSLambdaVPCAccessExecutionRole");
+                }
+                if props.get("Tracing").and_then(Node::as_str) == Some("Active") {
+                    managed.push("AWSXrayWriteOnlyAccess");
+                }
+                out.push(execution_role(
+                    source,
+                    props,
+                    "lambda.amazonaws.com",
+                    &managed,
+                    resolver,
+                ));
+            }
+        }
+        out.insert(
+            0,
+            source.resource("AWS::Lambda::Function", id.to_string(), lambda),
+        );
+
+        if let Some(config) = props.get("FunctionUrlConfig") {
+            out.extend(function_url(source, config));
+        }
+        if let Some(Value::Map(events)) = props.get("Events").map(|e| &e.value) {
+            for event in events {
+                let kind = event.value.get("Type").and_then(Node::as_str);
+                let event_props = event.value.get("Properties");
+                let has = |key: &str| event_props.and_then(|p| p.get(key)).is_some();
+                let suffix = match kind {
+                    Some("Api") if !has("RestApiId") => {
+                        self.implicit_rest
+                            .get_or_insert((event.key_span, source.condition.clone()));
+                        "Prod".to_string()
+                    }
+                    Some("Api") => {
+                        let api =
+                            event_props.and_then(|p| p.get("RestApiId")).and_then(|r| {
+                                match &r.value {
+                                    Value::Ref(r) => Some(r.target.clone()),
+                                    _ => None,
+                                }
+                            });
+                        self.stages
+                            .iter()
+                            .find(|(name, _)| Some(*name) == api.as_deref())
+                            .map(|(_, stage)| stage.clone())
+                            .filter(|s| s.chars().all(|c| c.is_ascii_alphanumeric()))
+                            .unwrap_or_default()
+                    }
+                    Some("HttpApi") => {
+                        if !has("ApiId") {
+                            self.implicit_http
+                                .get_or_insert((event.key_span, source.condition.clone()));
+                        }
+                        String::new()
+                    }
+                    _ => continue,
+                };
+                let span = event.value.span;
+                let permission = vec![
+                    entry("Action", string("lambda:InvokeFunction", span)),
+                    entry("FunctionName", ref_node(id, None, span)),
+                    entry("Principal", string("apigateway.amazonaws.com", span)),
+                    entry("SourceArn", unknown(span, "execute-api ARN")),
+                ];
+                let event_source = Source {
+                    header: event.key_span,
+                    body_span: span,
+                    props_span: span,
+                    ..source.clone()
+                };
+                out.push(event_source.resource(
+                    "AWS::Lambda::Permission",
+                    format!("{id}{}Permission{suffix}", event.key),
+                    permission,
+                ));
+            }
+        }
+        out
+    }
+}
+
+fn implicit_source<'a>(id: &'a str, span: Span, condition: &Option<Entry>) -> Source<'a> {
+    Source {
+        id,
+        header: span,
+        body_span: span,
+        type_span: span,
+        props_span: span,
+        condition: condition.clone(),
+        metadata: None,
+    }
+}
+
+/// `CodeUri` (an `s3://` URI or `{Bucket, Key, Version}`), `InlineCode` or
+/// `ImageUri` as the function's `Code`.
+fn function_code(props: &Node) -> Option<Entry> {
+    let code = |key_span: Span, entries: Vec<Entry>, span: Span| Entry {
+        key: "Code".into(),
+        key_span,
+        value: map(entries, span),
+    };
+    if let Some(e) = props.entry("InlineCode") {
+        return Some(code(
+            e.key_span,
+            vec![entry("ZipFile", e.value.clone())],
+            e.value.span,
+        ));
+    }
+    if let Some(e) = props.entry("ImageUri") {
+        return Some(code(
+            e.key_span,
+            vec![entry("ImageUri", e.value.clone())],
+            e.value.span,
+        ));
+    }
+    let e = props.entry("CodeUri")?;
+    let span = e.value.span;
+    let entries = match &e.value.value {
+        Value::String(uri) => match parse_s3_uri(uri) {
+            Some((bucket, key, version)) => {
+                let mut entries = vec![
+                    entry("S3Bucket", string(&bucket, span)),
+                    entry("S3Key", string(&key, span)),
+                ];
+                if let Some(version) = version {
+                    entries.push(entry("S3ObjectVersion", string(&version, span)));
+                }
+                entries
+            }
+            // A local path: `sam package` uploads it.
+            None => vec![
+                entry("S3Bucket", unknown(span, "uploaded by sam package")),
+                entry("S3Key", unknown(span, "uploaded by sam package")),
+            ],
+        },
+        Value::Map(_) => [
+            ("Bucket", "S3Bucket"),
+            ("Key", "S3Key"),
+            ("Version", "S3ObjectVersion"),
+        ]
+        .iter()
+        .filter_map(|(from, to)| Some(entry(to, e.value.get(from)?.clone())))
+        .collect(),
+        _ => vec![
+            entry("S3Bucket", unknown(span, "CodeUri")),
+            entry("S3Key", unknown(span, "CodeUri")),
+        ],
+    };
+    Some(code(e.key_span, entries, span))
+}
+
+/// `s3://bucket/key?versionId=v`.
+fn parse_s3_uri(uri: &str) -> Option<(String, String, Option<String>)> {
+    let rest = uri.strip_prefix("s3://")?;
+    let (bucket, key) = rest.split_once('/')?;
+    let (key, version) = match key.split_once("?versionId=") {
+        Some((key, version)) => (key, Some(version.to_string())),
+        None => (key, None),
+    };
+    Some((bucket.to_string(), key.to_string(), version))
+}
+
+/// `<Id>Role`, as SAM builds it for a function or state machine without a
+/// `Role`: the trust policy, SAM's managed policies and those named in
+/// `Policies`, and one inline policy `<Id>RolePolicy<N>` per statement
+/// document in `Policies` (N its index there).
+fn execution_role(
+    source: &Source,
+    props: &Node,
+    service: &str,
+    managed_defaults: &[&str],
+    resolver: &mut Resolver,
+) -> Resource {
+    let id = source.id;
+    let header = source.header;
+    let mut entries = Vec::new();
+    let trust = match props.entry("AssumeRolePolicyDocument") {
+        Some(e) => e.value.clone(),
+        None => trust_policy(service, header),
+    };
+    entries.push(entry("AssumeRolePolicyDocument", trust));
+    let mut managed: Vec<Node> = managed_defaults
+        .iter()
+        .map(|name| managed_policy_arn(name, header, resolver))
+        .collect();
+    let mut inline = Vec::new();
+    if let Some(policies) = props.get("Policies") {
+        let items = match &policies.value {
+            Value::List(items) => items.as_slice(),
+            _ => std::slice::from_ref(policies),
+        };
+        for (index, item) in items.iter().enumerate() {
+            let name = || string(&format!("{id}RolePolicy{index}"), item.span);
+            match &item.value {
+                Value::String(name) => managed.push(match name.starts_with("arn:") {
+                    true => item.clone(),
+                    false => managed_policy_arn(name, item.span, resolver),
+                }),
+                // A customer managed policy of the template.
+                Value::Ref(_) => managed.push(item.clone()),
+                Value::Map(_) if item.get("Statement").is_some() => inline.push(map(
+                    vec![
+                        entry("PolicyName", name()),
+                        entry("PolicyDocument", item.clone()),
+                    ],
+                    item.span,
+                )),
+                // A policy template ({S3CrudPolicy: {...}}): scoped by SAM's
+                // own definition, not expanded.
+                Value::Map(_) => {}
+                // Not known before deploy: a document or an ARN, either way
+                // nothing is decided on it.
+                _ => inline.push(map(
+                    vec![
+                        entry("PolicyName", name()),
+                        entry("PolicyDocument", item.clone()),
+                    ],
+                    item.span,
+                )),
+            }
+        }
+    }
+    let policies_span = props.get("Policies").map_or(header, |p| p.span);
+    entries.push(entry("ManagedPolicyArns", list(managed, header)));
+    if !inline.is_empty() {
+        entries.push(Entry {
+            key: "Policies".into(),
+            key_span: props.entry("Policies").map_or(header, |e| e.key_span),
+            value: list(inline, policies_span),
+        });
+    }
+    if let Some(e) = props.entry("PermissionsBoundary") {
+        entries.push(e.clone());
+    }
+    if let Some(e) = props.entry("RolePath") {
+        entries.push(Entry {
+            key: "Path".into(),
+            ..e.clone()
+        });
+    }
+    let created_by = match service {
+        "states.amazonaws.com" => "stateMachine:createdBy",
+        _ => "lambda:createdBy",
+    };
+    entries.push(tags(props, Some(created_by), header));
+    source.resource("AWS::IAM::Role", format!("{id}Role"), entries)
+}
+
+/// `arn:${AWS::Partition}:iam::aws:policy/<Name>` (under `service-role/`
+/// for the Lambda execution policies), resolved as SAM writes it.
+fn managed_policy_arn(name: &str, span: Span, resolver: &mut Resolver) -> Node {
+    let path = if SERVICE_ROLE_POLICIES.contains(&name) {
+        "service-role/"
+    } else {
+        ""
+    };
+    let sub = map(
+        vec![entry(
+            "Fn::Sub",
+            string(
+                &format!("arn:${{AWS::Partition}}:iam::aws:policy/{path}{name}"),
+                span,
+            ),
+        )],
+        span,
+    );
+    resolver
+        .resolve(&sub)
+        .unwrap_or_else(|| unknown(span, name))
+}
+
+fn trust_policy(service: &str, span: Span) -> Node {
+    let statement = map(
+        vec![
+            entry("Effect", string("Allow", span)),
+            entry(
+                "Principal",
+                map(
+                    vec![entry("Service", list(vec![string(service, span)], span))],
+                    span,
+                ),
+            ),
+            entry("Action", list(vec![string("sts:AssumeRole", span)], span)),
+        ],
+        span,
+    );
+    map(
+        vec![
+            entry("Version", string("2012-10-17", span)),
+            entry("Statement", list(vec![statement], span)),
+        ],
+        span,
+    )
+}
+
+/// `FunctionUrlConfig`: `<Id>Url`, and with `AuthType: NONE` the public
+/// permission `<Id>UrlPublicPermissions` (pointing at the `AuthType`).
+fn function_url(source: &Source, config: &Node) -> Vec<Resource> {
+    let id = source.id;
+    let span = config.span;
+    let mut url: Vec<Entry> = ["AuthType", "Cors", "InvokeMode"]
+        .iter()
+        .filter_map(|k| config.entry(k).cloned())
+        .collect();
+    url.push(entry("TargetFunctionArn", ref_node(id, None, span)));
+    let url_source = Source {
+        body_span: span,
+        props_span: span,
+        ..source.clone()
+    };
+    let mut out = vec![url_source.resource("AWS::Lambda::Url", format!("{id}Url"), url)];
+    if let Some(auth) = config
+        .get("AuthType")
+        .filter(|a| a.as_str() == Some("NONE"))
+    {
+        let at = auth.span;
+        out.push(url_source.resource(
+            "AWS::Lambda::Permission",
+            format!("{id}UrlPublicPermissions"),
+            vec![
+                entry("Action", string("lambda:InvokeFunctionUrl", at)),
+                entry("FunctionName", ref_node(id, None, at)),
+                entry("FunctionUrlAuthType", string("NONE", at)),
+                entry("Principal", string("*", at)),
+            ],
+        ));
+    }
+    out
+}
+
+/// `AWS::Serverless::Api` (or the implicit `ServerlessRestApi`): the REST
+/// API, its stage, and its custom domain.
+fn rest_api(source: &Source, props: &Node) -> Vec<Resource> {
+    let id = source.id;
+    let mut api: Vec<Entry> = REST_API_PROPERTIES
+        .iter()
+        .filter_map(|k| props.entry(k).cloned())
+        .collect();
+    if let Some(e) = props.entry("DefinitionBody") {
+        api.push(renamed(e, "Body"));
+    }
+    if let Some(e) = props.entry("DefinitionUri") {
+        api.push(body_s3_location(e));
+    }
+    if let Some(e) = props.entry("EndpointConfiguration") {
+        api.push(endpoint_configuration(e));
+    }
+    let mut out = vec![source.resource("AWS::ApiGateway::RestApi", id.to_string(), api)];
+
+    let stage_name = props.get("StageName");
+    let mut stage: Vec<Entry> = vec![entry("RestApiId", ref_node(id, None, source.header))];
+    stage.extend(
+        REST_STAGE_PROPERTIES
+            .iter()
+            .filter_map(|k| props.entry(k).cloned()),
+    );
+    stage.push(tags(props, None, source.header));
+    out.push(source.resource(
+        "AWS::ApiGateway::Stage",
+        stage_id(id, stage_name.and_then(Node::as_str), None),
+        stage,
+    ));
+
+    if let Some(domain) = props.get("Domain") {
+        let span = domain.span;
+        let endpoint = domain
+            .get("EndpointConfiguration")
+            .and_then(Node::as_str)
+            .unwrap_or("REGIONAL");
+        let mut entries: Vec<Entry> = [
+            "DomainName",
+            "SecurityPolicy",
+            "MutualTlsAuthentication",
+            "OwnershipVerificationCertificateArn",
+        ]
+        .iter()
+        .filter_map(|k| domain.entry(k).cloned())
+        .collect();
+        if let Some(e) = domain.entry("CertificateArn") {
+            let key = if endpoint == "EDGE" {
+                "CertificateArn"
+            } else {
+                "RegionalCertificateArn"
+            };
+            entries.push(renamed(e, key));
+        }
+        entries.push(entry(
+            "EndpointConfiguration",
+            map(
+                vec![entry("Types", list(vec![string(endpoint, span)], span))],
+                span,
+            ),
+        ));
+        let domain_source = Source {
+            body_span: span,
+            props_span: span,
+            ..source.clone()
+        };
+        out.push(domain_source.resource(
+            "AWS::ApiGateway::DomainName",
+            format!("ApiGatewayDomainName{}", domain_hash(domain)),
+            entries,
+        ));
+    }
+    out
+}
+
+/// `AWS::Serverless::HttpApi` (or the implicit `ServerlessHttpApi`): the
+/// HTTP API, its stage, and its custom domain.
+fn http_api(source: &Source, props: &Node) -> Vec<Resource> {
+    let id = source.id;
+    let header = source.header;
+    let mut api: Vec<Entry> = HTTP_API_PROPERTIES
+        .iter()
+        .filter_map(|k| props.entry(k).cloned())
+        .collect();
+    api.push(entry("ProtocolType", string("HTTP", header)));
+    if let Some(e) = props.entry("DefinitionBody") {
+        api.push(renamed(e, "Body"));
+    }
+    if let Some(e) = props.entry("DefinitionUri") {
+        api.push(body_s3_location(e));
+    }
+    let mut out = vec![source.resource("AWS::ApiGatewayV2::Api", id.to_string(), api)];
+
+    let stage_name = props
+        .entry("StageName")
+        .cloned()
+        .unwrap_or_else(|| entry("StageName", string("$default", header)));
+    let mut stage: Vec<Entry> = vec![entry("ApiId", ref_node(id, None, header))];
+    stage.extend(
+        HTTP_STAGE_PROPERTIES
+            .iter()
+            .filter_map(|k| props.entry(k).cloned()),
+    );
+    stage.push(entry("AutoDeploy", Node::new(Value::Bool(true), header)));
+    let address = stage_id(id, stage_name.value.as_str(), Some("$default"));
+    stage.push(stage_name);
+    out.push(source.resource("AWS::ApiGatewayV2::Stage", address, stage));
+
+    if let Some(domain) = props.get("Domain") {
+        let span = domain.span;
+        let mut configuration = vec![entry(
+            "EndpointType",
+            domain
+                .get("EndpointConfiguration")
+                .cloned()
+                .unwrap_or_else(|| string("REGIONAL", span)),
+        )];
+        configuration.extend(
+            [
+                "CertificateArn",
+                "SecurityPolicy",
+                "OwnershipVerificationCertificateArn",
+            ]
+            .iter()
+            .filter_map(|k| domain.entry(k).cloned()),
+        );
+        let mut entries: Vec<Entry> = ["DomainName", "MutualTlsAuthentication"]
+            .iter()
+            .filter_map(|k| domain.entry(k).cloned())
+            .collect();
+        entries.push(entry(
+            "DomainNameConfigurations",
+            list(vec![map(configuration, span)], span),
+        ));
+        let domain_source = Source {
+            body_span: span,
+            props_span: span,
+            ..source.clone()
+        };
+        out.push(domain_source.resource(
+            "AWS::ApiGatewayV2::DomainName",
+            format!("ApiGatewayDomainNameV2{}", domain_hash(domain)),
+            entries,
+        ));
+    }
+    out
+}
+
+/// The stage's logical ID as SAM derives it from the stage name.
+fn stage_id(api: &str, stage: Option<&str>, default_stage: Option<&str>) -> String {
+    let name = stage.unwrap_or("");
+    if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric()) {
+        format!("{api}{name}Stage")
+    } else if default_stage.is_some_and(|d| d == name) {
+        format!("{api}ApiGatewayDefaultStage")
+    } else if name.is_empty() {
+        format!("{api}Stage")
+    } else {
+        format!("{api}Stage{}", &sha1_hex(name.as_bytes())[..10])
+    }
+}
+
+/// The hash SAM appends to a custom domain's logical ID: the SHA-1 of the
+/// domain name (its JSON text when it is not a plain string).
+fn domain_hash(domain: &Node) -> String {
+    let text = match domain.get("DomainName") {
+        Some(name) => match &name.value {
+            Value::String(s) => s.clone(),
+            _ => name.value.display(),
+        },
+        None => String::new(),
+    };
+    if text.is_empty() {
+        return String::new();
+    }
+    sha1_hex(text.as_bytes())[..10].to_string()
+}
+
+/// `AWS::Serverless::SimpleTable` → `AWS::DynamoDB::Table`.
+fn simple_table(source: &Source, props: &Node) -> Resource {
+    let header = source.header;
+    let mut table: Vec<Entry> = [
+        "TableName",
+        "SSESpecification",
+        "PointInTimeRecoverySpecification",
+        "ProvisionedThroughput",
+    ]
+    .iter()
+    .filter_map(|k| props.entry(k).cloned())
+    .collect();
+    let key = props.get("PrimaryKey");
+    let span = key.map_or(header, |k| k.span);
+    let name = key
+        .and_then(|k| k.get("Name").cloned())
+        .unwrap_or_else(|| string("id", span));
+    let kind = key.and_then(|k| k.get("Type"));
+    let attribute_type = match kind.map(|k| &k.value) {
+        Some(Value::String(t)) => match t.as_str() {
+            "Number" => string("N", kind.expect("kind").span),
+            "Binary" => string("B", kind.expect("kind").span),
+            _ => string("S", kind.expect("kind").span),
+        },
+        Some(_) => unknown(span, "PrimaryKey.Type"),
+        None => string("S", span),
+    };
+    table.push(entry(
+        "AttributeDefinitions",
+        list(
+            vec![map(
+                vec![
+                    entry("AttributeName", name.clone()),
+                    entry("AttributeType", attribute_type),
+                ],
+                span,
+            )],
+            span,
+        ),
+    ));
+    table.push(entry(
+        "KeySchema",
+        list(
+            vec![map(
+                vec![
+                    entry("AttributeName", name),
+                    entry("KeyType", string("HASH", span)),
+                ],
+                span,
+            )],
+            span,
+        ),
+    ));
+    if props.get("ProvisionedThroughput").is_none() {
+        table.push(entry("BillingMode", string("PAY_PER_REQUEST", header)));
+    }
+    table.push(tags(props, None, header));
+    source.resource("AWS::DynamoDB::Table", source.id.to_string(), table)
+}
+
+/// `AWS::Serverless::StateMachine` → `AWS::StepFunctions::StateMachine`,
+/// with `<Id>Role` when it has no `Role`.
+fn state_machine(source: &Source, props: &Node, resolver: &mut Resolver) -> Vec<Resource> {
+    let id = source.id;
+    let mut machine: Vec<Entry> = ["Definition", "DefinitionSubstitutions"]
+        .iter()
+        .filter_map(|k| props.entry(k).cloned())
+        .collect();
+    for (from, to) in [
+        ("Logging", "LoggingConfiguration"),
+        ("Tracing", "TracingConfiguration"),
+        ("Name", "StateMachineName"),
+        ("Type", "StateMachineType"),
+    ] {
+        if let Some(e) = props.entry(from) {
+            machine.push(renamed(e, to));
+        }
+    }
+    if let Some(e) = props.entry("DefinitionUri") {
+        let mut location = body_s3_location(e);
+        location.key = "DefinitionS3Location".into();
+        machine.push(location);
+    }
+    machine.push(tags(props, None, source.header));
+    let mut out = Vec::new();
+    match props.entry("Role") {
+        Some(role) => machine.push(renamed(role, "RoleArn")),
+        None => {
+            machine.push(entry(
+                "RoleArn",
+                ref_node(&format!("{id}Role"), Some("Arn".into()), source.header),
+            ));
+            out.push(execution_role(
+                source,
+                props,
+                "states.amazonaws.com",
+                &[],
+                resolver,
+            ));
+        }
+    }
+    out.insert(
+        0,
+        source.resource("AWS::StepFunctions::StateMachine", id.to_string(), machine),
+    );
+    out
+}
+
+/// `DefinitionUri` as `BodyS3Location`: an `s3://` URI or `{Bucket, Key, Version}`.
+fn body_s3_location(e: &Entry) -> Entry {
+    let span = e.value.span;
+    let value = match &e.value.value {
+        Value::String(uri) => match parse_s3_uri(uri) {
+            Some((bucket, key, version)) => {
+                let mut entries = vec![
+                    entry("Bucket", string(&bucket, span)),
+                    entry("Key", string(&key, span)),
+                ];
+                if let Some(version) = version {
+                    entries.push(entry("Version", string(&version, span)));
+                }
+                map(entries, span)
+            }
+            None => unknown(span, "uploaded by sam package"),
+        },
+        _ => e.value.clone(),
+    };
+    Entry {
+        key: "BodyS3Location".into(),
+        key_span: e.key_span,
+        value,
+    }
+}
+
+/// `EndpointConfiguration: REGIONAL` or `{Type, VPCEndpointIds}` as the
+/// REST API's `{Types: [...], VpcEndpointIds}`.
+fn endpoint_configuration(e: &Entry) -> Entry {
+    let span = e.value.span;
+    let value = match &e.value.value {
+        Value::String(_) => map(
+            vec![entry("Types", list(vec![e.value.clone()], span))],
+            span,
+        ),
+        Value::Map(_) => {
+            let mut entries = Vec::new();
+            if let Some(t) = e.value.get("Type") {
+                entries.push(entry("Types", list(vec![t.clone()], t.span)));
+            }
+            if let Some(ids) = e.value.entry("VPCEndpointIds") {
+                entries.push(renamed(ids, "VpcEndpointIds"));
+            }
+            map(entries, span)
+        }
+        _ => e.value.clone(),
+    };
+    Entry { value, ..e.clone() }
+}
+
+/// SAM's `Tags` map as CloudFormation's `[{Key, Value}]` list, with SAM's
+/// own tag when `created_by` names it.
+fn tags(props: &Node, created_by: Option<&str>, header: Span) -> Entry {
+    let mut items = Vec::new();
+    if let Some(key) = created_by {
+        items.push(map(
+            vec![
+                entry("Key", string(key, header)),
+                entry("Value", string("SAM", header)),
+            ],
+            header,
+        ));
+    }
+    let source = props.entry("Tags");
+    match source.map(|e| &e.value.value) {
+        Some(Value::Map(entries)) => {
+            for e in entries {
+                items.push(map(
+                    vec![
+                        Entry {
+                            key: "Key".into(),
+                            key_span: e.key_span,
+                            value: string(&e.key, e.key_span),
+                        },
+                        entry("Value", e.value.clone()),
+                    ],
+                    e.key_span,
+                ));
+            }
+        }
+        Some(_) => items.push(source.expect("tags").value.clone()),
+        None => {}
+    }
+    let span = source.map_or(header, |e| e.value.span);
+    Entry {
+        key: "Tags".into(),
+        key_span: source.map_or(header, |e| e.key_span),
+        value: list(items, span),
+    }
+}
+
+/// `Globals` merged into a resource's properties as SAM merges them: maps
+/// merge key by key (the resource wins), lists concatenate (globals first),
+/// anything else the resource's value wins. An intrinsic function is a value,
+/// not a map to merge.
+pub(super) fn merge(global: Option<&Node>, local: Option<&Node>) -> Option<Node> {
+    match (global, local) {
+        (None, local) => local.cloned(),
+        (Some(global), None) => Some(global.clone()),
+        (Some(global), Some(local)) => Some(merge_nodes(global, local)),
+    }
+}
+
+fn merge_nodes(global: &Node, local: &Node) -> Node {
+    let intrinsic =
+        |n: &Node| matches!(&n.value, Value::Map(e) if e.len() == 1 && is_intrinsic(&e[0]));
+    match (&global.value, &local.value) {
+        (Value::Map(g), Value::Map(l)) if !intrinsic(global) && !intrinsic(local) => {
+            let mut entries: Vec<Entry> = l
+                .iter()
+                .map(|le| match g.iter().find(|ge| ge.key == le.key) {
+                    Some(ge) => Entry {
+                        value: merge_nodes(&ge.value, &le.value),
+                        ..le.clone()
+                    },
+                    None => le.clone(),
+                })
+                .collect();
+            entries.extend(
+                g.iter()
+                    .filter(|ge| !l.iter().any(|le| le.key == ge.key))
+                    .cloned(),
+            );
+            Node {
+                value: Value::Map(entries),
+                span: local.span,
+                origins: local.origins.clone(),
+            }
+        }
+        (Value::List(g), Value::List(l)) => Node {
+            value: Value::List(g.iter().chain(l).cloned().collect()),
+            span: local.span,
+            origins: local.origins.clone(),
+        },
+        _ => local.clone(),
+    }
+}
+
+/// The map `node` with its `key` entry replaced (or removed when `None`).
+fn with_entry(node: &Node, key: &str, value: Option<Node>) -> Node {
+    let Value::Map(entries) = &node.value else {
+        return node.clone();
+    };
+    let mut entries: Vec<Entry> = entries.clone();
+    let position = entries.iter().position(|e| e.key == key);
+    match (position, value) {
+        (Some(i), Some(v)) => entries[i].value = v,
+        (Some(i), None) => {
+            entries.remove(i);
+        }
+        (None, Some(v)) => entries.push(Entry {
+            key: key.to_string(),
+            key_span: v.span,
+            value: v,
+        }),
+        (None, None) => {}
+    }
+    Node {
+        value: Value::Map(entries),
+        ..node.clone()
+    }
+}
+
+fn renamed(e: &Entry, key: &str) -> Entry {
+    Entry {
+        key: key.to_string(),
+        ..e.clone()
+    }
+}
+
+fn entry(key: &str, value: Node) -> Entry {
+    Entry {
+        key: key.to_string(),
+        key_span: value.span,
+        value,
+    }
+}
+
+fn string(text: &str, span: Span) -> Node {
+    Node::new(Value::String(text.to_string()), span)
+}
+
+fn map(entries: Vec<Entry>, span: Span) -> Node {
+    Node::new(Value::Map(entries), span)
+}
+
+fn list(items: Vec<Node>, span: Span) -> Node {
+    Node::new(Value::List(items), span)
+}
+
+/// SHA-1, hex-encoded: SAM derives some logical IDs from it.
+fn sha1_hex(data: &[u8]) -> String {
+    let mut h: [u32; 5] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0];
+    let mut message = data.to_vec();
+    let bits = (data.len() as u64).wrapping_mul(8);
+    message.push(0x80);
+    while message.len() % 64 != 56 {
+        message.push(0);
+    }
+    message.extend_from_slice(&bits.to_be_bytes());
+    for block in message.chunks(64) {
+        let mut w = [0u32; 80];
+        for (i, word) in block.chunks(4).enumerate() {
+            w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
+        }
+        for i in 16..80 {
+            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e] = h;
+        for (i, &word) in w.iter().enumerate() {
+            let (f, k) = match i {
+                0..=19 => ((b & c) | (!b & d), 0x5A827999),
+                20..=39 => (b ^ c ^ d, 0x6ED9EBA1),
+                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1BBCDC),
+                _ => (b ^ c ^ d, 0xCA62C1D6),
+            };
+            let t = a
+                .rotate_left(5)
+                .wrapping_add(f)
+                .wrapping_add(e)
+                .wrapping_add(k)
+                .wrapping_add(word);
+            e = d;
+            d = c;
+            c = b.rotate_left(30);
+            b = a;
+            a = t;
+        }
+        for (x, y) in h.iter_mut().zip([a, b, c, d, e]) {
+            *x = x.wrapping_add(y);
+        }
+    }
+    h.iter().map(|x| format!("{x:08x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha1_matches_known_digests() {
+        assert_eq!(sha1_hex(b""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+        assert_eq!(sha1_hex(b"abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
+        assert_eq!(
+            sha1_hex(&[b'a'; 1000]),
+            "291e9a6c66994949b57ba5e650361e98fc36b1ba"
+        );
+    }
+
+    #[test]
+    fn stage_ids_follow_sam() {
+        assert_eq!(stage_id("Api", Some("Prod"), None), "ApiProdStage");
+        assert_eq!(
+            stage_id("Http", Some("$default"), Some("$default")),
+            "HttpApiGatewayDefaultStage"
+        );
+        assert_eq!(stage_id("Api", None, None), "ApiStage");
+        assert!(stage_id("Api", Some("v1-beta"), None).starts_with("ApiStage"));
+        assert_eq!(
+            stage_id("Api", Some("v1-beta"), None).len(),
+            "ApiStage".len() + 10
+        );
+    }
+
+    #[test]
+    fn s3_uris_split_into_bucket_key_and_version() {
+        assert_eq!(
+            parse_s3_uri("s3://b/path/k.zip?versionId=3"),
+            Some(("b".into(), "path/k.zip".into(), Some("3".into())))
+        );
+        assert_eq!(parse_s3_uri("./src"), None);
+    }
+}

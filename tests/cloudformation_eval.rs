@@ -1,0 +1,233 @@
+//! CloudFormation evaluated as the service would deploy it, end to end:
+//! provenance of values that came through parameters, mappings and
+//! conditions, SAM, and `--cfn-params` / `--cfn-param` on the command line.
+
+use assert_cmd::Command;
+use demarc::attribution::Attribution;
+use demarc::finding::Finding;
+use demarc::rules::RuleSet;
+use demarc::scan::{scan, ScanOptions};
+use serde_json::Value;
+use std::path::Path;
+
+const TEMPLATE: &str = r#"AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  SshCidr:
+    Type: String
+    Default: 10.0.0.0/8
+  Stage:
+    Type: String
+    Default: dev
+Mappings:
+  Networks:
+    dev:
+      Rdp: 0.0.0.0/0
+    prod:
+      Rdp: 10.0.0.0/8
+Conditions:
+  IsProd: !Equals [!Ref Stage, prod]
+Resources:
+  Bastion:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: bastion
+      SecurityGroupIngress:
+        - IpProtocol: tcp
+          FromPort: 22
+          ToPort: 22
+          CidrIp: !Ref SshCidr
+        - IpProtocol: tcp
+          FromPort: 3389
+          ToPort: 3389
+          CidrIp: !FindInMap [Networks, !Ref Stage, Rdp]
+  Debug:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties:
+      GroupId: !GetAtt Bastion.GroupId
+      IpProtocol: tcp
+      FromPort: 22
+      ToPort: 22
+      CidrIp: !If [IsProd, 10.0.0.0/8, 0.0.0.0/0]
+"#;
+
+fn scan_dir(dir: &Path) -> Vec<Finding> {
+    let rules = RuleSet::embedded().expect("embedded rules");
+    let attribution = Attribution::embedded().expect("catalog and matrix");
+    let result = scan(
+        &ScanOptions {
+            paths: vec![dir.to_path_buf()],
+            ..Default::default()
+        },
+        &rules,
+        &attribution,
+    );
+    assert!(result.errors.is_empty(), "{:?}", result.errors);
+    result.findings
+}
+
+/// (rule, line, [(label, line of the origin)]) of a finding.
+type Summary = (String, usize, Vec<(String, usize)>);
+
+fn summary(findings: &[Finding]) -> Vec<Summary> {
+    findings
+        .iter()
+        .map(|f| {
+            (
+                f.rule.id.clone(),
+                f.location.start_line,
+                f.provenance
+                    .iter()
+                    .map(|p| (p.label.clone(), p.location.start_line))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn findings_list_where_their_values_were_set() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("template.yaml"), TEMPLATE).unwrap();
+    let found = summary(&scan_dir(dir.path()));
+    assert_eq!(
+        found,
+        vec![
+            (
+                "AWS-EC2-001".to_string(),
+                30,
+                vec![
+                    ("mapping `Networks` → `dev` → `Rdp`".to_string(), 12),
+                    ("default of parameter `Stage`".to_string(), 8),
+                ]
+            ),
+            (
+                "AWS-EC2-001".to_string(),
+                38,
+                vec![(
+                    "false branch of `Fn::If` on condition `IsProd`".to_string(),
+                    38
+                )]
+            ),
+        ]
+    );
+}
+
+#[test]
+fn sam_findings_point_at_the_sam_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "Transform: AWS::Serverless-2016-10-31\nResources:\n  Worker:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n      Runtime: python3.12\n      CodeUri: s3://b/k.zip\n      Policies:\n        - Statement:\n            - Effect: Allow\n              Action: '*'\n              Resource: '*'\n";
+    std::fs::write(dir.path().join("template.yaml"), text).unwrap();
+    let findings = scan_dir(dir.path());
+    assert_eq!(findings.len(), 1);
+    let f = &findings[0];
+    assert_eq!(f.rule.id, "AWS-IAM-001");
+    assert_eq!(f.resource, "WorkerRole");
+    assert_eq!(f.resource_type, "AWS::IAM::Role");
+    assert_eq!(f.location.start_line, 12);
+    assert!(f.location.file.ends_with("template.yaml"));
+}
+
+/// Runs `demarc scan . --format json ARGS` in `dir`.
+fn cli(dir: &Path, args: &[&str]) -> (i32, Value) {
+    let out = Command::cargo_bin("demarc")
+        .unwrap()
+        .current_dir(dir)
+        .args(["scan", ".", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap(), report)
+}
+
+/// The line of each finding of a rule, with the files and lines of its provenance.
+fn located(report: &Value) -> Vec<(u64, Vec<(String, u64)>)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "AWS-EC2-001")
+        .map(|f| {
+            let origins = f["provenance"]
+                .as_array()
+                .map(|p| {
+                    p.iter()
+                        .map(|o| {
+                            (
+                                o["file"].as_str().unwrap().to_string(),
+                                o["start_line"].as_u64().unwrap(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            (f["start_line"].as_u64().unwrap(), origins)
+        })
+        .collect()
+}
+
+#[test]
+fn cfn_params_files_in_both_formats_and_cfn_param_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir(root.join("stack")).unwrap();
+    std::fs::write(root.join("stack/template.yaml"), TEMPLATE).unwrap();
+    // The AWS CLI's list: SSH opens to the world, Stage becomes prod (RDP
+    // and the Fn::If branch close).
+    std::fs::write(
+        root.join("cli.json"),
+        "[\n  {\"ParameterKey\": \"SshCidr\", \"ParameterValue\": \"0.0.0.0/0\"},\n  {\"ParameterKey\": \"Stage\", \"ParameterValue\": \"prod\"}\n]\n",
+    )
+    .unwrap();
+    // A plain map.
+    std::fs::write(root.join("map.json"), "{\"Stage\": \"prod\"}\n").unwrap();
+
+    let (code, report) = cli(root, &["--cfn-params", "cli.json"]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(
+        located(&report),
+        vec![(26, vec![("cli.json".to_string(), 2)])],
+        "only SSH, from the parameters file"
+    );
+
+    let (code, report) = cli(root, &["--cfn-params", "map.json"]);
+    assert_eq!(code, 0, "{report}");
+    assert!(located(&report).is_empty());
+
+    // The command line beats the files.
+    let (code, report) = cli(
+        root,
+        &[
+            "--cfn-params",
+            "cli.json",
+            "--cfn-param",
+            "SshCidr=192.168.0.0/16",
+            "--cfn-param",
+            "Stage=dev",
+        ],
+    );
+    assert_eq!(code, 1);
+    let lines: Vec<u64> = located(&report).iter().map(|(line, _)| *line).collect();
+    assert_eq!(lines, vec![30, 38]);
+}
+
+#[test]
+fn an_unreadable_parameters_file_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("template.yaml"), TEMPLATE).unwrap();
+    std::fs::write(dir.path().join("broken.json"), "{\"SshCidr\": ").unwrap();
+    let (code, report) = cli(dir.path(), &["--cfn-params", "broken.json"]);
+    assert_eq!(code, 2, "{report}");
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["file"], "broken.json");
+    assert!(errors[0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("parameters file:"));
+
+    let (code, report) = cli(dir.path(), &["--cfn-params", "absent.json"]);
+    assert_eq!(code, 2);
+    assert_eq!(report["errors"][0]["file"], "absent.json");
+}

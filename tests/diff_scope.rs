@@ -1,0 +1,212 @@
+//! Scanning what changed: files named on the command line (as pre-commit
+//! passes them) and `--changed-since GIT_REF` evaluate the module or
+//! template a file belongs to with full context, report only what lies in
+//! the named files, and leave every other unit unread.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command as Process;
+
+fn demarc(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("demarc").unwrap();
+    cmd.current_dir(dir).env_remove("NO_COLOR");
+    cmd
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn scan_json(dir: &Path, args: &[&str]) -> (Value, i32) {
+    let out = demarc(dir)
+        .arg("scan")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    (report, out.status.code().unwrap())
+}
+
+/// `(file, rule)` per finding.
+fn places(report: &Value) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_string(),
+                f["rule_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+const OPEN_SSH: &str = r#"resource "aws_security_group_rule" "ssh" {
+  type              = "ingress"
+  from_port         = 22
+  to_port           = 22
+  protocol          = "tcp"
+  cidr_blocks       = ["0.0.0.0/0"]
+  security_group_id = "sg-123"
+}
+"#;
+
+/// A bucket whose access logging is configured in a sibling file: judged
+/// alone, the bucket has no logging; with its module, it has.
+const BUCKET: &str = "resource \"aws_s3_bucket\" \"data\" {\n  bucket = \"data\"\n}\n";
+const BUCKET_LOGGING: &str = r#"resource "aws_s3_bucket_logging" "data" {
+  bucket        = aws_s3_bucket.data.id
+  target_bucket = "logs"
+  target_prefix = "data/"
+}
+"#;
+
+#[test]
+fn a_named_file_is_evaluated_with_its_module_and_reported_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "infra/bucket.tf", BUCKET);
+    write(dir.path(), "infra/logging.tf", BUCKET_LOGGING);
+    write(dir.path(), "infra/network.tf", OPEN_SSH);
+
+    // The bucket's logging lives in logging.tf: no S3-004 finding.
+    let (report, code) = scan_json(dir.path(), &["infra/bucket.tf"]);
+    assert_eq!(places(&report), []);
+    assert_eq!(code, 0);
+    assert_eq!(report["summary"]["files_scanned"], 1);
+
+    // network.tf's finding is reported only when network.tf is named.
+    let (report, code) = scan_json(dir.path(), &["infra/bucket.tf", "infra/network.tf"]);
+    assert_eq!(
+        places(&report),
+        [("infra/network.tf".to_string(), "AWS-EC2-001".to_string())]
+    );
+    assert_eq!(code, 1);
+
+    // The whole directory reports everything, once, even when a file of it
+    // is named too.
+    let (report, _) = scan_json(dir.path(), &["infra", "infra/bucket.tf"]);
+    assert_eq!(places(&report).len(), 1);
+}
+
+#[test]
+fn other_units_are_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app/main.tf", OPEN_SSH);
+    // Broken and noisy units elsewhere: a full scan meets them.
+    write(dir.path(), "broken/main.tf", "resource \"x\" {\n");
+    for i in 0..50 {
+        write(dir.path(), &format!("mod{i}/main.tf"), OPEN_SSH);
+    }
+    let (full, code) = scan_json(dir.path(), &["."]);
+    assert_eq!(code, 2);
+    assert_eq!(full["findings"].as_array().unwrap().len(), 51);
+
+    let start = std::time::Instant::now();
+    let (report, code) = scan_json(dir.path(), &["app/main.tf"]);
+    let took = start.elapsed();
+    assert_eq!(code, 1, "no error from the broken unit: {report}");
+    assert_eq!(report["errors"], serde_json::json!([]));
+    assert_eq!(places(&report).len(), 1);
+    // Generous for a debug build on a loaded CI machine; a hook answers in
+    // well under a second in release.
+    assert!(took.as_secs_f64() < 5.0, "took {took:?}");
+}
+
+#[test]
+fn a_named_tfvars_file_reports_the_findings_whose_value_it_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "env/main.tf",
+        &format!(
+            "variable \"cidr\" {{\n  type = string\n}}\n\n{}\n{BUCKET}",
+            OPEN_SSH.replace("[\"0.0.0.0/0\"]", "[var.cidr]")
+        ),
+    );
+    write(dir.path(), "env/terraform.tfvars", "cidr = \"0.0.0.0/0\"\n");
+    let (report, code) = scan_json(dir.path(), &["env/terraform.tfvars"]);
+    // The SSH rule takes its value from the tfvars file; the bucket's
+    // finding has nothing to do with it.
+    assert_eq!(
+        places(&report),
+        [("env/main.tf".to_string(), "AWS-EC2-001".to_string())],
+        "{report}"
+    );
+    assert_eq!(code, 1);
+    assert_eq!(report["summary"]["files_scanned"], 1);
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Process::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
+
+#[test]
+fn changed_since_scans_the_files_changed_since_a_commit() {
+    if Process::new("git").arg("--version").output().is_err() {
+        eprintln!("skipped: git is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    write(dir.path(), "infra/network.tf", OPEN_SSH);
+    write(dir.path(), "infra/bucket.tf", BUCKET);
+    write(dir.path(), "infra/logging.tf", BUCKET_LOGGING);
+    write(dir.path(), "legacy/main.tf", OPEN_SSH);
+    write(dir.path(), "README.md", "hello\n");
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "start"]);
+
+    // Nothing changed: nothing to report.
+    let (report, code) = scan_json(dir.path(), &["--changed-since", "HEAD"]);
+    assert_eq!(code, 0);
+    assert_eq!(places(&report), []);
+
+    // A change to the bucket file and a new untracked template.
+    write(
+        dir.path(),
+        "infra/bucket.tf",
+        &format!("{BUCKET}\nresource \"aws_s3_bucket\" \"more\" {{\n  bucket = \"more\"\n}}\n"),
+    );
+    write(
+        dir.path(),
+        "stacks/db.yaml",
+        "AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n  Db:\n    Type: AWS::RDS::DBInstance\n    Properties:\n      Engine: postgres\n      StorageEncrypted: false\n      PubliclyAccessible: false\n",
+    );
+    write(dir.path(), "README.md", "changed\n");
+    let (report, _) = scan_json(dir.path(), &["--changed-since", "HEAD"]);
+    let mut found = places(&report);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("infra/bucket.tf".to_string(), "AWS-S3-004".to_string()),
+            ("stacks/db.yaml".to_string(), "AWS-RDS-002".to_string()),
+        ],
+        "{report}"
+    );
+    // PATHs narrow it further.
+    let (report, _) = scan_json(dir.path(), &["stacks", "--changed-since", "HEAD"]);
+    assert_eq!(places(&report).len(), 1);
+
+    // A bad ref is a usage error.
+    let out = demarc(dir.path())
+        .args(["scan", "--changed-since", "no-such-ref"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--changed-since: git diff failed"));
+}
