@@ -276,6 +276,7 @@ fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Pr
         no_suppressions,
         file_filter: config.filter.clone(),
         progress,
+        list_checked: false,
     };
     let repo = RepoPaths::around(Some(&scan_root));
     Ok(Prepared {
@@ -364,6 +365,7 @@ fn run_scan(args: ScanArgs) -> u8 {
         None => None,
     };
 
+    prepared.options.list_checked = outputs.iter().any(|o| o.format == Format::Junit);
     let mut result = scan_with_owners(&prepared);
     if let Some(baseline) = &baseline {
         baseline.apply(&mut result, &prepared.repo);

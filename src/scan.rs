@@ -34,6 +34,9 @@ pub struct ScanOptions {
     pub file_filter: Option<FileFilter>,
     /// Show a units counter on standard error while a long scan runs.
     pub progress: bool,
+    /// Record every (rule, resource) pair looked at, for reports that list
+    /// passing checks (JUnit); off otherwise, since it costs an entry per pair.
+    pub list_checked: bool,
 }
 
 /// Stack for unit threads: parsers are recursive, and nesting limits keep
@@ -46,7 +49,8 @@ struct UnitOutput {
     findings: Vec<Finding>,
     errors: Vec<ScanError>,
     sources: Vec<(String, Arc<str>)>,
-    files: usize,
+    /// Non-fatal notes from evaluation (a remote module not installed).
+    notes: Vec<ScanError>,
     undecided: usize,
     /// Display paths of the files read.
     file_names: Vec<String>,
@@ -89,6 +93,10 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
         outputs
     });
 
+    // Freeing every parsed module takes long enough to matter and nothing
+    // needs it any more: let it happen beside the work that remains.
+    std::thread::spawn(move || drop(terraform));
+
     let mut directives = Vec::new();
     let mut result = ScanResult {
         errors,
@@ -99,7 +107,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
         result.findings.extend(output.findings);
         result.errors.extend(output.errors);
         result.sources.extend(output.sources);
-        result.files_scanned += output.files;
+        result.warnings.extend(output.notes);
         result.undecided += output.undecided;
         result.scanned_files.extend(output.file_names);
         directives.extend(output.directives);
@@ -110,7 +118,11 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     result.errors.sort();
     result.errors.dedup();
-    result.warnings = suppress::warnings(&suppress::merge(directives));
+    // A module's files are read once per root that calls it: count them once.
+    result.files_scanned = result.scanned_files.len();
+    result
+        .warnings
+        .extend(suppress::warnings(&suppress::merge(directives)));
     result.warnings.sort();
     result.warnings.dedup();
     result.checked.sort();
@@ -255,13 +267,14 @@ fn focus_output(mut output: UnitOutput, focus: &BTreeSet<String>) -> UnitOutput 
         .retain(|e| in_focus(&e.file) || !unit_files.contains(&e.file));
     output.directives.retain(|d| in_focus(&d.file));
     output.checked.retain(|c| in_focus(&c.file));
+    output.notes.retain(|n| in_focus(&n.file));
     // The focus files count as scanned when the unit was read, tfvars
     // files included (evaluation reads those itself).
-    if !output.file_names.is_empty() {
-        output.files = focus.len();
-    }
+    let read = !output.file_names.is_empty();
     output.file_names.retain(|f| in_focus(f));
-    output.file_names.extend(focus.iter().cloned());
+    if read {
+        output.file_names.extend(focus.iter().cloned());
+    }
     output.file_names.sort();
     output.file_names.dedup();
     output
@@ -272,7 +285,9 @@ fn focus_output(mut output: UnitOutput, focus: &BTreeSet<String>) -> UnitOutput 
 /// (here, where every file of the unit is at hand).
 fn after_rules(unit: &Unit, output: &mut UnitOutput, options: &ScanOptions, rules: &RuleSet) {
     output.file_names = unit.files.iter().map(|f| f.display.clone()).collect();
-    output.checked = checked_resources(unit, rules);
+    if options.list_checked {
+        output.checked = checked_resources(unit, rules);
+    }
     if !options.no_suppressions {
         let mut directives = suppress::collect(unit, rules);
         if !directives.is_empty() {
@@ -369,15 +384,19 @@ fn prepare_terraform(
         errors.extend(read_errors);
         dirs.push(dir);
     }
-    // Nothing outside the scanned paths is read; a file named on the command
-    // line brings in its directory.
+    // Nothing outside the scanned paths is read. A file named on the command
+    // line (as pre-commit passes them) stands for its repository, so module
+    // calls such as `../../modules/x` still resolve within it.
     let scan_roots = options
         .paths
         .iter()
         .map(|p| {
             let p = canonical(p);
             match p.is_file() {
-                true => p.parent().map_or(p.clone(), Path::to_path_buf),
+                true => {
+                    let dir = p.parent().map_or(p.clone(), Path::to_path_buf);
+                    crate::repo::find_root(&dir).unwrap_or(dir)
+                }
                 false => p,
             }
         })
@@ -502,7 +521,11 @@ fn scan_unit(
             }
         }
     };
-    output.files = unit.files.len();
+    output.notes.extend(
+        unit.notes
+            .iter()
+            .map(|n| locate_error(&unit, n.file, n.span, &n.message)),
+    );
     output.errors.extend(
         unit.errors
             .iter()

@@ -180,6 +180,43 @@ impl Value {
     }
 }
 
+impl Value {
+    /// A scalar as text, the way Terraform and CloudFormation convert them:
+    /// `"22"`, `22` and `true` compare as their text.
+    pub fn scalar_text(&self) -> Option<String> {
+        match self {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(_) | Value::Bool(_) => Some(self.display()),
+            _ => None,
+        }
+    }
+
+    /// A number, or a string holding one (`"22"`).
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+}
+
+impl Node {
+    /// Gives this node and everything below it one span: for values decoded
+    /// from a string whose inner positions cannot be mapped back to the file.
+    pub fn respan(&mut self, span: Span) {
+        self.span = span;
+        match &mut self.value {
+            Value::List(items) => items.iter_mut().for_each(|n| n.respan(span)),
+            Value::Map(entries) => entries.iter_mut().for_each(|e| {
+                e.key_span = span;
+                e.value.respan(span);
+            }),
+            _ => {}
+        }
+    }
+}
+
 pub fn format_number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
         format!("{}", n as i64)

@@ -92,22 +92,10 @@ fn policy_document<'a>(node: &'a Node, ctx: &Context) -> Option<Cow<'a, Node>> {
                 }
             }
             let mut doc = crate::parse::json::parse_json(text, node.span.file, 0).ok()?;
-            respan(&mut doc, node.span);
+            doc.respan(node.span);
             Some(Cow::Owned(doc))
         }
         _ => None,
-    }
-}
-
-fn respan(node: &mut Node, span: crate::source::Span) {
-    node.span = span;
-    match &mut node.value {
-        Value::List(items) => items.iter_mut().for_each(|n| respan(n, span)),
-        Value::Map(entries) => entries.iter_mut().for_each(|e| {
-            e.key_span = span;
-            respan(&mut e.value, span);
-        }),
-        _ => {}
     }
 }
 

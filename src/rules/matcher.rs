@@ -280,14 +280,14 @@ fn test_value(test: &Test, value: &Value) -> Option<bool> {
     }
     Some(match test {
         Test::Equals(want) => loosely_equal(value, want),
-        Test::EqualsIgnoreCase(want) => {
-            scalar_text(value).is_some_and(|s| s.eq_ignore_ascii_case(want))
-        }
+        Test::EqualsIgnoreCase(want) => value
+            .scalar_text()
+            .is_some_and(|s| s.eq_ignore_ascii_case(want)),
         Test::In(options) => options.iter().any(|o| loosely_equal(value, o)),
-        Test::Matches(regex) => scalar_text(value).is_some_and(|s| regex.is_match(&s)),
+        Test::Matches(regex) => value.scalar_text().is_some_and(|s| regex.is_match(&s)),
         Test::Exists(_) => true,
         Test::Compare(op, bound) => {
-            let Some(n) = number(value) else {
+            let Some(n) = value.as_number() else {
                 return Some(false);
             };
             match op {
@@ -297,32 +297,16 @@ fn test_value(test: &Test, value: &Value) -> Option<bool> {
                 Comparison::Lte => n <= *bound,
             }
         }
-        Test::OpenToInternet => scalar_text(value).is_some_and(|s| is_open_to_internet(&s)),
+        Test::OpenToInternet => value.scalar_text().is_some_and(|s| is_open_to_internet(&s)),
     })
 }
 
 /// Scalars compare by text so that `"true"` and `true`, `"22"` and `22` agree,
 /// as they do once Terraform and CloudFormation convert them.
 fn loosely_equal(value: &Value, want: &Value) -> bool {
-    match (scalar_text(value), scalar_text(want)) {
+    match (value.scalar_text(), want.scalar_text()) {
         (Some(a), Some(b)) => a == b,
         _ => value == want,
-    }
-}
-
-fn scalar_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Bool(_) | Value::Number(_) => Some(value.display()),
-        _ => None,
-    }
-}
-
-fn number(value: &Value) -> Option<f64> {
-    match value {
-        Value::Number(n) => Some(*n),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
     }
 }
 
@@ -348,7 +332,7 @@ fn eval_ports(focus: &Node, spec: &PortsSpec) -> Outcome {
         let found = focus.lookup(path);
         unknown |= !found.unknown.is_empty();
         for node in found.nodes {
-            match scalar_text(&node.value) {
+            match node.value.scalar_text() {
                 Some(p) if ["-1", "all", "*"].contains(&p.to_ascii_lowercase().as_str()) => {
                     ranges.push((ALL_PORTS, node))
                 }
@@ -361,7 +345,7 @@ fn eval_ports(focus: &Node, spec: &PortsSpec) -> Outcome {
         let (f, t) = (focus.lookup(from), focus.lookup(to));
         unknown |= !f.unknown.is_empty() || !t.unknown.is_empty();
         if let (Some(fnode), Some(tnode)) = (f.nodes.first(), t.nodes.first()) {
-            match (number(&fnode.value), number(&tnode.value)) {
+            match (fnode.value.as_number(), tnode.value.as_number()) {
                 // AWS writes -1 for "all" in from/to with protocol -1.
                 (Some(a), Some(b)) if a < 0.0 || b < 0.0 => ranges.push((ALL_PORTS, fnode)),
                 (Some(a), Some(b)) => ranges.push(((a as u32, b as u32), fnode)),
@@ -384,7 +368,7 @@ fn eval_ports(focus: &Node, spec: &PortsSpec) -> Outcome {
             ranges.push((ALL_PORTS, focus));
         }
         for node in found.nodes {
-            match scalar_text(&node.value).map(|s| parse_port_range(&s)) {
+            match node.value.scalar_text().map(|s| parse_port_range(&s)) {
                 Some(Some(range)) => ranges.push((range, node)),
                 Some(None) => {}
                 None => unknown = true,

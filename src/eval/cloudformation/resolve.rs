@@ -320,7 +320,7 @@ impl<'d> Resolver<'d> {
                 .split_once('.')
                 .map(|(a, b)| (a.to_string(), Some(b.to_string()))),
             Value::List(items) if items.len() == 2 => {
-                let attribute = self.resolve(&items[1]).and_then(|n| scalar_text(&n.value));
+                let attribute = self.resolve(&items[1]).and_then(|n| n.value.scalar_text());
                 items[0].as_str().map(|a| (a.to_string(), attribute))
             }
             _ => None,
@@ -554,7 +554,7 @@ impl<'d> Resolver<'d> {
                     let Some(Some(node)) = values.next() else {
                         return unknown(span, "Fn::Sub");
                     };
-                    let Some(piece) = scalar_text(&node.value) else {
+                    let Some(piece) = node.value.scalar_text() else {
                         return unknown(span, "Fn::Sub");
                     };
                     text.push_str(&piece);
@@ -611,7 +611,7 @@ impl<'d> Resolver<'d> {
         let mut texts = Vec::new();
         let mut origins = list.origins.clone();
         for part in parts {
-            let Some(text) = scalar_text(&part.value) else {
+            let Some(text) = part.value.scalar_text() else {
                 return unknown(span, "Fn::Join");
             };
             texts.push(text);
@@ -638,7 +638,7 @@ impl<'d> Resolver<'d> {
             self.error(span, "`Fn::Select` takes [index, list]".into());
             return Some(unknown(span, "Fn::Select"));
         };
-        let index = self.resolve(index).and_then(|n| number(&n.value));
+        let index = self.resolve(index).and_then(|n| n.value.as_number());
         let list = self.resolve(list);
         let (Some(index), Some(list)) = (index, list) else {
             return Some(unknown(span, "Fn::Select"));
@@ -679,7 +679,7 @@ impl<'d> Resolver<'d> {
             }
         };
         match pair {
-            Some((delimiter, source)) => match (&delimiter.value, scalar_text(&source.value)) {
+            Some((delimiter, source)) => match (&delimiter.value, source.value.scalar_text()) {
                 (Value::String(d), Some(text))
                     if !d.is_empty() && self.charge(text.matches(d.as_str()).count() + 1, span) =>
                 {
@@ -720,7 +720,7 @@ impl<'d> Resolver<'d> {
         let mut key_origins = Vec::new();
         for item in &items[..3] {
             let resolved = self.resolve(item);
-            match resolved.as_ref().and_then(|n| scalar_text(&n.value)) {
+            match resolved.as_ref().and_then(|n| n.value.scalar_text()) {
                 Some(text) => {
                     keys.push(text);
                     extend_origins(&mut key_origins, &resolved.expect("resolved").origins);
@@ -779,7 +779,7 @@ impl<'d> Resolver<'d> {
     /// `Fn::Base64`: the text, Base64-encoded.
     fn base64(&mut self, args: &Node, span: Span) -> Node {
         match self.resolve(args) {
-            Some(node) => match scalar_text(&node.value) {
+            Some(node) => match node.value.scalar_text() {
                 Some(text) => Node {
                     value: Value::String(intrinsics::base64(text.as_bytes())),
                     span,
@@ -806,9 +806,9 @@ impl<'d> Resolver<'d> {
             return unknown(span, "Fn::Cidr");
         };
         let (Some(text), Some(count), Some(bits)) = (
-            scalar_text(&block.value),
-            number(&count.value),
-            number(&bits.value),
+            block.value.scalar_text(),
+            count.value.as_number(),
+            bits.value.as_number(),
         ) else {
             return unknown(span, "Fn::Cidr");
         };
@@ -930,7 +930,7 @@ fn outside_allowed_values(entry: &Entry, param: &Param) -> Option<UnitError> {
     };
     let allowed: Vec<String> = allowed
         .iter()
-        .filter_map(|a| scalar_text(&a.value))
+        .filter_map(|a| a.value.scalar_text())
         .collect();
     let value = param.value.as_ref().ok()?;
     let values: Vec<&Node> = match &value.value {
@@ -939,7 +939,7 @@ fn outside_allowed_values(entry: &Entry, param: &Param) -> Option<UnitError> {
     };
     let outside = values
         .iter()
-        .filter_map(|v| scalar_text(&v.value))
+        .filter_map(|v| v.value.scalar_text())
         .find(|text| !allowed.contains(text))?;
     let span = match param.at {
         OriginAt::Fixed(span) => span,
@@ -972,7 +972,7 @@ fn typed(node: Node, kind: &str, name: &str) -> Result<Node, (Span, Option<Strin
     }
     let is_list = kind == "CommaDelimitedList" || kind.starts_with("List<");
     let span = node.span;
-    let text = scalar_text(&node.value);
+    let text = node.value.scalar_text();
     if text.as_deref().is_some_and(|t| t.contains("{{resolve:")) {
         return Err((span, None, format!("parameter {name} (dynamic reference)")));
     }
@@ -982,7 +982,7 @@ fn typed(node: Node, kind: &str, name: &str) -> Result<Node, (Span, Option<Strin
                 .iter()
                 .map(|i| {
                     Node::new(
-                        Value::String(scalar_text(&i.value).unwrap_or_default()),
+                        Value::String(i.value.scalar_text().unwrap_or_default()),
                         i.span,
                     )
                 })
@@ -1170,23 +1170,6 @@ fn extend_origins(into: &mut Vec<Origin>, more: &[Origin]) {
     }
 }
 
-/// A scalar as CloudFormation turns it into text.
-pub(super) fn scalar_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(_) | Value::Bool(_) => Some(value.display()),
-        _ => None,
-    }
-}
-
-fn number(value: &Value) -> Option<f64> {
-    match value {
-        Value::Number(n) => Some(*n),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
 /// Whether two resolved values are the same (spans and provenance aside):
 /// `None` when that depends on something unknown. Scalars compare as text,
 /// as `Fn::Equals` compares them.
@@ -1210,7 +1193,7 @@ pub(super) fn same_value(a: &Value, b: &Value) -> Option<bool> {
             }))
         }
         (Value::Null, Value::Null) => Some(true),
-        _ => match (scalar_text(a), scalar_text(b)) {
+        _ => match (a.scalar_text(), b.scalar_text()) {
             (Some(x), Some(y)) => Some(x == y),
             _ => Some(false),
         },

@@ -4,7 +4,7 @@
 //! unit that evaluates the directory.
 
 use super::json_syntax::{self, JsonFile};
-use super::syntax::{lower_body, At, Attribute, Body, Expr, ExprKind};
+use super::syntax::{lower_body, At, Attribute, Body, Expr, ExprKind, Item};
 use super::types::Type;
 use crate::model::UnitError;
 use crate::parse::hcl::parse_hcl;
@@ -112,7 +112,7 @@ impl ModuleDir {
             let index = dir.files.len() as u32;
             match kind {
                 FileKind::Hcl => match parse_hcl(&text, index) {
-                    Ok(body) => dir.config.add(&lower_body(&body, index), &mut dir.errors),
+                    Ok(body) => dir.config.add(lower_body(&body, index), &mut dir.errors),
                     Err(e) => dir.errors.push(e),
                 },
                 FileKind::Json => match parse_json(&text, index, 0) {
@@ -124,7 +124,7 @@ impl ModuleDir {
                         };
                         let body = json.config_body(&node);
                         dir.errors.append(&mut json.errors);
-                        dir.config.add(&body, &mut dir.errors);
+                        dir.config.add(body, &mut dir.errors);
                     }
                     Err(e) => dir.errors.push(e),
                 },
@@ -278,13 +278,21 @@ impl ModuleConfig {
 
     /// Adds the declarations of one file's body. A name declared twice keeps
     /// its first declaration (Terraform rejects the configuration).
-    fn add(&mut self, body: &Body, errors: &mut Vec<UnitError>) {
-        for block in body.blocks() {
+    ///
+    /// It takes the body by value so resource bodies, the bulk of a
+    /// configuration, move into place instead of being copied.
+    fn add(&mut self, body: Body, errors: &mut Vec<UnitError>) {
+        let blocks = body.items.into_iter().filter_map(|item| match item {
+            Item::Block(block) => Some(block),
+            Item::Attribute(_) => None,
+        });
+        for block in blocks {
             let header = block
                 .labels
                 .last()
                 .map_or(block.kind_at, |(_, at)| block.kind_at.to(*at));
-            let label = |i: usize| block.labels.get(i).map(|(l, _)| l.clone());
+            let labels: Vec<String> = block.labels.iter().map(|(l, _)| l.clone()).collect();
+            let label = |i: usize| labels.get(i).cloned();
             match block.kind.as_str() {
                 "variable" => {
                     let Some(name) = label(0) else { continue };
@@ -356,7 +364,7 @@ impl ModuleConfig {
                         name,
                         header,
                         at: block.at,
-                        body: block.body.clone(),
+                        body: block.body,
                     });
                 }
                 "module" => {

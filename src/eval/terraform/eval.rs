@@ -193,12 +193,19 @@ impl<'a> Evaluator<'a> {
         });
     }
 
+    /// A non-fatal message; a module instantiated several times says it once.
     pub fn note(&self, span: Span, message: String) {
-        self.notes.borrow_mut().push(UnitError {
-            file: span.file,
-            span: Some(span),
-            message,
-        });
+        let mut notes = self.notes.borrow_mut();
+        if !notes
+            .iter()
+            .any(|n| n.span == Some(span) && n.message == message)
+        {
+            notes.push(UnitError {
+                file: span.file,
+                span: Some(span),
+                message,
+            });
+        }
     }
 
     /// Counts `n` steps of work; false once the unit's budget is spent (the

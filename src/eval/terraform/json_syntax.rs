@@ -95,9 +95,13 @@ impl JsonFile<'_> {
                     "output" | "module" => self.attributes_body(object),
                     _ => self.block_body(object),
                 };
+                // Every block of a kind shares one `"resource"` key: the
+                // block is known by its innermost label (`"sg"`), which is
+                // where a finding about something missing points.
+                let kind_at = labels.last().map_or(self.at(entry.key_span), |(_, at)| *at);
                 out.push(Item::Block(Block {
                     kind: kind.into(),
-                    kind_at: self.at(entry.key_span),
+                    kind_at,
                     labels: labels.clone(),
                     body,
                     at: self.at(object.span),

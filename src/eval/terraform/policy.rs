@@ -225,20 +225,8 @@ fn document_statements(ev: &Evaluator, body: &Node, attribute: &str) -> Vec<Node
 fn decode(ev: &Evaluator, text: &str, span: Span) -> Option<Node> {
     let mut node = parse_json(text, span.file, 0).ok()?;
     ev.tick(node_count(&node) as u64, span);
-    respan(&mut node, span);
+    node.respan(span);
     Some(node)
-}
-
-fn respan(node: &mut Node, span: Span) {
-    node.span = span;
-    match &mut node.value {
-        Value::List(items) => items.iter_mut().for_each(|n| respan(n, span)),
-        Value::Map(entries) => entries.iter_mut().for_each(|e| {
-            e.key_span = span;
-            respan(&mut e.value, span);
-        }),
-        _ => {}
-    }
 }
 
 /// Adds `value` under `key`, merging with an existing entry into one list.
