@@ -90,15 +90,15 @@ pub fn generate(root: &Path, files: usize, seed: u64) -> Manifest {
     };
     // Shared modules: one per 50 roots, at least two.
     let shared_modules = (files / 200).max(2);
-    for m in 0..shared_modules {
-        network_module(&mut out, m, &mut rng);
-    }
+    let without_flow_logs: Vec<bool> = (0..shared_modules)
+        .map(|m| network_module(&mut out, m, &mut rng))
+        .collect();
     let mut unit = 0;
     while out.manifest.files < files {
         match unit % 5 {
             0 => cloudformation_stack(&mut out, unit, &mut rng),
             1 => sam_stack(&mut out, unit, &mut rng),
-            _ => terraform_root(&mut out, unit, shared_modules, &mut rng),
+            _ => terraform_root(&mut out, unit, &without_flow_logs, &mut rng),
         }
         unit += 1;
     }
@@ -107,7 +107,9 @@ pub fn generate(root: &Path, files: usize, seed: u64) -> Manifest {
     out.manifest
 }
 
-fn network_module(out: &mut Writer, index: usize, rng: &mut Rng) {
+/// Writes a shared network module; true when it has no flow log, which every
+/// call of it then reports.
+fn network_module(out: &mut Writer, index: usize, rng: &mut Rng) -> bool {
     let flow_logs = !rng.chance(30);
     let mut main = String::from(
         r#"variable "cidr" {
@@ -164,11 +166,15 @@ resource "aws_flow_log" "this" {
         );
     }
     out.write(&format!("modules/network-{index}/main.tf"), &main);
+    !flow_logs
 }
 
-fn terraform_root(out: &mut Writer, index: usize, shared_modules: usize, rng: &mut Rng) {
+fn terraform_root(out: &mut Writer, index: usize, without_flow_logs: &[bool], rng: &mut Rng) {
     let dir = format!("live/app-{index:05}");
-    let module = rng.below(shared_modules as u64);
+    let module = rng.below(without_flow_logs.len() as u64);
+    if without_flow_logs[module as usize] {
+        out.manifest.inject("AWS-VPC-001");
+    }
     let open_ssh = rng.chance(10);
     let public_policy = rng.chance(8);
     let imdsv1 = rng.chance(15);
@@ -181,6 +187,8 @@ fn terraform_root(out: &mut Writer, index: usize, shared_modules: usize, rng: &m
         out.manifest.inject("AWS-S3-001");
     }
     if imdsv1 {
+        // Two instances (`instance_count` defaults to 2), two findings.
+        out.manifest.inject("AWS-EC2-004");
         out.manifest.inject("AWS-EC2-004");
     }
     if unencrypted {

@@ -218,15 +218,42 @@ fn run_sizes(
     });
     row("report", &report);
     println!(
-        "{:>7} {:>7} {threads:>8} {:<7} findings {} · errors {} · undecided {} · scan/parse {:.2}x",
+        "{:>7} {:>7} {threads:>8} {:<7} findings {} · errors {} · undecided {} · scan/parse {:.2}x · {}",
         "",
         "",
         "result",
         result.findings.len(),
         result.errors.len(),
         result.undecided,
-        whole.wall.as_secs_f64() / parse.wall.as_secs_f64().max(1e-9)
+        whole.wall.as_secs_f64() / parse.wall.as_secs_f64().max(1e-9),
+        manifest_check(root, &result.findings)
     );
+}
+
+/// Whether the findings per rule are exactly the misconfigurations the
+/// generator injected: the scan did the whole job, not a fast part of it.
+fn manifest_check(root: &Path, findings: &[demarc::finding::Finding]) -> String {
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("manifest.json")).unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    let mut found: std::collections::BTreeMap<String, u64> = Default::default();
+    for f in findings {
+        *found.entry(f.rule.id.clone()).or_default() += 1;
+    }
+    let injected: std::collections::BTreeMap<String, u64> = manifest["injected"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
+                .collect()
+        })
+        .unwrap_or_default();
+    if found == injected {
+        "findings match the manifest".into()
+    } else {
+        format!("findings differ from the manifest: found {found:?}, injected {injected:?}")
+    }
 }
 
 /// Reads and parses every file of every unit, evaluating nothing: the floor
