@@ -187,36 +187,47 @@ fn run_sizes(
     rules: &RuleSet,
     attribution: &Attribution,
 ) {
-    let row = |stage: &str, m: &Measure| {
-        let secs = m.wall.as_secs_f64().max(1e-9);
+    let row = |stage: &str, wall: Duration, peak_bytes: Option<usize>| {
+        let secs = wall.as_secs_f64().max(1e-9);
+        let peak = peak_bytes.map_or("-".to_string(), |b| {
+            format!("{:.1}", b as f64 / (1024.0 * 1024.0))
+        });
         println!(
-            "{files:>7} {:>7.1} {threads:>8} {stage:<7} {:>9.1} {:>10.0} {:>8.1} {:>10.1}",
+            "{files:>7} {:>7.1} {threads:>8} {stage:<7} {:>9.1} {:>10.0} {:>8.1} {peak:>10}",
             mb(bytes),
             secs * 1000.0,
             files as f64 / secs,
             mb(bytes) / secs,
-            m.peak_bytes as f64 / (1024.0 * 1024.0)
         );
     };
     let paths = vec![root.to_path_buf()];
     let (discovery, walk) = measure(|| discover::discover(&paths, WalkOptions::default()));
-    row("walk", &walk);
+    row("walk", walk.wall, Some(walk.peak_bytes));
     let (_, parse) = measure(|| parse_all(&discovery.units));
-    row("parse", &parse);
+    row("parse", parse.wall, Some(parse.peak_bytes));
     let options = ScanOptions {
         paths: paths.clone(),
         threads: Some(threads),
         ..ScanOptions::default()
     };
     let (result, whole) = measure(|| scan(&options, rules, attribution));
-    row("scan", &whole);
+    row("scan", whole.wall, Some(whole.peak_bytes));
+    // Inside the scan (its own accounting; see `StageTimes`): its walk, the
+    // Terraform read-and-parse phase, evaluation and rules (sharing the
+    // units' wall time by their CPU time), and the finishing work.
+    let stages = result.stage_times;
+    row(" walk", stages.walk, None);
+    row(" parse", stages.parse, None);
+    row(" eval", stages.evaluate, None);
+    row(" rules", stages.rules, None);
+    row(" finish", stages.finish, None);
     let (_, report) = measure(|| {
         let opts = RenderOptions::default();
         let json = render(Format::Json, &result, &opts);
         let sarif = render(Format::Sarif, &result, &opts);
         json.len() + sarif.len()
     });
-    row("report", &report);
+    row("report", report.wall, Some(report.peak_bytes));
     println!(
         "{:>7} {:>7} {threads:>8} {:<7} findings {} · errors {} · undecided {} · scan/parse {:.2}x · {}",
         "",

@@ -267,9 +267,24 @@ impl Finding {
     }
 }
 
+/// Where a scan's time went, for benchmarks: wall time of the walk, of
+/// reading and parsing the Terraform modules, and of the work after the
+/// units; the units' own wall time split between evaluation (CloudFormation
+/// parsing included) and rules by their share of CPU time.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StageTimes {
+    pub walk: std::time::Duration,
+    pub parse: std::time::Duration,
+    pub evaluate: std::time::Duration,
+    pub rules: std::time::Duration,
+    pub finish: std::time::Duration,
+}
+
 /// Everything a scan produced, ready for a reporter.
 #[derive(Debug, Default)]
 pub struct ScanResult {
+    /// Where the time went (not part of any report: it is never the same twice).
+    pub stage_times: StageTimes,
     pub findings: Vec<Finding>,
     pub errors: Vec<ScanError>,
     /// Every rule that was run, for SARIF's rule table.

@@ -7,7 +7,9 @@ use crate::config::FileFilter;
 use crate::discover::{self, display_path, Discovery, UnitSource, WalkOptions};
 use crate::eval::cloudformation::{self, Syntax};
 use crate::eval::terraform;
-use crate::finding::{CheckedResource, Finding, Location, Provenance, ScanResult, ServiceModel};
+use crate::finding::{
+    CheckedResource, Finding, Location, Provenance, ScanResult, ServiceModel, StageTimes,
+};
 use crate::model::{ScanError, Unit};
 use crate::parse::limits::MAX_FILE_BYTES;
 use crate::rules::{Hit, RuleSet};
@@ -46,6 +48,9 @@ const UNIT_STACK_BYTES: usize = 64 * 1024 * 1024;
 /// What one unit contributes to the result.
 #[derive(Default)]
 struct UnitOutput {
+    /// CPU time spent loading and evaluating the unit, and running rules on it.
+    evaluate_time: Duration,
+    rules_time: Duration,
     findings: Vec<Finding>,
     errors: Vec<ScanError>,
     sources: Vec<(String, Arc<str>)>,
@@ -59,13 +64,18 @@ struct UnitOutput {
 }
 
 pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -> ScanResult {
+    let walk_started = Instant::now();
     let (units, mut errors) = plan_units(options);
+    let walk = walk_started.elapsed();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.unwrap_or(0))
         .stack_size(UNIT_STACK_BYTES)
         .build()
         .expect("thread pool");
+    let parse_started = Instant::now();
     let (terraform, units) = pool.install(|| prepare_terraform(units, options, &mut errors));
+    let parse = parse_started.elapsed();
+    let units_started = Instant::now();
     let done = AtomicUsize::new(0);
     let finished = AtomicBool::new(false);
     let outputs: Vec<UnitOutput> = std::thread::scope(|threads| {
@@ -93,6 +103,8 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
         outputs
     });
 
+    let units_wall = units_started.elapsed();
+    let finish_started = Instant::now();
     // Freeing every parsed module takes long enough to matter and nothing
     // needs it any more: let it happen beside the work that remains.
     std::thread::spawn(move || drop(terraform));
@@ -103,7 +115,10 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
         rules: rules.rules.iter().map(|r| r.info.clone()).collect(),
         ..ScanResult::default()
     };
+    let (mut evaluate_cpu, mut rules_cpu) = (Duration::ZERO, Duration::ZERO);
     for output in outputs {
+        evaluate_cpu += output.evaluate_time;
+        rules_cpu += output.rules_time;
         result.findings.extend(output.findings);
         result.errors.extend(output.errors);
         result.sources.extend(output.sources);
@@ -129,6 +144,14 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
     result.checked.dedup();
     let repo = crate::repo::RepoPaths::around(options.paths.first().map(PathBuf::as_path));
     crate::fingerprint::assign(&mut result.findings, &repo);
+    let rules_share = rules_cpu.as_secs_f64() / (evaluate_cpu + rules_cpu).as_secs_f64().max(1e-9);
+    result.stage_times = StageTimes {
+        walk,
+        parse,
+        evaluate: units_wall.mul_f64(1.0 - rules_share),
+        rules: units_wall.mul_f64(rules_share),
+        finish: finish_started.elapsed(),
+    };
     result
 }
 
@@ -472,6 +495,7 @@ fn scan_unit(
     attribution: &Attribution,
     terraform: &terraform::Library,
 ) -> UnitOutput {
+    let evaluate_started = Instant::now();
     let mut output = UnitOutput::default();
     let unit = match source {
         // Read and parsed by `prepare_terraform`; evaluated here as a root
@@ -531,6 +555,8 @@ fn scan_unit(
             .iter()
             .map(|e| locate_error(&unit, e.file, e.span, &e.message)),
     );
+    output.evaluate_time = evaluate_started.elapsed();
+    let rules_started = Instant::now();
     let (hits, undecided) = rules.run(&unit);
     output.undecided = undecided;
     output.findings = hits
@@ -556,6 +582,7 @@ fn scan_unit(
         .filter(|f| with_findings.contains(&f.display.as_str()))
         .map(|f| (f.display.clone(), f.text.clone()))
         .collect();
+    output.rules_time = rules_started.elapsed();
     output
 }
 
