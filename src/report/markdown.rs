@@ -74,18 +74,8 @@ fn totals_line(summary: &Summary) -> String {
             plural(summary.files_scanned, "file", "files")
         )
     };
-    if summary.suppressed > 0 {
-        let _ = write!(line, " · {} suppressed", summary.suppressed);
-    }
-    if summary.errors > 0 {
-        let _ = write!(line, " · {}", plural(summary.errors, "error", "errors"));
-    }
-    if summary.warnings > 0 {
-        let _ = write!(
-            line,
-            " · {}",
-            plural(summary.warnings, "warning", "warnings")
-        );
+    for count in super::summary::side_counts(summary) {
+        let _ = write!(line, " · {count}");
     }
     line
 }

@@ -155,6 +155,22 @@ fn model_index(model: ServiceModel) -> usize {
 }
 
 /// `n thing` / `n things`.
+/// `["2 suppressed", "1 error", "3 warnings"]`: the side counts that are not
+/// zero, for a summary line.
+pub fn side_counts(summary: &Summary) -> Vec<String> {
+    let mut counts = Vec::new();
+    if summary.suppressed > 0 {
+        counts.push(format!("{} suppressed", summary.suppressed));
+    }
+    if summary.errors > 0 {
+        counts.push(plural(summary.errors, "error", "errors"));
+    }
+    if summary.warnings > 0 {
+        counts.push(plural(summary.warnings, "warning", "warnings"));
+    }
+    counts
+}
+
 pub fn plural(n: usize, singular: &str, plural: &str) -> String {
     if n == 1 {
         format!("{n} {singular}")

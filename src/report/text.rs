@@ -72,21 +72,10 @@ pub fn render(result: &ScanResult, options: &RenderOptions) -> String {
 
 /// `; 2 suppressed; 1 error; 3 warnings`, the parts that are not zero.
 fn tail_counts(summary: &Summary) -> String {
-    let mut tail = String::new();
-    if summary.suppressed > 0 {
-        let _ = write!(tail, "; {} suppressed", summary.suppressed);
-    }
-    if summary.errors > 0 {
-        let _ = write!(tail, "; {}", plural(summary.errors, "error", "errors"));
-    }
-    if summary.warnings > 0 {
-        let _ = write!(
-            tail,
-            "; {}",
-            plural(summary.warnings, "warning", "warnings")
-        );
-    }
-    tail
+    super::summary::side_counts(summary)
+        .iter()
+        .map(|count| format!("; {count}"))
+        .collect()
 }
 
 /// ` (0.12s)`, when the time is known.
