@@ -155,6 +155,15 @@ fn fixture_directories_belong_to_rules_and_their_frameworks() {
                 rule.info.frameworks.iter().any(|f| f.name() == fw_name),
                 "fixtures/{name}/{fw_name}: the rule has no {fw_name} matcher"
             );
+            // Only `bad/` and `good/` are scanned: anything else would be a
+            // fixture no test ever reads.
+            for kind in std::fs::read_dir(fw.path()).unwrap().flatten() {
+                let kind_name = kind.file_name().to_string_lossy().to_string();
+                assert!(
+                    kind.path().is_dir() && (kind_name == "bad" || kind_name == "good"),
+                    "fixtures/{name}/{fw_name}/{kind_name}: only bad/ and good/ belong here"
+                );
+            }
         }
     }
 }
