@@ -209,20 +209,8 @@ fn check_dir(
     is_bad: bool,
     attribution: &Attribution,
 ) -> Vec<Problem> {
-    let (expected, mut problems) = expectations(dir);
-    for mark in &expected {
-        if !rules.rules.iter().any(|r| r.info.id == mark.rule_id) {
-            problems.push(Problem::Error(ScanError {
-                file: display_path(&dir.join(&mark.file)),
-                line: Some(mark.line),
-                column: None,
-                message: format!(
-                    "the expectation names `{}`, which is no loaded rule",
-                    mark.rule_id
-                ),
-            }));
-        }
-    }
+    let known = |id: &str| rules.rules.iter().any(|r| r.info.id == id);
+    let (expected, mut problems) = expectations(dir, &known);
     let result = scan(
         &ScanOptions {
             paths: vec![dir.to_path_buf()],
@@ -283,9 +271,9 @@ fn check_dir(
 }
 
 /// The expectations of a fixture directory (files relative to it), from
-/// markers in every file and its `expect.txt`, and any lines that could
-/// not be read as one.
-fn expectations(dir: &Path) -> (BTreeSet<Mark>, Vec<Problem>) {
+/// markers in every file and its `expect.txt`, and the lines that could
+/// not be read as one or name a rule `known` does not know.
+fn expectations(dir: &Path, known: &dyn Fn(&str) -> bool) -> (BTreeSet<Mark>, Vec<Problem>) {
     let mut expected = BTreeSet::new();
     let mut problems = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -304,55 +292,51 @@ fn expectations(dir: &Path) -> (BTreeSet<Mark>, Vec<Problem>) {
                 .unwrap_or(&path)
                 .to_string_lossy()
                 .replace('\\', "/");
-            let mut bad_line = |number: usize, message: String| {
-                problems.push(Problem::Error(ScanError {
-                    file: display_path(&path),
-                    line: Some(number),
-                    column: None,
-                    message,
-                }))
-            };
-            if relative == EXPECT_FILE {
-                for (n, line) in text.lines().enumerate() {
+            let is_expect_file = relative == EXPECT_FILE;
+            for (n, line) in text.lines().enumerate() {
+                let parsed = if is_expect_file {
                     let line = line.trim();
                     if line.is_empty() || line.starts_with('#') {
                         continue;
                     }
-                    match expect_line(line) {
-                        Some((file, number, ids)) => {
-                            for id in ids {
-                                expected.insert(Mark {
-                                    file: file.to_string(),
-                                    line: number,
-                                    rule_id: id.to_string(),
-                                });
-                            }
-                        }
-                        None => bad_line(
-                            n + 1,
-                            format!("expected `FILE:LINE ID[, ID]`, found `{line}`"),
-                        ),
-                    }
-                }
-                continue;
-            }
-            for (n, line) in text.lines().enumerate() {
-                let Some(ids) = MARKERS
-                    .iter()
-                    .find_map(|m| line.split_once(m).map(|(_, ids)| ids))
-                else {
-                    continue;
+                    expect_line(line)
+                        .map(|(file, number, ids)| (file.to_string(), number, ids))
+                        .ok_or_else(|| format!("expected `FILE:LINE ID[, ID]`, found `{line}`"))
+                } else {
+                    let Some(ids) = MARKERS
+                        .iter()
+                        .find_map(|m| line.split_once(m).map(|(_, ids)| ids))
+                    else {
+                        continue;
+                    };
+                    rule_ids(ids)
+                        .map(|ids| (relative.clone(), n + 1, ids))
+                        .ok_or_else(|| {
+                            format!("expected `# expect: ID[, ID]`, found `{}`", line.trim())
+                        })
                 };
-                match rule_ids(ids) {
-                    Some(ids) => expected.extend(ids.into_iter().map(|id| Mark {
-                        file: relative.clone(),
-                        line: n + 1,
-                        rule_id: id.to_string(),
-                    })),
-                    None => bad_line(
-                        n + 1,
-                        format!("expected `# expect: ID[, ID]`, found `{}`", line.trim()),
-                    ),
+                let here = |message| {
+                    Problem::Error(ScanError {
+                        file: display_path(&path),
+                        line: Some(n + 1),
+                        column: None,
+                        message,
+                    })
+                };
+                match parsed {
+                    Ok((file, number, ids)) => {
+                        for id in ids {
+                            if !known(id) {
+                                problems.push(here(format!("`{id}` is the id of no loaded rule")));
+                            }
+                            expected.insert(Mark {
+                                file: file.clone(),
+                                line: number,
+                                rule_id: id.to_string(),
+                            });
+                        }
+                    }
+                    Err(message) => problems.push(here(message)),
                 }
             }
         }
@@ -427,10 +411,10 @@ mod tests {
         std::fs::write(dir.path().join("t.json"), "{}\n").unwrap();
         std::fs::write(
             dir.path().join(EXPECT_FILE),
-            "# comment\n\nt.json:1 R-4\nnot a line\n",
+            "# comment\n\nt.json:1 R-4\nnot a line\nt.json:1 R-5\n",
         )
         .unwrap();
-        let (expected, problems) = expectations(dir.path());
+        let (expected, problems) = expectations(dir.path(), &|id: &str| id != "R-5");
         let got: Vec<(String, usize, String)> = expected
             .into_iter()
             .map(|m| (m.file, m.line, m.rule_id))
@@ -443,16 +427,30 @@ mod tests {
                 mark("main.tf", 2, "R-2"),
                 mark("main.tf", 2, "R-3"),
                 mark("t.json", 1, "R-4"),
+                mark("t.json", 1, "R-5"),
             ]
         );
-        let lines: Vec<Option<usize>> = problems
+        // Each problem points at the marker's own line: main.tf's empty
+        // marker, expect.txt's unreadable line and its unknown rule.
+        let mut places: Vec<(String, usize)> = problems
             .iter()
             .map(|p| match p {
-                Problem::Error(e) => e.line,
+                Problem::Error(e) => (
+                    e.file.rsplit('/').next().unwrap().to_string(),
+                    e.line.unwrap(),
+                ),
                 other => panic!("unexpected problem {other}"),
             })
             .collect();
-        assert_eq!(lines.len(), 2, "{problems:?}");
-        assert!(lines.contains(&Some(3)) && lines.contains(&Some(4)));
+        places.sort();
+        let place = |f: &str, l| (f.to_string(), l);
+        assert_eq!(
+            places,
+            [
+                place(EXPECT_FILE, 4),
+                place(EXPECT_FILE, 5),
+                place("main.tf", 3)
+            ]
+        );
     }
 }

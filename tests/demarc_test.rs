@@ -232,13 +232,27 @@ fn without_a_dir_the_config_names_the_rule_directories() {
     assert_eq!(code, 2, "{out}");
     assert!(err.contains("no rule directory to test"), "{err}");
 
+    // As rules/README.md advises: the rules load from the config, and the
+    // deliberately bad fixtures stay out of the repository's scan.
     write(
         &root.path().join(".demarc.yaml"),
-        "rules:\n  dirs: [rules]\n",
+        "rules:\n  dirs: [rules]\nexclude: [rules/fixtures]\n",
     );
     let (code, out, err) = demarc_test(root.path(), &[]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.starts_with("ok ACME-S3-001 (4 fixtures)\n"), "{out}");
+    let scan = Command::cargo_bin("demarc")
+        .unwrap()
+        .current_dir(root.path())
+        .args(["scan", "."])
+        .output()
+        .unwrap();
+    assert_eq!(
+        scan.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&scan.stdout)
+    );
 }
 
 #[test]
