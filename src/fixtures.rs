@@ -29,7 +29,8 @@ const KINDS: [&str; 2] = ["bad", "good"];
 /// A finding at a place: expected by a marker, or reported by the scan.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Mark {
-    /// The fixture file, as displayed (relative to the current directory).
+    /// The fixture file, as displayed (relative to the current directory
+    /// when below it).
     pub file: String,
     pub line: usize,
     pub rule_id: String,
@@ -211,6 +212,14 @@ fn check_dir(
 ) -> Vec<Problem> {
     let known = |id: &str| rules.rules.iter().any(|r| r.info.id == id);
     let (expected, mut problems) = expectations(dir, &known);
+    // Findings name files as displayed; so do expectations from here on.
+    let expected: BTreeSet<Mark> = expected
+        .into_iter()
+        .map(|m| Mark {
+            file: display_path(&dir.join(&m.file)),
+            ..m
+        })
+        .collect();
     let result = scan(
         &ScanOptions {
             paths: vec![dir.to_path_buf()],
@@ -234,17 +243,11 @@ fn check_dir(
             message: format!("no `# expect: {rule_id}` marker (or {EXPECT_FILE} line)"),
         });
     }
-    let prefix = format!("{}/", display_path(dir));
     let found: BTreeSet<Mark> = result
         .findings
         .iter()
         .map(|f| Mark {
-            file: f
-                .location
-                .file
-                .strip_prefix(&prefix)
-                .unwrap_or(&f.location.file)
-                .to_string(),
+            file: f.location.file.clone(),
             line: f.location.start_line,
             rule_id: f.rule.id.clone(),
         })
@@ -257,15 +260,11 @@ fn check_dir(
         .chain([rule_id])
         .collect();
     let in_view = |m: &&Mark| compared.contains(m.rule_id.as_str());
-    let shown = |m: &Mark| Mark {
-        file: display_path(&dir.join(&m.file)),
-        ..m.clone()
-    };
     for mark in expected.difference(&found).filter(in_view) {
-        problems.push(Problem::Missing(shown(mark)));
+        problems.push(Problem::Missing(mark.clone()));
     }
     for mark in found.difference(&expected).filter(in_view) {
-        problems.push(Problem::Unexpected(shown(mark)));
+        problems.push(Problem::Unexpected(mark.clone()));
     }
     problems
 }
@@ -348,6 +347,7 @@ fn expectations(dir: &Path, known: &dyn Fn(&str) -> bool) -> (BTreeSet<Mark>, Ve
 fn expect_line(line: &str) -> Option<(&str, usize, Vec<&str>)> {
     let (location, ids) = line.split_once(char::is_whitespace)?;
     let (file, number) = location.rsplit_once(':')?;
+    let file = file.trim_start_matches("./");
     let number = number.parse().ok().filter(|&n| n > 0)?;
     Some((file, number, rule_ids(ids)?)).filter(|_| !file.is_empty())
 }
@@ -385,7 +385,7 @@ mod tests {
             Some(("uploads.json", 19, vec!["AWS-S3-001"]))
         );
         assert_eq!(
-            expect_line("a/b.json:3 X-1, Y-2"),
+            expect_line("./a/b.json:3 X-1, Y-2"),
             Some(("a/b.json", 3, vec!["X-1", "Y-2"]))
         );
         for bad in [
