@@ -240,6 +240,17 @@ fn or_config<T: Clone>(cli: &[T], config: &[T]) -> Vec<T> {
     }
 }
 
+/// Where the paths of `.demarc.yaml` must stay: the repository around the
+/// scan root (the directory holding `.git`), else the scan root itself.
+fn config_root(scan_root: &std::path::Path) -> PathBuf {
+    let dir = crate::repo::absolute(scan_root);
+    let dir = match dir.parent() {
+        Some(parent) if dir.is_file() => parent.to_path_buf(),
+        _ => dir,
+    };
+    crate::repo::find_root(&dir).unwrap_or(dir)
+}
+
 /// Everything a scan needs, settled from the command line and the config.
 struct Prepared {
     config: Config,
@@ -256,7 +267,7 @@ fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Pr
         .clone()
         .or_else(|| crate::config::find(&scan_root));
     let config = match config_path {
-        Some(path) => Config::load(&path).map_err(print_config_errors)?,
+        Some(path) => Config::load(&path, &config_root(&scan_root)).map_err(print_config_errors)?,
         None => Config::default(),
     };
     let mut rules = load_rules(&or_config(&input.rule_dirs, &config.rule_dirs))?;
@@ -317,10 +328,10 @@ fn run_scan(args: ScanArgs) -> u8 {
 
     // Where each report goes: the command line's formats, else the
     // config's, else text; `--output` takes the one meant for stdout.
-    let mut outputs = or_config(&args.format, &prepared.config.formats);
+    let mut outputs = args.format.clone();
     if outputs.is_empty() {
         outputs.push(Output {
-            format: Format::Text,
+            format: prepared.config.format.unwrap_or(Format::Text),
             path: None,
         });
     }

@@ -23,7 +23,8 @@ pub(super) struct TestArgs {
 pub(super) fn run(args: TestArgs) -> u8 {
     let dirs = if args.dirs.is_empty() {
         let path = args.config.or_else(|| crate::config::find(Path::new(".")));
-        let config = match path.as_deref().map(Config::load) {
+        let root = super::config_root(Path::new("."));
+        let config = match path.as_deref().map(|path| Config::load(path, &root)) {
             Some(Ok(config)) => config,
             Some(Err(errors)) => return print_config_errors(errors),
             None => Config::default(),
