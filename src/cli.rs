@@ -410,16 +410,24 @@ fn run_scan(args: ScanArgs) -> u8 {
         let written = match &output.path {
             Some(path) => std::fs::write(path, text.as_bytes())
                 .map_err(|e| format!("cannot write {}: {e}", path.display())),
-            None => std::io::stdout()
-                .lock()
-                .write_all(text.as_bytes())
-                .map_err(|e| format!("cannot write output: {e}")),
+            None => print_stdout(&text).map_err(|e| format!("cannot write output: {e}")),
         };
         if let Err(message) = written {
             return usage_error(&message);
         }
     }
     exit_code(&result, fail_on)
+}
+
+/// Writes to standard output. A reader that stopped early (`| head`)
+/// closed the pipe: that is not an error, and the command ends quietly
+/// with the exit code it would have had.
+fn print_stdout(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
 }
 
 /// Keeps the findings (and the baseline counts) of the named teams.
@@ -517,8 +525,10 @@ fn run_rules(args: RulesArgs) -> u8 {
             rules.rules.len()
         ));
     }
-    print!("{out}");
-    EXIT_CLEAN
+    match print_stdout(&out) {
+        Ok(()) => EXIT_CLEAN,
+        Err(e) => usage_error(&format!("cannot write output: {e}")),
+    }
 }
 
 fn short_framework(f: Framework) -> &'static str {
@@ -589,6 +599,8 @@ fn run_explain(args: ExplainArgs) -> u8 {
         }
     }
     out.push_str(&format!("\nDefined in {}\n", rule.path));
-    print!("{out}");
-    EXIT_CLEAN
+    match print_stdout(&out) {
+        Ok(()) => EXIT_CLEAN,
+        Err(e) => usage_error(&format!("cannot write output: {e}")),
+    }
 }

@@ -351,3 +351,79 @@ fn rule_file_errors_point_at_their_line() {
     );
     assert_eq!(stderr.lines().count(), 2, "one error per problem: {stderr}");
 }
+
+/// Runs demarc with its standard output a pipe whose reader is already
+/// gone, so the first write meets a closed pipe whatever its size.
+fn run_with_closed_stdout(dir: &Path, args: &[&str]) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("demarc"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn every_command_ends_quietly_on_a_closed_pipe() {
+    let dir = open_admin_ports();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    std::fs::write(dir.path().join("rules/owner-tag.yaml"), USER_RULE).unwrap();
+    let cases: [(&[&str], i32); 7] = [
+        // The rule has no fixtures: a failed test, exit 1.
+        (&["test", "rules"], 1),
+        (&["rules"], 0),
+        (&["rules", "--json"], 0),
+        (&["explain", "AWS-S3-001"], 0),
+        (&["scan", "."], 1),
+        (&["scan", ".", "--format", "json"], 1),
+        (&["--help"], 0),
+    ];
+    for (args, code) in cases {
+        let out = run_with_closed_stdout(dir.path(), args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+    }
+}
+
+/// `demarc … | head -1`: the reader takes one line of a report larger than
+/// the pipe's buffer and goes away while demarc is still writing.
+#[test]
+fn a_reader_that_stops_after_one_line_ends_the_scan_quietly() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let many: String = (0..100)
+        .map(|i| {
+            OPEN_ADMIN_PORTS
+                .replace("\"ssh\"", &format!("\"ssh{i}\""))
+                .replace("\"rdp\"", &format!("\"rdp{i}\""))
+        })
+        .collect();
+    std::fs::write(dir.path().join("main.tf"), many).unwrap();
+    for args in [&["scan", "."][..], &["rules", "--json"]] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("demarc"))
+            .args(args)
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(!first.is_empty(), "{args:?}");
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {stderr}");
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{args:?}: {stderr}"
+        );
+    }
+}

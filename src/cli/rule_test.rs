@@ -106,7 +106,9 @@ pub(super) fn run(args: TestArgs) -> u8 {
         ));
     }
     out.push('\n');
-    print!("{out}");
+    if let Err(e) = super::print_stdout(&out) {
+        return usage_error(&format!("cannot write output: {e}"));
+    }
     if failed == 0 && stray == 0 {
         EXIT_CLEAN
     } else {
