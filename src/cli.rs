@@ -494,8 +494,23 @@ fn exit_code(result: &ScanResult, threshold: Option<Severity>) -> u8 {
     }
 }
 
+/// The rules `rules` and `explain` show: the built-in ones plus the
+/// directories of `--rules`, else of the `.demarc.yaml` a scan of the
+/// current directory reads.
+fn listed_rules(cli_dirs: &[PathBuf]) -> Result<RuleSet, u8> {
+    if !cli_dirs.is_empty() {
+        return load_rules(cli_dirs);
+    }
+    let here = std::path::Path::new(".");
+    let config = match crate::config::find(here) {
+        Some(path) => Config::load(&path, &config_root(here)).map_err(print_config_errors)?,
+        None => Config::default(),
+    };
+    load_rules(&config.rule_dirs)
+}
+
 fn run_rules(args: RulesArgs) -> u8 {
-    let rules = match load_rules(&args.rule_dirs) {
+    let rules = match listed_rules(&args.rule_dirs) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -504,16 +519,23 @@ fn run_rules(args: RulesArgs) -> u8 {
         let infos: Vec<_> = rules.rules.iter().map(|r| &*r.info).collect();
         out = serde_json::to_string_pretty(&infos).expect("rules serialize") + "\n";
     } else {
+        let slug_width = rules
+            .rules
+            .iter()
+            .map(|r| r.info.slug.len())
+            .max()
+            .unwrap_or(0);
         out.push_str(&format!(
-            "{:<18} {:<9} {:<12} {:<11} SUMMARY\n",
-            "ID", "SEVERITY", "LAYER", "FRAMEWORKS"
+            "{:<18} {:<slug_width$} {:<9} {:<12} {:<11} SUMMARY\n",
+            "ID", "SLUG", "SEVERITY", "LAYER", "FRAMEWORKS"
         ));
         for rule in &rules.rules {
             let i = &rule.info;
             let frameworks: Vec<&str> = i.frameworks.iter().map(|f| short_framework(*f)).collect();
             out.push_str(&format!(
-                "{:<18} {:<9} {:<12} {:<11} {}\n",
+                "{:<18} {:<slug_width$} {:<9} {:<12} {:<11} {}\n",
                 i.id,
+                i.slug,
                 i.severity.name(),
                 i.layer.name(),
                 frameworks.join(","),
@@ -531,6 +553,16 @@ fn run_rules(args: RulesArgs) -> u8 {
     }
 }
 
+/// A fixture line as a reader should see it: without the test harness's
+/// `# expect: ID` marker (a line that is only a marker is dropped).
+fn without_expect_marker(line: &str) -> Option<&str> {
+    match line.split_once("# expect:") {
+        Some((code, _)) if code.trim().is_empty() => None,
+        Some((code, _)) => Some(code.trim_end()),
+        None => Some(line),
+    }
+}
+
 fn short_framework(f: Framework) -> &'static str {
     match f {
         Framework::Terraform => "tf",
@@ -539,7 +571,7 @@ fn short_framework(f: Framework) -> &'static str {
 }
 
 fn run_explain(args: ExplainArgs) -> u8 {
-    let rules = match load_rules(&args.rule_dirs) {
+    let rules = match listed_rules(&args.rule_dirs) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -584,11 +616,8 @@ fn run_explain(args: ExplainArgs) -> u8 {
         } else {
             "not flagged"
         };
-        out.push_str(&format!(
-            "\nExample ({}, {verdict}: fixtures/{}/{}/{}/{})\n",
-            example.framework, i.id, example.framework, example.kind, example.file
-        ));
-        for line in example.text.lines() {
+        out.push_str(&format!("\nExample ({}, {verdict})\n", example.framework));
+        for line in example.text.lines().filter_map(without_expect_marker) {
             out.push_str(&format!("    {line}\n"));
         }
     }

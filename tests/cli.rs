@@ -236,14 +236,34 @@ fn rules_lists_every_rule_and_explain_finds_by_id_slug_or_alias() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("AWS-EC2-001") && text.contains("critical") && text.contains("network"));
+    // Errors and selectors ask for slugs, so the table shows them.
+    let header: Vec<&str> = text.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["ID", "SLUG", "SEVERITY", "LAYER", "FRAMEWORKS", "SUMMARY"]
+    );
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("AWS-EC2-001 "))
+        .unwrap();
+    assert_eq!(
+        row.split_whitespace().nth(1),
+        Some("security-group-admin-port-open-to-internet")
+    );
 
     let json = demarc().args(["rules", "--json"]).output().unwrap();
     let rules: Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert!(rules
+    let ec2 = rules
         .as_array()
         .unwrap()
         .iter()
-        .any(|r| r["id"] == "AWS-EC2-001"));
+        .find(|r| r["id"] == "AWS-EC2-001")
+        .unwrap();
+    // How to fix, keyed by framework.
+    let fix = ec2["docs"]["fix"].as_object().unwrap();
+    let frameworks: Vec<&String> = fix.keys().collect();
+    assert_eq!(frameworks, ["terraform", "cloudformation"]);
+    assert!(fix["terraform"].as_str().unwrap().contains("cidr_blocks"));
 
     for name in [
         "AWS-EC2-001",
@@ -262,10 +282,14 @@ fn rules_lists_every_rule_and_explain_finds_by_id_slug_or_alias() {
             "Example (terraform, flagged",
             "Example (terraform, not flagged",
             "Example (cloudformation, flagged",
-            "# expect: AWS-EC2-001",
+            "cidr_blocks = [\"10.0.0.0/8\", \"0.0.0.0/0\"]\n",
         ] {
             assert!(text.contains(section), "explain {name} lacks {section}");
         }
+        // The examples are shown as a user would write them: no test
+        // markers, no paths into demarc's source tree.
+        assert!(!text.contains("expect:"), "{text}");
+        assert!(!text.contains("fixtures/"), "{text}");
     }
     demarc().args(["explain", "NOPE-000"]).assert().code(2);
 }
@@ -319,6 +343,50 @@ fn user_rule_directories_add_rules() {
         ours[0]["start_line"], 1,
         "missing things point at the resource header"
     );
+}
+
+#[test]
+fn rules_and_explain_read_the_rule_directories_of_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::create_dir(dir.path().join("policies")).unwrap();
+    std::fs::write(dir.path().join("policies/owner-tag.yaml"), USER_RULE).unwrap();
+    std::fs::write(
+        dir.path().join(".demarc.yaml"),
+        "rules:\n  dirs: [policies]\n",
+    )
+    .unwrap();
+    let out = demarc()
+        .current_dir(dir.path())
+        .arg("rules")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines().any(|l| l.starts_with("ACME-S3-001 ")),
+        "{text}"
+    );
+    let out = demarc()
+        .current_dir(dir.path())
+        .args(["explain", "acme-bucket-needs-owner-tag"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("ACME-S3-001 "));
+    // The config's mistakes stop them as they stop a scan.
+    std::fs::write(dir.path().join(".demarc.yaml"), "rules:\n  dirs: [../x]\n").unwrap();
+    let out = demarc()
+        .current_dir(dir.path())
+        .arg("rules")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(".demarc.yaml:2:10:"));
 }
 
 #[test]
