@@ -381,8 +381,18 @@ fn run_scan(args: ScanArgs) -> u8 {
         None => None,
     };
 
+    if let Some(message) = shared_output_file(&outputs) {
+        return usage_error(&message);
+    }
+    if let Err(message) = check_owner_teams(&prepared.repo, &args.owner) {
+        return usage_error(&message);
+    }
+
     prepared.options.list_checked = outputs.iter().any(|o| o.format == Format::Junit);
     let mut result = scan_with_owners(&prepared);
+    if args.changed_since.is_none() {
+        warn_of_paths_without_iac(&mut result, &prepared.options);
+    }
     if let Some(baseline) = &baseline {
         baseline.apply(&mut result, &prepared.repo);
     }
@@ -430,14 +440,74 @@ fn print_stdout(text: &str) -> std::io::Result<()> {
     }
 }
 
+/// Two reports written to one file would leave only the last: a mistake.
+fn shared_output_file(outputs: &[Output]) -> Option<String> {
+    let mut seen = std::collections::HashSet::new();
+    outputs
+        .iter()
+        .filter_map(|o| o.path.as_ref())
+        .find(|path| !seen.insert(crate::repo::absolute(path)))
+        .map(|path| {
+            format!(
+                "two reports would be written to {}; give each --format (and --output) its own file",
+                path.display()
+            )
+        })
+}
+
+/// `--owner` must name a team CODEOWNERS knows: a typo would otherwise
+/// keep no finding and pass the gate.
+fn check_owner_teams(repo: &RepoPaths, teams: &[String]) -> Result<(), String> {
+    if teams.is_empty() {
+        return Ok(());
+    }
+    let Some((owners, _)) = repo.root().and_then(CodeOwners::load) else {
+        return Err(format!(
+            "--owner needs a CODEOWNERS file ({} at the repository root), and there is none",
+            crate::codeowners::LOCATIONS.join(", ")
+        ));
+    };
+    match teams.iter().find(|team| !owners.names(team)) {
+        Some(team) => Err(format!(
+            "--owner {team}: CODEOWNERS names no such owner; `--owner` takes a team or user as CODEOWNERS writes it"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A PATH in which nothing was scanned is most likely a mistake (a typo, the
+/// wrong directory): a warning, rather than a clean "no findings".
+fn warn_of_paths_without_iac(result: &mut ScanResult, options: &ScanOptions) {
+    let under = |file: &str, root: &std::path::Path| {
+        crate::repo::absolute(std::path::Path::new(file)).starts_with(root)
+    };
+    for path in options.paths.iter().filter(|p| p.exists()) {
+        let root = crate::repo::absolute(path);
+        let scanned = result.scanned_files.iter().any(|f| under(f, &root))
+            || result.errors.iter().any(|e| under(&e.file, &root));
+        if !scanned {
+            let filtered = if options.file_filter.is_some() {
+                " after `.demarc.yaml`'s include and exclude"
+            } else {
+                ""
+            };
+            result.warnings.push(ScanError {
+                file: crate::discover::display_path(path),
+                line: None,
+                column: None,
+                message: format!("no Terraform or CloudFormation file to scan here{filtered}; nothing was scanned"),
+            });
+        }
+    }
+}
+
 /// Keeps the findings (and the baseline counts) of the named teams.
-/// `@org/team` and `org/team` name the same team.
 fn keep_owned_by(result: &mut ScanResult, teams: &[String]) {
-    let normal = |t: &str| t.trim_start_matches('@').to_ascii_lowercase();
-    let wanted: Vec<String> = teams.iter().map(|t| normal(t)).collect();
-    result
-        .findings
-        .retain(|f| f.owners.iter().any(|o| wanted.contains(&normal(o))));
+    result.findings.retain(|f| {
+        f.owners
+            .iter()
+            .any(|o| teams.iter().any(|t| crate::codeowners::same_owner(o, t)))
+    });
     if let Some(counts) = &mut result.baseline {
         counts.new = result.findings.iter().filter(|f| f.is_active()).count();
         counts.matched = result

@@ -495,3 +495,88 @@ fn a_reader_that_stops_after_one_line_ends_the_scan_quietly() {
         );
     }
 }
+
+/// Mistakes that used to pass without a word: a PATH with nothing to scan,
+/// a `--var` no root declares, two reports to one file.
+#[test]
+fn silent_mistakes_are_warnings_or_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("docs")).unwrap();
+    std::fs::write(dir.path().join("docs/README.md"), "# notes\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("app")).unwrap();
+    std::fs::write(
+        dir.path().join("app/main.tf"),
+        format!("variable \"env\" {{\n  default = \"dev\"\n}}\n{CLEAN}"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("net")).unwrap();
+    std::fs::write(dir.path().join("net/main.tf"), CLEAN).unwrap();
+    let run = |args: &[&str]| {
+        demarc()
+            .current_dir(dir.path())
+            .arg("scan")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    // Nothing to scan: a warning naming the path, in text and JSON.
+    let out = run(&["docs", "missing-typo"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("warning: docs: no Terraform or CloudFormation file to scan here"),
+        "{text}"
+    );
+    let out = run(&["docs", "app", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["warnings"].as_array().unwrap().len(), 1, "{report}");
+    assert_eq!(report["warnings"][0]["file"], "docs");
+    assert_eq!(report["warnings"][0]["line"], Value::Null);
+    assert_eq!(report["summary"]["warnings"], 1);
+    // A path with IaC in it gives no such warning.
+    let out = run(&["app", "--format", "json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["warnings"], serde_json::json!([]));
+
+    // --var: an error (exit 2, the scan still reported) unless some
+    // scanned root declares it.
+    let out = run(&["app", "net", "--var", "env=prod", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "one of two roots declares it");
+    let out = run(&["net", "--var", "env=prod", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["errors"][0]["file"], "--var");
+    assert!(report["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no scanned root module declares a variable `env`"));
+
+    // Two reports to one file, counting --output.
+    for args in [
+        &[
+            "app",
+            "--format",
+            "json=r.json",
+            "--format",
+            "sarif=./r.json",
+        ][..],
+        &[
+            "app",
+            "--format",
+            "text",
+            "--format",
+            "json=r.json",
+            "--output",
+            "r.json",
+        ],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("two reports would be written to"),
+            "{args:?}"
+        );
+        assert!(!dir.path().join("r.json").exists(), "{args:?}");
+    }
+}
