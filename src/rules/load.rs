@@ -3,6 +3,7 @@
 
 use super::builtins::Builtin;
 use super::matcher::{Comparison, Matcher, PortsSpec, Test};
+use super::values::{self, IGNORE_CASE, VALUE_TEST_KEYS};
 use super::{Check, Rule};
 use crate::finding::{Layer, RuleDocs, RuleInfo, Severity};
 use crate::model::{Framework, ScanError};
@@ -190,9 +191,7 @@ pub fn read_rule(file: &SourceFile) -> Result<Rule, Vec<ScanError>> {
     let mut checks = Vec::new();
     for framework in Framework::ALL {
         if let Some(node) = get(entries, framework.name()) {
-            if let Some(check) = read_check(&mut r, node, framework) {
-                checks.push(check);
-            }
+            checks.extend(read_checks(&mut r, node, framework));
         }
     }
     if !Framework::ALL
@@ -231,7 +230,10 @@ pub fn read_rule(file: &SourceFile) -> Result<Rule, Vec<ScanError>> {
                 layer,
                 provider,
                 service,
-                frameworks: checks.iter().map(|c| c.framework).collect(),
+                frameworks: Framework::ALL
+                    .into_iter()
+                    .filter(|f| checks.iter().any(|c| c.framework == *f))
+                    .collect(),
                 docs,
                 compliance,
                 help_uri,
@@ -272,6 +274,22 @@ fn read_docs(r: &mut Reader, node: &Node) -> RuleDocs {
         why,
         fix,
         references,
+    }
+}
+
+/// A framework's checks: one `{resources, match}` map, or a list of them
+/// (one per kind of resource the control covers).
+fn read_checks(r: &mut Reader, node: &Node, framework: Framework) -> Vec<Check> {
+    match &node.value {
+        Value::List(items) if items.is_empty() => {
+            r.error(node.span, format!("`{}` lists no checks", framework.name()));
+            Vec::new()
+        }
+        Value::List(items) => items
+            .iter()
+            .filter_map(|item| read_check(r, item, framework))
+            .collect(),
+        _ => read_check(r, node, framework).into_iter().collect(),
     }
 }
 
@@ -384,26 +402,38 @@ pub fn read_matcher(r: &mut Reader, node: &Node) -> Option<Matcher> {
             matcher,
         });
     }
+    if let Some(n) = get(entries, "type") {
+        r.only_keys(entries, &["type"], "a `type` matcher");
+        return Some(Matcher::Type(r.strings(n, "a resource type")));
+    }
     if let Some(n) = get(entries, "path") {
-        let mut allowed = vec!["path", "default"];
+        let mut allowed = vec!["path", "default", IGNORE_CASE];
         allowed.extend(TEST_KEYS);
+        allowed.extend(VALUE_TEST_KEYS);
         r.only_keys(entries, &allowed, "a `path` matcher");
         let path = r.path(n)?;
-        let tests: Vec<&Entry> = entries
-            .iter()
-            .filter(|e| TEST_KEYS.contains(&e.key.as_str()))
-            .collect();
+        let is_test = |key: &str| TEST_KEYS.contains(&key) || VALUE_TEST_KEYS.contains(&key);
+        let tests: Vec<&Entry> = entries.iter().filter(|e| is_test(&e.key)).collect();
         let [test] = tests.as_slice() else {
             r.error(
                 node.span,
                 format!(
-                    "a `path` matcher needs exactly one test of: {}",
-                    TEST_KEYS.join(", ")
+                    "a `path` matcher needs exactly one test of: {}, {}",
+                    TEST_KEYS.join(", "),
+                    VALUE_TEST_KEYS.join(", ")
                 ),
             );
             return None;
         };
-        let test = read_test(r, test)?;
+        let read = if VALUE_TEST_KEYS.contains(&test.key.as_str()) {
+            values::read_test(r, test)?
+        } else {
+            read_test(r, test)?
+        };
+        let test = match get(entries, IGNORE_CASE) {
+            Some(flag) => values::ignore_case(r, flag, &test.key, read)?,
+            None => read,
+        };
         let default = get(entries, "default").map(|d| d.value.clone());
         return Some(Matcher::Test {
             path,
@@ -413,7 +443,7 @@ pub fn read_matcher(r: &mut Reader, node: &Node) -> Option<Matcher> {
     }
     r.error(
         node.span,
-        "a matcher needs one of: all, any, not, each, path, ports, builtin, companion",
+        "a matcher needs one of: all, any, not, each, path, ports, builtin, companion, type",
     );
     None
 }

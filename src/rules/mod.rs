@@ -4,6 +4,7 @@
 pub mod builtins;
 pub mod load;
 pub mod matcher;
+pub mod values;
 
 use crate::finding::RuleInfo;
 use crate::model::{Framework, Resource, ScanError, Unit};
@@ -221,10 +222,13 @@ impl RuleSet {
             else {
                 continue;
             };
+            let arena = typed_arena::Arena::new();
+            let decoder = values::Decoder::new(unit, &arena);
             let ctx = Context {
                 unit,
                 resource,
                 header: resource.header,
+                decoder: &decoder,
             };
             for &(r, c) in checks {
                 let rule = &self.rules[r];
