@@ -2,6 +2,7 @@
 //! the rule file it is about, so a user rule directory is easy to debug.
 
 use super::builtins::Builtin;
+use super::fragments::Fragments;
 use super::matcher::{Comparison, Matcher, PortsSpec, Test};
 use super::values::{self, IGNORE_CASE, VALUE_TEST_KEYS};
 use super::{Check, Rule};
@@ -125,10 +126,16 @@ const RULE_KEYS: [&str; 15] = [
 ];
 
 /// Reads one rule file. `Err` carries every problem found, each with its line.
+/// `{$ref: NAME}` names a built-in fragment.
 pub fn read_rule(file: &SourceFile) -> Result<Rule, Vec<ScanError>> {
+    read_rule_with(file, Fragments::builtin())
+}
+
+/// [`read_rule`] with the fragments of user rule directories too.
+pub fn read_rule_with(file: &SourceFile, fragments: &Fragments) -> Result<Rule, Vec<ScanError>> {
     let mut r = Reader::new(file);
-    let root = match crate::parse::yaml::parse_yaml(&file.text, 0) {
-        Ok(root) => root,
+    let root = match super::fragments::parse(file) {
+        Ok(root) => fragments.resolve(&mut r, root),
         Err(e) => {
             r.error(e.span.unwrap_or_default(), e.message);
             return Err(r.errors);

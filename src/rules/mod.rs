@@ -2,6 +2,7 @@
 //! `--rules DIR`, each with a matcher per framework.
 
 pub mod builtins;
+pub mod fragments;
 pub mod load;
 pub mod matcher;
 pub mod values;
@@ -9,6 +10,7 @@ pub mod values;
 use crate::finding::RuleInfo;
 use crate::model::{Framework, Resource, ScanError, Unit};
 use crate::source::SourceFile;
+use fragments::Fragments;
 use matcher::{Context, Matcher, Outcome, Witness};
 use std::collections::HashMap;
 use std::path::Path;
@@ -93,16 +95,24 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     /// (framework, resource type) → (rule index, check index).
     index: HashMap<(Framework, String), Vec<(usize, usize)>>,
+    /// The fragments rules may refer to: built-in, then user directories'.
+    fragments: Fragments,
 }
 
 impl RuleSet {
     /// The rules built into the binary.
     pub fn embedded() -> Result<RuleSet, Vec<ScanError>> {
+        let mut set = RuleSet::default();
+        if let Some(file) = fragments::builtin_file() {
+            set.fragments.add_file(&file)?;
+        }
         let files = embedded::EMBEDDED
             .iter()
             .filter(|(path, _)| path.contains('/'))
             .map(|(path, text)| SourceFile::new(format!("rules/{path}"), Arc::from(*text)));
-        Self::from_files(files.collect())
+        set.rules = Self::from_files(files.collect(), &set.fragments)?;
+        set.reindex();
+        Ok(set)
     }
 
     /// Adds the rules of a user directory (every `.yaml`/`.yml` below it).
@@ -134,14 +144,21 @@ impl RuleSet {
                 Err(err) => errors.push(file_error(dir, &err.to_string())),
             }
         }
+        let (fragment_files, files): (Vec<_>, Vec<_>) =
+            files.into_iter().partition(Fragments::is_fragment_file);
+        for file in &fragment_files {
+            if let Err(e) = self.fragments.add_file(file) {
+                errors.extend(e);
+            }
+        }
         if files.is_empty() && errors.is_empty() {
             errors.push(file_error(dir, "no rule files (*.yaml) found"));
         }
-        let mut added = Self::from_files(files).unwrap_or_else(|e| {
+        let mut added = Self::from_files(files, &self.fragments).unwrap_or_else(|e| {
             errors.extend(e);
-            RuleSet::default()
+            Vec::new()
         });
-        for rule in &added.rules {
+        for rule in &added {
             if self.rules.iter().any(|r| r.info.id == rule.info.id) {
                 errors.push(ScanError {
                     file: rule.path.clone(),
@@ -154,29 +171,28 @@ impl RuleSet {
         if !errors.is_empty() {
             return Err(errors);
         }
-        self.rules.append(&mut added.rules);
+        self.rules.append(&mut added);
         self.reindex();
         Ok(())
     }
 
-    fn from_files(files: Vec<SourceFile>) -> Result<RuleSet, Vec<ScanError>> {
+    fn from_files(
+        files: Vec<SourceFile>,
+        fragments: &Fragments,
+    ) -> Result<Vec<Rule>, Vec<ScanError>> {
         let mut rules = Vec::new();
         let mut errors = Vec::new();
         for file in &files {
-            match load::read_rule(file) {
+            match load::read_rule_with(file, fragments) {
                 Ok(rule) => rules.push(rule),
                 Err(e) => errors.extend(e),
             }
         }
-        if !errors.is_empty() {
-            return Err(errors);
+        if errors.is_empty() {
+            Ok(rules)
+        } else {
+            Err(errors)
         }
-        let mut set = RuleSet {
-            rules,
-            index: HashMap::new(),
-        };
-        set.reindex();
-        Ok(set)
     }
 
     fn reindex(&mut self) {
