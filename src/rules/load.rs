@@ -63,6 +63,12 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Line and column of a place in the file.
+    pub fn position(&self, span: Span) -> (usize, usize) {
+        let at = self.file.line_col(span.start);
+        (at.line, at.column)
+    }
+
     pub fn string(&mut self, node: &Node, what: &str) -> Option<String> {
         match &node.value {
             Value::String(s) => Some(s.clone()),
@@ -303,14 +309,18 @@ fn read_checks(r: &mut Reader, node: &Node, framework: Framework) -> Vec<Check> 
 fn read_check(r: &mut Reader, node: &Node, framework: Framework) -> Option<Check> {
     let entries = r.map(node, framework.name());
     r.only_keys(entries, &["resources", "match"], framework.name());
-    let resource_types = r
-        .required(node, entries, "resources", framework.name())
-        .map(|n| r.strings(n, "a resource type"))?;
+    let types_node = r.required(node, entries, "resources", framework.name())?;
+    let resource_types = r.strings(types_node, "a resource type");
+    let resource_type_positions = match &types_node.value {
+        Value::List(items) => items.iter().map(|i| r.position(i.span)).collect(),
+        _ => vec![r.position(types_node.span)],
+    };
     let matcher_node = r.required(node, entries, "match", framework.name())?;
     let matcher = read_matcher(r, matcher_node)?;
     Some(Check {
         framework,
         resource_types,
+        resource_type_positions,
         matcher,
     })
 }

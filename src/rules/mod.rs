@@ -69,6 +69,8 @@ pub struct Rule {
 pub struct Check {
     pub framework: Framework,
     pub resource_types: Vec<String>,
+    /// Line and column of each resource type in the rule file, for warnings.
+    pub resource_type_positions: Vec<(usize, usize)>,
     pub matcher: Matcher,
 }
 
