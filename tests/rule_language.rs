@@ -169,6 +169,25 @@ fn a_fragment_defined_twice_or_unknown_is_an_error_with_its_line() {
 }
 
 #[test]
+fn a_resource_type_in_two_checks_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write_rule(
+        dir.path(),
+        "ACME-5",
+        "terraform:\n  - resources: [aws_instance]\n    match: {path: a, exists: true}\n  - resources: [aws_ebs_volume, aws_instance]\n    match: {path: b, exists: true}\n",
+    );
+    let errors = RuleSet::embedded()
+        .unwrap()
+        .add_dir(dir.path())
+        .unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!((errors[0].line, errors[0].column), (Some(16), Some(33)));
+    assert!(errors[0]
+        .message
+        .contains("`aws_instance` is in two checks"));
+}
+
+#[test]
 fn built_in_rules_name_only_catalogued_resource_types() {
     let rules = RuleSet::embedded().unwrap();
     let warnings = Attribution::embedded().unwrap().unlisted_rule_types(&rules);

@@ -298,10 +298,28 @@ fn read_checks(r: &mut Reader, node: &Node, framework: Framework) -> Vec<Check> 
             r.error(node.span, format!("`{}` lists no checks", framework.name()));
             Vec::new()
         }
-        Value::List(items) => items
-            .iter()
-            .filter_map(|item| read_check(r, item, framework))
-            .collect(),
+        Value::List(items) => {
+            let checks: Vec<Check> = items
+                .iter()
+                .filter_map(|item| read_check(r, item, framework))
+                .collect();
+            // A type in two checks would be reported twice for one problem.
+            let mut seen = std::collections::HashSet::new();
+            for check in &checks {
+                let at = check.resource_type_positions.iter();
+                for (t, &(line, column)) in check.resource_types.iter().zip(at) {
+                    if !seen.insert(t) {
+                        r.errors.push(ScanError {
+                            file: r.file.display.clone(),
+                            line: Some(line),
+                            column: Some(column),
+                            message: format!("resource type `{t}` is in two checks; give it one"),
+                        });
+                    }
+                }
+            }
+            checks
+        }
         _ => read_check(r, node, framework).into_iter().collect(),
     }
 }

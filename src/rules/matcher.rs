@@ -197,7 +197,7 @@ impl Matcher {
                 test,
                 default,
             } => eval_test(focus, path, test, default.as_ref(), ctx),
-            Matcher::Ports(spec) => eval_ports(focus, spec),
+            Matcher::Ports(spec) => eval_ports(focus, spec, ctx),
             Matcher::Builtin { path, builtin } => {
                 let found = ctx.lookup(focus, path);
                 let unknown = (!found.unknown.is_empty()).then_some(Outcome::Unknown);
@@ -366,12 +366,12 @@ pub fn is_open_to_internet(text: &str) -> bool {
 
 const ALL_PORTS: (u32, u32) = (0, 65535);
 
-fn eval_ports(focus: &Node, spec: &PortsSpec) -> Outcome {
+fn eval_ports(focus: &Node, spec: &PortsSpec, ctx: &Context) -> Outcome {
     let mut ranges: Vec<((u32, u32), &Node)> = Vec::new();
     let mut unknown = false;
     // Protocol "all" opens every port whatever the range says.
     if let Some(path) = &spec.protocol {
-        let found = focus.lookup(path);
+        let found = ctx.lookup(focus, path);
         unknown |= !found.unknown.is_empty();
         for node in found.nodes {
             match node.value.scalar_text() {
@@ -384,7 +384,7 @@ fn eval_ports(focus: &Node, spec: &PortsSpec) -> Outcome {
         }
     }
     if let (Some(from), Some(to)) = (&spec.from, &spec.to) {
-        let (f, t) = (focus.lookup(from), focus.lookup(to));
+        let (f, t) = (ctx.lookup(focus, from), ctx.lookup(focus, to));
         unknown |= !f.unknown.is_empty() || !t.unknown.is_empty();
         if let (Some(fnode), Some(tnode)) = (f.nodes.first(), t.nodes.first()) {
             match (fnode.value.as_number(), tnode.value.as_number()) {
@@ -397,14 +397,17 @@ fn eval_ports(focus: &Node, spec: &PortsSpec) -> Outcome {
         }
     }
     if let Some(path) = &spec.ranges {
-        let found = focus.lookup(&Path {
-            steps: path
-                .steps
-                .iter()
-                .cloned()
-                .chain([crate::value::Step::Each])
-                .collect(),
-        });
+        let found = ctx.lookup(
+            focus,
+            &Path {
+                steps: path
+                    .steps
+                    .iter()
+                    .cloned()
+                    .chain([crate::value::Step::Each])
+                    .collect(),
+            },
+        );
         unknown |= !found.unknown.is_empty();
         if found.is_absent() && spec.absent_is_all {
             ranges.push((ALL_PORTS, focus));
