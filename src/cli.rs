@@ -1,5 +1,5 @@
 //! The command line: `demarc scan`, `demarc baseline`, `demarc rules`,
-//! `demarc explain`.
+//! `demarc explain`, `demarc test`.
 //!
 //! A scan runs the same way wherever it is started: `.demarc.yaml` (found
 //! from the scan root up to the repository root, or `--config`) supplies
@@ -24,6 +24,8 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime};
+
+mod rule_test;
 
 /// Exit codes (design.md): what a CI gate reads.
 pub const EXIT_CLEAN: u8 = 0;
@@ -56,6 +58,8 @@ enum Command {
     Rules(RulesArgs),
     /// Show a rule's documentation: what it checks, why, how to fix
     Explain(ExplainArgs),
+    /// Run the bad/good fixtures of the rules in user rule directories
+    Test(rule_test::TestArgs),
 }
 
 /// What to scan and how to read it: shared by `scan` and `baseline`.
@@ -201,6 +205,7 @@ pub fn main() -> ExitCode {
         Command::Baseline(args) => run_baseline(args),
         Command::Rules(args) => run_rules(args),
         Command::Explain(args) => run_explain(args),
+        Command::Test(args) => rule_test::run(args),
     };
     ExitCode::from(code)
 }

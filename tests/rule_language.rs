@@ -233,54 +233,18 @@ fn an_uncatalogued_resource_type_is_a_warning_in_the_report() {
     );
 }
 
-/// (file, line) of every `# expect: ACME-VALUES` marker in a directory.
-fn marked_lines(dir: &Path) -> Vec<(String, usize)> {
-    let mut marked = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let text = std::fs::read_to_string(entry.path()).unwrap();
-        let name = entry.file_name().to_string_lossy().to_string();
-        for (n, line) in text.lines().enumerate() {
-            if line.contains("# expect: ACME-VALUES") {
-                marked.push((name.clone(), n + 1));
-            }
-        }
-    }
-    marked.sort();
-    marked
-}
-
-/// (file, line) of every ACME-VALUES finding in a directory.
-fn value_test_findings(dir: &Path) -> Vec<(String, usize)> {
-    let root = Path::new("tests/rule_language");
-    let mut rules = RuleSet::embedded().unwrap();
-    rules.add_dir(&root.join("rules")).unwrap();
-    let result = scan(
-        &ScanOptions {
-            paths: vec![dir.to_path_buf()],
-            ..Default::default()
-        },
-        &rules,
-        &Attribution::embedded().unwrap(),
-    );
-    let mut found: Vec<_> = result
-        .findings
-        .iter()
-        .filter(|f| f.rule.id == "ACME-VALUES")
-        .map(|f| {
-            let file = Path::new(&f.location.file).file_name().unwrap();
-            (file.to_string_lossy().to_string(), f.location.start_line)
-        })
-        .collect();
-    found.sort();
-    found
-}
-
 #[test]
 fn value_tests_flag_the_marked_lines_of_their_fixtures() {
-    let bad = Path::new("tests/rule_language/bad");
-    let marked = marked_lines(bad);
-    assert_eq!(marked.len(), 8, "the fixture marks one line per case");
-    assert_eq!(value_test_findings(bad), marked);
-    let good = Path::new("tests/rule_language/good");
-    assert_eq!(value_test_findings(good), []);
+    let dir = Path::new("tests/rule_language/rules");
+    let mut rules = RuleSet::embedded().unwrap();
+    rules.add_dir(dir).unwrap();
+    let tested = rules.find("ACME-VALUES").expect("the test rule loads");
+    let report = demarc::fixtures::check(
+        &rules,
+        &[tested],
+        &dir.join(demarc::fixtures::FIXTURES_DIR),
+        &Attribution::embedded().unwrap(),
+    );
+    assert!(report.all_passed(), "{report:?}");
+    assert_eq!(report.passed(), 1);
 }

@@ -23,6 +23,10 @@ mod embedded {
 /// Files under `rules/` that are data for attribution, not rules.
 pub const CATALOG_FILE: &str = "catalog.yaml";
 pub const MATRIX_FILE: &str = "matrix.yaml";
+/// The directory in a user rule directory that holds its rules' fixtures
+/// (`fixtures/<ID>/<framework>/{bad,good}/`), as `fixtures/` beside `rules/`
+/// does for the built-in ones; its YAML files are templates, not rules.
+pub const FIXTURES_DIR: &str = "fixtures";
 
 /// A rule's example from its fixtures: framework, whether it is flagged
 /// ("bad") or clean ("good"), the file name and its text.
@@ -117,12 +121,14 @@ impl RuleSet {
         Ok(set)
     }
 
-    /// Adds the rules of a user directory (every `.yaml`/`.yml` below it).
+    /// Adds the rules of a user directory (every `.yaml`/`.yml` below it,
+    /// except in its `fixtures/`).
     pub fn add_dir(&mut self, dir: &Path) -> Result<(), Vec<ScanError>> {
         let mut files = Vec::new();
         let mut errors = Vec::new();
         for entry in ignore::WalkBuilder::new(dir)
             .standard_filters(false)
+            .filter_entry(|e| !(e.depth() == 1 && e.file_name() == FIXTURES_DIR))
             .build()
         {
             match entry {
