@@ -248,3 +248,26 @@ fn value_tests_flag_the_marked_lines_of_their_fixtures() {
     assert!(report.all_passed(), "{report:?}");
     assert_eq!(report.passed(), 1);
 }
+
+#[test]
+fn demarc_test_warns_of_uncatalogued_resource_types() {
+    let dir = tempfile::tempdir().unwrap();
+    write_rule(
+        dir.path(),
+        "ACME-6",
+        "terraform:\n  resources: [acme_widget]\n  match: {path: x, exists: true}\n",
+    );
+    let out = Command::cargo_bin("demarc")
+        .unwrap()
+        .arg("test")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "ACME-6.yaml:14:15: rule ACME-6: resource type `acme_widget` is not in the catalog"
+        ),
+        "{stderr}"
+    );
+}
