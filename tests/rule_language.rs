@@ -271,3 +271,25 @@ fn demarc_test_warns_of_uncatalogued_resource_types() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_type_test_outside_the_checks_resources_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write_rule(
+        dir.path(),
+        "ACME-7",
+        "terraform:\n  resources: [aws_db_instance]\n  match: {all: [{path: a, exists: true}, {type: aws_rds_clustr}]}\n",
+    );
+    let errors = RuleSet::embedded()
+        .unwrap()
+        .add_dir(dir.path())
+        .unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].line, Some(15));
+    assert!(
+        errors[0]
+            .message
+            .contains("`type: aws_rds_clustr` can never match"),
+        "{errors:?}"
+    );
+}

@@ -335,12 +335,34 @@ fn read_check(r: &mut Reader, node: &Node, framework: Framework) -> Option<Check
     };
     let matcher_node = r.required(node, entries, "match", framework.name())?;
     let matcher = read_matcher(r, matcher_node)?;
+    let mut tested = Vec::new();
+    own_type_tests(&matcher, &mut tested);
+    for t in tested.into_iter().filter(|t| !resource_types.contains(t)) {
+        r.error(
+            matcher_node.span,
+            format!("`type: {t}` can never match: the check's resources are {resource_types:?}"),
+        );
+    }
     Some(Check {
         framework,
         resource_types,
         resource_type_positions,
         matcher,
     })
+}
+
+/// The types named by `type` tests about the resource itself (those inside
+/// a relation are about the related resource).
+fn own_type_tests<'m>(matcher: &'m Matcher, out: &mut Vec<&'m String>) {
+    match matcher {
+        Matcher::Type(types) => out.extend(types),
+        Matcher::All(children) | Matcher::Any(children) => {
+            children.iter().for_each(|c| own_type_tests(c, out))
+        }
+        Matcher::Not(child) => own_type_tests(child, out),
+        Matcher::Each { matcher, .. } => own_type_tests(matcher, out),
+        _ => {}
+    }
 }
 
 const TEST_KEYS: [&str; 10] = [
