@@ -239,6 +239,9 @@ impl RuleSet {
     pub fn run<'a>(&'a self, unit: &'a Unit) -> (Vec<Hit<'a>>, usize) {
         let mut hits = Vec::new();
         let mut undecided = 0;
+        // JSON strings `|json` decodes, each once for the whole unit.
+        let arena = typed_arena::Arena::new();
+        let decoder = values::Decoder::new(unit, &arena);
         for resource in unit.resources.iter().filter(|r| !r.is_data) {
             let Some(checks) = self
                 .index
@@ -246,8 +249,6 @@ impl RuleSet {
             else {
                 continue;
             };
-            let arena = typed_arena::Arena::new();
-            let decoder = values::Decoder::new(unit, &arena);
             let ctx = Context {
                 unit,
                 resource,

@@ -296,8 +296,8 @@ pub fn ignore_case(r: &mut Reader, flag: &Node, key: &str, test: Test) -> Option
     })))
 }
 
-/// Decodes the JSON documents `|json` steps meet while one resource is
-/// checked, each once; lookups borrow them for as long as the check runs.
+/// Decodes the JSON documents `|json` steps meet while a unit is checked,
+/// each once; lookups borrow them for as long as the unit's checks run.
 pub struct Decoder<'a> {
     unit: &'a Unit,
     arena: &'a Arena<Node>,
