@@ -258,6 +258,8 @@ struct Prepared {
     attribution: Attribution,
     options: ScanOptions,
     repo: RepoPaths,
+    /// Rule resource types the catalog does not list.
+    rule_warnings: Vec<ScanError>,
 }
 
 fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Prepared, u8> {
@@ -275,6 +277,7 @@ fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Pr
         .apply_to_rules(&mut rules)
         .map_err(print_config_errors)?;
     let attribution = Attribution::embedded().map_err(print_config_errors)?;
+    let rule_warnings = attribution.unlisted_rule_types(&rules);
     let options = ScanOptions {
         paths: input.paths,
         walk: WalkOptions {
@@ -301,12 +304,16 @@ fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Pr
         attribution,
         options,
         repo,
+        rule_warnings,
     })
 }
 
 /// Runs the scan and gives each finding its CODEOWNERS teams.
 fn scan_with_owners(prepared: &Prepared) -> ScanResult {
     let mut result = scan::scan(&prepared.options, &prepared.rules, &prepared.attribution);
+    result
+        .warnings
+        .extend(prepared.rule_warnings.iter().cloned());
     if let Some((owners, warnings)) = prepared.repo.root().and_then(CodeOwners::load) {
         result.warnings.extend(warnings);
         for finding in &mut result.findings {

@@ -63,6 +63,9 @@ pub(super) fn run(args: TestArgs) -> u8 {
         Ok(a) => a,
         Err(errors) => return print_config_errors(errors),
     };
+    for warning in attribution.unlisted_rule_types(&rules) {
+        eprintln!("warning: {warning}");
+    }
 
     let mut out = String::new();
     let (mut passed, mut failed, mut stray) = (0, 0, 0);
