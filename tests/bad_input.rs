@@ -260,3 +260,19 @@ fn symlink_loops_and_dangling_links_are_errors_not_hangs() {
         .collect();
     assert!(messages.iter().any(|m| m.contains("loop")), "{messages:?}");
 }
+
+#[test]
+fn operands_that_fail_to_parse_are_not_reparsed_per_nesting_level() {
+    // Each `a<b/{` doubled hcl-edit 0.10.0's work: 30 of them (155 bytes)
+    // ran for more than ten minutes; the scan's timeout catches a relapse.
+    let hostile = format!("d=8/{}\n", "a<b/{".repeat(30));
+    let error = scan_one("hostile.tf", hostile.as_bytes());
+    assert_eq!(position(&error).0, 1, "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("HCL syntax error"),
+        "{error}"
+    );
+}

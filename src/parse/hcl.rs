@@ -145,6 +145,21 @@ mod tests {
     }
 
     #[test]
+    fn nested_operands_of_the_backtracking_shape_still_parse_when_valid() {
+        // `{a<b/{…} = 1}` nests an object in an object key; the vendored fix
+        // for exponential re-parsing must leave valid input of that shape alone.
+        let mut value = "{x = 1}".to_string();
+        for _ in 0..40 {
+            value = format!("{{a<b/{value} = 1}}");
+        }
+        let text = format!("d = 8/{value}\n");
+        let body = parse_hcl(&text, 0).unwrap();
+        let attr = body.get_attribute("d").unwrap();
+        let span = hcl_edit::Span::span(&attr.value).unwrap();
+        assert_eq!(&text[span], &text[4..text.len() - 1]);
+    }
+
+    #[test]
     fn byte_order_mark_is_accepted_and_spans_stay_in_place() {
         let text = "\u{feff}x = \"v\"\n";
         let body = parse_hcl(text, 0).unwrap();
