@@ -276,3 +276,154 @@ fn operands_that_fail_to_parse_are_not_reparsed_per_nesting_level() {
         "{error}"
     );
 }
+
+#[test]
+fn a_bare_path_reference_is_a_located_error_and_the_module_is_still_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("paths");
+    std::fs::create_dir_all(&module).unwrap();
+    let main = format!("resource \"aws_s3_bucket\" \"b\" {{\n  bucket = path\n}}\n{HEALTHY}");
+    std::fs::write(module.join("main.tf"), main).unwrap();
+    let outcome = scan(dir.path(), &[]);
+    assert_eq!(outcome.code, 2, "{}", outcome.report);
+    outcome.assert_healthy_module_still_reported();
+    let errors = outcome.errors_for("paths/main.tf");
+    assert_eq!(errors.len(), 1, "{}", outcome.report);
+    assert_eq!(position(errors[0]), (2, 12), "{}", errors[0]);
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("invalid reference"),
+        "{}",
+        errors[0]
+    );
+    // The same module's other resources keep their findings.
+    let findings = outcome.report["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().any(|f| f["rule_id"] == "AWS-EC2-001"
+            && f["file"].as_str().unwrap().ends_with("paths/main.tf")),
+        "{}",
+        outcome.report
+    );
+}
+
+#[test]
+fn malformed_plan_entries_are_located_errors() {
+    let plan = r#"{
+  "format_version": "1.2",
+  "planned_values": {"root_module": {"resources": [
+    {"address": "aws_security_group_rule.ssh", "mode": "managed", "type": "aws_security_group_rule",
+     "values": {"type": "ingress", "from_port": 22, "to_port": 22, "protocol": "tcp",
+                "cidr_blocks": ["0.0.0.0/0"], "security_group_id": "sg-1"}},
+    {"mode": "managed", "type": "aws_s3_bucket", "values": {"bucket": "hidden"}},
+    {"address": "aws_s3_bucket.b", "mode": "managed", "type": "aws_s3_bucket"}
+  ], "child_modules": {"not": "a list"}}}
+}"#;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("plan.json"), plan).unwrap();
+    let outcome = scan(dir.path(), &[]);
+    assert_eq!(outcome.code, 2, "{}", outcome.report);
+    outcome.assert_healthy_module_still_reported();
+    let mut lines: Vec<u64> = outcome
+        .errors_for("plan.json")
+        .iter()
+        .map(|e| {
+            assert!(
+                e["message"].as_str().unwrap().contains("malformed plan"),
+                "{e}"
+            );
+            position(e).0
+        })
+        .collect();
+    lines.sort_unstable();
+    assert_eq!(lines, [7, 8, 9], "{}", outcome.report);
+    // The well-formed entry is still scanned.
+    assert!(
+        outcome.report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| {
+                f["rule_id"] == "AWS-EC2-001" && f["file"].as_str().unwrap().ends_with("plan.json")
+            }),
+        "{}",
+        outcome.report
+    );
+}
+
+#[test]
+fn numbers_that_overflow_are_not_ports() {
+    // 1e400 is infinite as a float; read as a port it opened every port.
+    let yaml = "AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n  Wide:\n    Type: AWS::EC2::SecurityGroupIngress\n    Properties:\n      GroupId: sg-1\n      IpProtocol: tcp\n      FromPort: 0\n      ToPort: 1e400\n      CidrIp: 0.0.0.0/0\n";
+    let json = r#"{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Wide": {
+  "Type": "AWS::EC2::SecurityGroupIngress",
+  "Properties": {"GroupId": "sg-1", "IpProtocol": "tcp", "FromPort": 0, "ToPort": 1e400, "CidrIp": "0.0.0.0/0"}}}}"#;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("wide.yaml"), yaml).unwrap();
+    std::fs::write(dir.path().join("wide.json"), json).unwrap();
+    let outcome = scan(dir.path(), &[]);
+    outcome.assert_healthy_module_still_reported();
+    let flagged: Vec<&Value> = outcome.report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["file"].as_str().unwrap().contains("wide."))
+        .collect();
+    assert!(flagged.is_empty(), "{flagged:?}");
+}
+
+#[test]
+fn duplicate_declarations_are_located_errors_naming_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("dup");
+    std::fs::create_dir_all(&module).unwrap();
+    let bucket = "resource \"aws_s3_bucket\" \"a\" {\n  bucket = \"x\"\n}\n";
+    std::fs::write(module.join("a.tf"), format!("{bucket}{bucket}")).unwrap();
+    std::fs::write(module.join("b.tf"), format!("\n{bucket}{HEALTHY}")).unwrap();
+    // An override file merges into the block it repeats: no error.
+    std::fs::write(module.join("b_override.tf"), bucket).unwrap();
+    let outcome = scan(dir.path(), &[]);
+    assert_eq!(outcome.code, 2, "{}", outcome.report);
+    outcome.assert_healthy_module_still_reported();
+    let mut errors: Vec<(String, u64, String)> = outcome.report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["file"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string(),
+                position(e).0,
+                e["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    errors.sort();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!((errors[0].0.as_str(), errors[0].1), ("a.tf", 4));
+    assert_eq!((errors[1].0.as_str(), errors[1].1), ("b.tf", 2));
+    for (_, _, message) in &errors {
+        assert!(
+            message.contains("duplicate resource `aws_s3_bucket.a`") && message.contains("a.tf:1"),
+            "{message}"
+        );
+    }
+    // The module's other resources are still scanned.
+    assert!(
+        outcome.report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| {
+                f["rule_id"] == "AWS-EC2-001" && f["file"].as_str().unwrap().ends_with("dup/b.tf")
+            }),
+        "{}",
+        outcome.report
+    );
+}

@@ -69,6 +69,17 @@ fn span(file: FileId, base: u32, range: Range) -> Span {
     Span::new(file, range.start..range.end).shifted(base)
 }
 
+/// A number, or unknown when it overflowed to infinity (`1e400`): no value
+/// a template or plan configures is infinite, and an infinite port would
+/// read as "every port".
+pub fn finite_number(number: f64) -> Value {
+    if number.is_finite() {
+        Value::Number(number)
+    } else {
+        Value::Unknown(format!("number out of range ({number})"))
+    }
+}
+
 /// Converts the AST; the depth was bounded by the pre-check, so recursion is safe.
 fn convert(value: ast::Value<'_>, file: FileId, base: u32) -> Node {
     match value {
@@ -77,9 +88,8 @@ fn convert(value: ast::Value<'_>, file: FileId, base: u32) -> Node {
             span(file, base, s.range),
         ),
         ast::Value::NumberLit(n) => {
-            // Strict JSON numbers always parse as f64 (huge ones become infinity).
             let number = n.value.parse::<f64>().unwrap_or(f64::NAN);
-            Node::new(Value::Number(number), span(file, base, n.range))
+            Node::new(finite_number(number), span(file, base, n.range))
         }
         ast::Value::BooleanLit(b) => Node::new(Value::Bool(b.value), span(file, base, b.range)),
         ast::Value::NullKeyword(n) => Node::new(Value::Null, span(file, base, n.range)),

@@ -23,7 +23,7 @@ use crate::model::{Resource, UnitError};
 use crate::source::{FileId, SourceFile, Span};
 use crate::value::{format_number, Entry, Node, Origin, Value};
 use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -65,6 +65,8 @@ pub struct Evaluator<'a> {
     pub instances: RefCell<Vec<Rc<Instance>>>,
     pub resources: RefCell<Vec<Resource>>,
     pub errors: RefCell<Vec<UnitError>>,
+    /// Where [`Evaluator::error_once`] has reported.
+    errors_at: RefCell<HashSet<Span>>,
     pub notes: RefCell<Vec<UnitError>>,
     /// `.terraform/modules/modules.json` of the root: module key to directory.
     pub modules_json: OnceCell<HashMap<String, String>>,
@@ -173,6 +175,7 @@ impl<'a> Evaluator<'a> {
             instances: RefCell::new(Vec::new()),
             resources: RefCell::new(Vec::new()),
             errors: RefCell::new(Vec::new()),
+            errors_at: RefCell::new(HashSet::new()),
             notes: RefCell::new(Vec::new()),
             modules_json: OnceCell::new(),
             root_inputs: HashMap::new(),
@@ -191,6 +194,14 @@ impl<'a> Evaluator<'a> {
             span: Some(span),
             message,
         });
+    }
+
+    /// An error at `span` that a module instantiated several times reports
+    /// once (the first message at a span wins).
+    pub fn error_once(&self, span: Span, message: String) {
+        if self.errors_at.borrow_mut().insert(span) {
+            self.error(span, message);
+        }
     }
 
     /// A non-fatal message; a module instantiated several times says it once.
@@ -301,7 +312,7 @@ impl<'a> Evaluator<'a> {
         let value = match &expr.kind {
             ExprKind::Null => Value::Null,
             ExprKind::Bool(b) => Value::Bool(*b),
-            ExprKind::Number(n) => Value::Number(*n),
+            ExprKind::Number(n) => finite(*n),
             ExprKind::String(s) => Value::String(s.clone()),
             ExprKind::Invalid => failure("invalid expression"),
             ExprKind::Tuple(items) => {
@@ -699,6 +710,14 @@ impl<'a> Evaluator<'a> {
                 let value = match attr(0) {
                     Some("module") => Value::String(instance.path_module.clone()),
                     Some("root") | Some("cwd") => Value::String(".".into()),
+                    // Terraform refuses the configuration ("Invalid reference").
+                    None if ops.is_empty() => {
+                        self.error_once(
+                            span,
+                            "invalid reference: `path` cannot be used alone; use path.module, path.root or path.cwd".into(),
+                        );
+                        return Node::new(failure("invalid reference `path`"), span);
+                    }
                     _ => failure("unknown path attribute"),
                 };
                 self.apply_ops(Node::new(value, span), &ops[1..], span, scope)
@@ -1057,11 +1076,11 @@ fn binary(op: Binary, left: &Node, right: &Node) -> Value {
                 return failure("arithmetic on a non-number");
             };
             match op {
-                Binary::Add => Value::Number(a + b),
-                Binary::Sub => Value::Number(a - b),
-                Binary::Mul => Value::Number(a * b),
+                Binary::Add => finite(a + b),
+                Binary::Sub => finite(a - b),
+                Binary::Mul => finite(a * b),
                 Binary::Div if b == 0.0 => failure("division by zero"),
-                Binary::Div => Value::Number(a / b),
+                Binary::Div => finite(a / b),
                 Binary::Mod if b == 0.0 => failure("modulo by zero"),
                 Binary::Mod => Value::Number(a % b),
                 Binary::Less => Value::Bool(a < b),
@@ -1071,6 +1090,16 @@ fn binary(op: Binary, left: &Node, right: &Node) -> Value {
                 Binary::Eq | Binary::NotEq | Binary::And | Binary::Or => unreachable!(),
             }
         }
+    }
+}
+
+/// A number, or a failure when it overflowed: Terraform's numbers are
+/// arbitrary-precision, so an infinity here means a value no provider takes.
+fn finite(number: f64) -> Value {
+    if number.is_finite() {
+        Value::Number(number)
+    } else {
+        failure("number out of range")
     }
 }
 
