@@ -427,3 +427,170 @@ fn duplicate_declarations_are_located_errors_naming_the_first() {
         outcome.report
     );
 }
+
+/// Address space the scan of one hostile module may use: every case below
+/// asked for gigabytes before its budget charged by size.
+const MEMORY_CAP_KIB: u64 = 1 << 20;
+
+/// Scans `files` as a module `hostile/` (directories in names are created)
+/// beside the healthy module, under [`MEMORY_CAP_KIB`]; checks that the
+/// healthy module is reported and returns the errors of `hostile/`.
+fn scan_hostile(files: &[(&str, String)]) -> Vec<Value> {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join("hostile").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let healthy = dir.path().join("healthy");
+    std::fs::create_dir_all(&healthy).unwrap();
+    std::fs::write(healthy.join("main.tf"), HEALTHY).unwrap();
+    let demarc = assert_cmd::cargo::cargo_bin("demarc");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {MEMORY_CAP_KIB} && exec \"$0\" \"$@\""))
+        .arg(demarc)
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let outcome = Outcome {
+        code: out.status.code().expect("exited, not killed"),
+        report,
+    };
+    assert_eq!(outcome.code, 2, "{}", outcome.report);
+    outcome.assert_healthy_module_still_reported();
+    let errors: Vec<Value> = outcome.report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["file"].as_str().unwrap().contains("hostile/"))
+        .cloned()
+        .collect();
+    assert!(!errors.is_empty(), "no error: {}", outcome.report);
+    errors
+}
+
+/// The one error of a hostile module: at `line` of `file`, saying `says`.
+fn assert_one_error(errors: &[Value], file: &str, line: u64, says: &str) {
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let error = &errors[0];
+    assert!(error["file"].as_str().unwrap().ends_with(file), "{error}");
+    assert_eq!(position(error).0, line, "{error}");
+    assert!(error["message"].as_str().unwrap().contains(says), "{error}");
+}
+
+/// A 64 KiB string in a local (a width of 65536 is the most `format` pads).
+const WIDE: &str = "locals {\n  s = format(\"%65536s\", \"\")\n}\n";
+
+#[test]
+fn copies_pay_for_their_size() {
+    // 100,000 copies of 64 KiB: 6.5 GB if a copy costs one step.
+    let main =
+        format!("{WIDE}resource \"x\" \"y\" {{\n  v = [for i in range(100000) : local.s]\n}}\n");
+    let errors = scan_hostile(&[("main.tf", main)]);
+    assert_one_error(&errors, "main.tf", 5, "evaluation stopped");
+}
+
+#[test]
+fn replace_checks_the_result_size_before_building_it() {
+    // Every one of 128 Ki spaces replaced by 128 KiB: 16 GiB.
+    let main = "locals {\n  s = format(\"%65536s%65536s\", \"\", \"\")\n}\nresource \"x\" \"y\" {\n  v = replace(local.s, \" \", local.s)\n}\n".to_string();
+    let errors = scan_hostile(&[("main.tf", main)]);
+    assert_one_error(&errors, "main.tf", 5, "a string of more than 16 MiB");
+}
+
+#[test]
+fn formatlist_rows_pay_as_they_grow() {
+    let main = "resource \"x\" \"y\" {\n  v = formatlist(\"%65536d%65536d\", range(100000), range(100000))\n}\n".to_string();
+    let errors = scan_hostile(&[("main.tf", main)]);
+    assert_one_error(&errors, "main.tf", 2, "evaluation stopped");
+}
+
+#[test]
+fn regular_expressions_are_bounded_in_size_and_input() {
+    // Compiled, this repetition is far past the size limit.
+    let big = format!(
+        "{WIDE}resource \"x\" \"y\" {{\n  v = regexall(\"(a{{1,100}}){{1,100}}b\", local.s)\n}}\n"
+    );
+    let errors = scan_hostile(&[("main.tf", big)]);
+    assert_one_error(&errors, "main.tf", 5, "regular expression larger than");
+    // Within the size limit, the input pays by its length: 16 MiB scanned
+    // 40 times is past the budget.
+    let long = format!(
+        "{WIDE}locals {{\n  m = join(\"\", [for i in range(256) : local.s])\n}}\nresource \"x\" \"y\" {{\n  v = [for i in range(40) : regexall(\"[a-z]{{1,20}}b\", local.m)]\n}}\n"
+    );
+    let errors = scan_hostile(&[("main.tf", long)]);
+    assert_one_error(&errors, "main.tf", 8, "evaluation stopped");
+}
+
+#[test]
+fn instances_are_limited_across_the_module_tree() {
+    // Two levels of count = 10000: 10^8 instances.
+    let errors = scan_hostile(&[
+        (
+            "main.tf",
+            "module \"a\" {\n  source = \"./a\"\n  count  = 10000\n}\n".into(),
+        ),
+        (
+            "a/main.tf",
+            "module \"b\" {\n  source = \"../b\"\n  count  = 10000\n}\n".into(),
+        ),
+        ("b/main.tf", "resource \"x\" \"y\" {}\n".into()),
+    ]);
+    // Reported where the budget ran out: the inner call, and the resource
+    // of the instances already made.
+    assert_all_say(&errors, "100000 resource and module instances");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["file"].as_str().unwrap().ends_with("a/main.tf") && position(e) == (1, 1)),
+        "{errors:?}"
+    );
+    // 31 levels of two calls each: 2^31 instances.
+    let mut files = vec![(
+        "main.tf",
+        "module \"l\" {\n  source = \"./n\"\n}\nmodule \"r\" {\n  source = \"./n\"\n}\n"
+            .to_string(),
+    )];
+    let mut paths = vec![String::new()];
+    for level in 0..31 {
+        let dir = format!("{}n/", paths[level]);
+        paths.push(dir);
+    }
+    let texts: Vec<String> = (1..=31)
+        .map(|level| {
+            if level == 31 {
+                "resource \"x\" \"y\" {}\n".to_string()
+            } else {
+                "module \"l\" {\n  source = \"./n\"\n}\nmodule \"r\" {\n  source = \"./n\"\n}\n"
+                    .to_string()
+            }
+        })
+        .collect();
+    let names: Vec<String> = (1..=31).map(|l| format!("{}main.tf", paths[l])).collect();
+    for (name, text) in names.iter().zip(texts) {
+        files.push((name.as_str(), text));
+    }
+    assert_all_say(
+        &scan_hostile(&files),
+        "100000 resource and module instances",
+    );
+}
+
+fn assert_all_say(errors: &[Value], says: &str) {
+    assert!(
+        errors
+            .iter()
+            .all(|e| e["message"].as_str().unwrap().contains(says) && e["line"].is_u64()),
+        "{errors:?}"
+    );
+}
