@@ -594,3 +594,16 @@ fn assert_all_say(errors: &[Value], says: &str) {
         "{errors:?}"
     );
 }
+
+#[test]
+fn sixteen_megabytes_of_list_are_refused_before_they_are_parsed() {
+    // 8 million elements: 1.3 GB parsed as JSON, 1.7 GB as HCL.
+    let zeros = vec!["0"; (8 << 20) - 64].join(",");
+    let errors = scan_hostile(&[
+        ("main.tf", "variable \"v\" {}\nvariable \"w\" {}\n".into()),
+        ("terraform.tfvars", format!("v = [{zeros}]\n")),
+        ("terraform.tfvars.json", format!("{{\"w\": [{zeros}]}}")),
+    ]);
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_all_say(&errors, "more than 2000000 elements");
+}

@@ -1,9 +1,10 @@
 //! HCL parsing through hcl-edit, which keeps the byte span of every
 //! expression, attribute and block.
 //!
-//! The parser is recursive descent, so the nesting depth is checked on the raw
-//! text first ([`limits::excessive_nesting`]); a parse error carries a span at
-//! the position hcl-edit reports.
+//! The parser is recursive descent, so the nesting depth (and the number of
+//! elements, which weigh far more parsed than as text) is checked on the raw
+//! text first ([`limits::excessive_structure`]); a parse error carries a span
+//! at the position hcl-edit reports.
 
 use crate::model::UnitError;
 use crate::parse::limits::{self, Comments};
@@ -13,18 +14,16 @@ use hcl_edit::structure::Body;
 /// A UTF-8 byte order mark, which hcl-edit does not accept.
 const BOM: char = '\u{feff}';
 
-/// Parses one HCL file. Checks nesting depth first (limits::excessive_nesting
-/// with Comments::Hcl) because the parser is recursive; errors carry a span at
-/// the error position (hcl-edit's line/column converted to a byte offset).
+/// Parses one HCL file. Checks nesting depth and element count first
+/// (limits::excessive_structure with Comments::Hcl) because the parser is
+/// recursive; errors carry a span at the error position (hcl-edit's
+/// line/column converted to a byte offset).
 pub fn parse_hcl(text: &str, file: FileId) -> Result<Body, UnitError> {
-    if let Some(offset) = limits::excessive_nesting(text, Comments::Hcl) {
+    if let Some((offset, excess)) = limits::excessive_structure(text, Comments::Hcl) {
         return Err(UnitError {
             file,
             span: Some(char_span(text, file, offset)),
-            message: format!(
-                "nesting deeper than {} levels; the file is not scanned",
-                limits::MAX_NESTING
-            ),
+            message: format!("{}; the file is not scanned", excess.message()),
         });
     }
     // A byte order mark is replaced by as many spaces (three bytes), so every

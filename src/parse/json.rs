@@ -5,7 +5,7 @@
 //! with every JSON5/JSONC extension turned off.
 
 use crate::model::UnitError;
-use crate::parse::limits::{excessive_nesting, Comments, MAX_NESTING};
+use crate::parse::limits::{excessive_structure, Comments};
 use crate::source::{FileId, Span};
 use crate::value::{Entry, Node, Value};
 use jsonc_parser::ast;
@@ -22,11 +22,11 @@ pub fn parse_json(text: &str, file: FileId, base: u32) -> Result<Node, UnitError
         Some(rest) => (rest, base + '\u{feff}'.len_utf8() as u32),
         None => (text, base),
     };
-    if let Some(offset) = excessive_nesting(text, Comments::None) {
+    if let Some((offset, excess)) = excessive_structure(text, Comments::None) {
         return Err(UnitError {
             file,
             span: Some(offset_span(file, base as usize + offset)),
-            message: format!("nesting deeper than {MAX_NESTING} levels"),
+            message: excess.message(),
         });
     }
     let options = ParseOptions {
@@ -232,7 +232,8 @@ mod tests {
         let err = parse_json(&text, 0, 5).unwrap_err();
         assert_eq!(err.message, "nesting deeper than 256 levels");
         assert_eq!(err.span, Some(Span::new(0, 261..261)));
-        let ok = format!("{}{}", "[".repeat(MAX_NESTING), "]".repeat(MAX_NESTING));
+        let depth = crate::parse::limits::MAX_NESTING;
+        let ok = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
         assert!(parse_json(&ok, 0, 0).is_ok());
     }
 
