@@ -1791,3 +1791,16 @@ fn repeated_object_keys_keep_the_last_value_in_the_first_place() {
         assert_eq!(got, want, "{path}");
     }
 }
+
+#[test]
+fn limit_messages_state_the_limits() {
+    use super::eval::{MAX_COLLECTION, MAX_STRING_BYTES, TOO_LARGE, TOO_LONG};
+    assert!(
+        TOO_LARGE.contains(&MAX_COLLECTION.to_string()),
+        "{TOO_LARGE}"
+    );
+    assert!(
+        TOO_LONG.contains(&format!("{} MiB", MAX_STRING_BYTES >> 20)),
+        "{TOO_LONG}"
+    );
+}
