@@ -219,13 +219,15 @@ impl Value {
         }
     }
 
-    /// A number, or a string holding one (`"22"`).
+    /// A number, or a string holding one (`"22"`); never infinite or NaN
+    /// (`1e400` overflows: no port, size or count is infinite).
     pub fn as_number(&self) -> Option<f64> {
         match self {
             Value::Number(n) => Some(*n),
             Value::String(s) => s.trim().parse().ok(),
             _ => None,
         }
+        .filter(|n: &f64| n.is_finite())
     }
 }
 
