@@ -106,7 +106,7 @@ struct ScanArgs {
     /// Report only findings not in this baseline (see `demarc baseline`); the others count as suppressed
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
-    /// Scan only files changed since GIT_REF (git diff, plus untracked files), each with its module or template as context
+    /// Scan only files changed since GIT_REF (git diff, plus untracked files, in the git repository around the current directory), each with its module or template as context
     #[arg(long, value_name = "GIT_REF")]
     changed_since: Option<String>,
     /// Keep only findings CODEOWNERS gives to TEAM (e.g. @org/network); repeatable
@@ -288,11 +288,16 @@ fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Pr
     })
 }
 
-/// Runs the scan and gives each finding its CODEOWNERS teams.
-fn scan_with_owners(prepared: &Prepared) -> ScanResult {
+/// Runs the scan and gives each finding its CODEOWNERS teams. With
+/// `filtering` (`--owner`), a CODEOWNERS line that could not be used is an
+/// error, not a warning: the filter would drop findings unseen.
+fn scan_with_owners(prepared: &Prepared, filtering: bool) -> ScanResult {
     let mut result = scan::scan(&prepared.options, &prepared.rules, &prepared.attribution);
     if let Some((owners, warnings)) = prepared.repo.root().and_then(CodeOwners::load) {
-        result.warnings.extend(warnings);
+        match filtering {
+            true => result.errors.extend(warnings),
+            false => result.warnings.extend(warnings),
+        }
         for finding in &mut result.findings {
             let path = prepared.repo.relative(&finding.location.file);
             finding.owners = owners.owners_of(&path).to_vec();
@@ -337,19 +342,7 @@ fn run_scan(args: ScanArgs) -> u8 {
     }
 
     if let Some(git_ref) = &args.changed_since {
-        let cwd = std::env::current_dir().unwrap_or_default();
-        let scan_root = prepared
-            .options
-            .paths
-            .first()
-            .cloned()
-            .unwrap_or_else(|| ".".into());
-        let dir = if scan_root.is_dir() {
-            scan_root
-        } else {
-            cwd.clone()
-        };
-        match crate::diff::changed_since(git_ref, &dir) {
+        match crate::diff::changed_since(git_ref) {
             Ok(changed) => {
                 prepared.options.paths = crate::diff::under_roots(changed, &prepared.options.paths)
             }
@@ -366,7 +359,7 @@ fn run_scan(args: ScanArgs) -> u8 {
     };
 
     prepared.options.list_checked = outputs.iter().any(|o| o.format == Format::Junit);
-    let mut result = scan_with_owners(&prepared);
+    let mut result = scan_with_owners(&prepared, !args.owner.is_empty());
     if let Some(baseline) = &baseline {
         baseline.apply(&mut result, &prepared.repo);
     }
@@ -434,7 +427,7 @@ fn run_baseline(args: BaselineArgs) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let result = scan_with_owners(&prepared);
+    let result = scan_with_owners(&prepared, false);
     let baseline = Baseline::of(&result, &prepared.repo);
     if let Err(e) = std::fs::write(&output, baseline.to_json()) {
         return usage_error(&format!("cannot write {}: {e}", output.display()));

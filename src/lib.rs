@@ -9,8 +9,8 @@
 //! Around a scan, for the places demarc runs (CI, pre-commit, a terminal):
 //! `config` (`.demarc.yaml`), `suppress` (inline suppressions),
 //! `fingerprint` and `baseline` (gate on what is new), `codeowners` (who
-//! answers for a finding), `diff` (`--changed-since`), with `repo` and
-//! `date` as helpers.
+//! answers for a finding), `diff` (`--changed-since`), with `repo`, `read`
+//! (every file read, bounded and confined) and `date` as helpers.
 
 pub mod attribution;
 pub mod baseline;
@@ -25,6 +25,7 @@ pub mod finding;
 pub mod fingerprint;
 pub mod model;
 pub mod parse;
+pub mod read;
 pub mod repo;
 pub mod report;
 pub mod rules;
