@@ -70,7 +70,7 @@ struct InputArgs {
     /// Also load the rules in DIR (YAML files in the built-in rule format); repeatable
     #[arg(long = "rules", value_name = "DIR")]
     rule_dirs: Vec<PathBuf>,
-    /// Follow symbolic links (loops are detected and reported)
+    /// Report links to directories that leave the scan root or loop (a directory link inside the root is scanned once, under its real path; file links are read inside the root either way)
     #[arg(long)]
     follow_symlinks: bool,
     /// Worker threads (default: one per core)
