@@ -16,7 +16,7 @@ use crate::rules::{Hit, RuleSet};
 use crate::source::{SourceFile, Span};
 use crate::suppress::{self, Directive};
 use rayon::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -73,12 +73,14 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
         .build()
         .expect("thread pool");
     let parse_started = Instant::now();
-    let (terraform, units) = pool.install(|| prepare_terraform(units, options, &mut errors));
+    let read_roots = read_roots(&options.paths);
+    let (terraform, units) =
+        pool.install(|| prepare_terraform(units, options, &read_roots, &mut errors));
     let parse = parse_started.elapsed();
     let units_started = Instant::now();
     let done = AtomicUsize::new(0);
     let finished = AtomicBool::new(false);
-    let outputs: Vec<UnitOutput> = std::thread::scope(|threads| {
+    let mut outputs: Vec<UnitOutput> = std::thread::scope(|threads| {
         let progress = options
             .progress
             .then(|| threads.spawn(|| show_progress(&done, units.len(), &finished)));
@@ -86,8 +88,14 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
             units
                 .par_iter()
                 .map(|planned| {
-                    let output =
-                        scan_unit_guarded(&planned.source, options, rules, attribution, &terraform);
+                    let output = scan_unit_guarded(
+                        &planned.source,
+                        options,
+                        rules,
+                        attribution,
+                        &terraform,
+                        &read_roots,
+                    );
                     done.fetch_add(1, Ordering::Relaxed);
                     match &planned.focus {
                         Some(focus) => focus_output(output, focus),
@@ -103,6 +111,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
         outputs
     });
 
+    drop_repeats(&units, &mut outputs);
     let units_wall = units_started.elapsed();
     let finish_started = Instant::now();
     // Freeing every parsed module takes long enough to matter and nothing
@@ -131,7 +140,6 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
     result
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    drop_repeats(&mut result.findings);
     // A module a root calls is evaluated wherever it lives, as Terraform
     // loads it; what lies in files the config excludes is not reported.
     if let Some(filter) = &options.file_filter {
@@ -164,26 +172,44 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
 }
 
 /// A plan's unit evaluates its configuration, which is also a unit of its
-/// own: a finding both give is reported once. It is the same rule at the
-/// same place on the same resource, or on the resource the configuration
-/// could not key (an unknown `count`) where the plan knows the key.
-/// `findings` are sorted.
-fn drop_repeats(findings: &mut Vec<Finding>) {
-    findings.dedup_by(|a, b| {
-        a.rule.id == b.rule.id && a.location == b.location && a.resource == b.resource
-    });
-    let keyed: BTreeSet<(String, Location, String)> = findings
+/// own (so a plan can never hide it): the configuration's unit drops the
+/// findings the plan's unit gives too. Those are the same rule at the same
+/// place on the same resource, or on the resource the configuration could
+/// not key (an unknown `count`) where the plan knows the key.
+fn drop_repeats(units: &[PlannedUnit], outputs: &mut [UnitOutput]) {
+    let modules: HashMap<PathBuf, usize> = units
         .iter()
-        .filter_map(|f| {
-            let unkeyed = terraform::plan::without_keys(&f.resource);
-            (unkeyed != f.resource).then(|| (f.rule.id.clone(), f.location.clone(), unkeyed))
+        .enumerate()
+        .filter_map(|(i, unit)| match &unit.source {
+            UnitSource::TerraformModule { dir, .. } => Some((canonical(dir), i)),
+            UnitSource::TemplateCandidate(_) => None,
         })
         .collect();
-    if keyed.is_empty() {
-        return;
+    for (i, unit) in units.iter().enumerate() {
+        let UnitSource::TemplateCandidate(path) = &unit.source else {
+            continue;
+        };
+        if outputs[i].findings.is_empty() {
+            continue;
+        }
+        let Some(&module) = modules.get(&canonical(path.parent().unwrap_or(Path::new(".")))) else {
+            continue;
+        };
+        let given: BTreeSet<(String, Location, String)> = outputs[i]
+            .findings
+            .iter()
+            .flat_map(|f| {
+                [
+                    f.resource.clone(),
+                    terraform::plan::without_keys(&f.resource),
+                ]
+                .map(|resource| (f.rule.id.clone(), f.location.clone(), resource))
+            })
+            .collect();
+        outputs[module].findings.retain(|f| {
+            !given.contains(&(f.rule.id.clone(), f.location.clone(), f.resource.clone()))
+        });
     }
-    findings
-        .retain(|f| !keyed.contains(&(f.rule.id.clone(), f.location.clone(), f.resource.clone())));
 }
 
 /// A unit to scan, and, when it was named through some of its files rather
@@ -415,6 +441,7 @@ fn show_progress(done: &AtomicUsize, total: usize, finished: &AtomicBool) {
 fn prepare_terraform(
     mut units: Vec<PlannedUnit>,
     options: &ScanOptions,
+    read_roots: &[PathBuf],
     errors: &mut Vec<ScanError>,
 ) -> (terraform::Library, Vec<PlannedUnit>) {
     let scan_roots = scan_roots(&options.paths);
@@ -425,7 +452,7 @@ fn prepare_terraform(
                 let mut texts = Vec::new();
                 let mut read_errors = Vec::new();
                 for path in files {
-                    match read_source(path, true, &scan_roots) {
+                    match read_source(path, true, read_roots) {
                         Read::Text(text) => texts.push((display_path(path), text)),
                         Read::Skip => {}
                         Read::Error(e) => read_errors.push(e),
@@ -456,7 +483,7 @@ fn prepare_terraform(
 /// The canonical directories a scan may read in: each directory PATH, and
 /// for a file named on the command line (as pre-commit passes them) its
 /// repository, so module calls such as `../../modules/x` still resolve.
-pub fn scan_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
+fn scan_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
     paths
         .iter()
         .map(|p| {
@@ -469,6 +496,18 @@ pub fn scan_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
             let dir = canonical(absolute.parent().unwrap_or(&absolute));
             crate::repo::find_root(&dir).unwrap_or(dir)
         })
+        .collect()
+}
+
+/// Where the files of units may be read from, links resolved: the
+/// repository of each PATH (the directory holding `.git`), else its scan
+/// root. Anything in the repository under scan is harmless to read (a
+/// module's `providers.tf` may link to a shared file outside the PATH);
+/// outside it, nothing is the scan's to read.
+fn read_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
+    scan_roots(paths)
+        .into_iter()
+        .map(|root| crate::repo::find_root(&root).unwrap_or(root))
         .collect()
 }
 
@@ -488,9 +527,10 @@ fn scan_unit_guarded(
     rules: &RuleSet,
     attribution: &Attribution,
     terraform: &terraform::Library,
+    read_roots: &[PathBuf],
 ) -> UnitOutput {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        scan_unit(source, options, rules, attribution, terraform)
+        scan_unit(source, options, rules, attribution, terraform, read_roots)
     }))
     .unwrap_or_else(|panic| {
         let detail = panic
@@ -522,6 +562,7 @@ fn scan_unit(
     rules: &RuleSet,
     attribution: &Attribution,
     terraform: &terraform::Library,
+    read_roots: &[PathBuf],
 ) -> UnitOutput {
     let evaluate_started = Instant::now();
     let mut output = UnitOutput::default();
@@ -535,7 +576,7 @@ fn scan_unit(
             }
         }
         UnitSource::TemplateCandidate(path) => {
-            let text = match read_source(path, false, terraform.scan_roots()) {
+            let text = match read_source(path, false, read_roots) {
                 Read::Text(text) => text,
                 Read::Skip => return output,
                 Read::Error(e) => {

@@ -286,6 +286,25 @@ mod links {
         }
     }
 
+    /// In a repository, a module file may link to a shared file outside the
+    /// scanned PATH but inside the repository: it is read.
+    #[test]
+    fn a_link_to_a_shared_file_in_the_repository_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir(root.join(".git")).unwrap();
+        write(root, "envs/prod/main.tf", "locals {}\n");
+        write(root, "shared/rules.tf", OPEN_SSH);
+        symlink("../../shared/rules.tf", root.join("envs/prod/rules.tf")).unwrap();
+        let outcome = scan(root, &["envs/prod"]);
+        assert_eq!(
+            outcome.findings(),
+            [ssh("envs/prod/rules.tf")],
+            "{}",
+            outcome.report
+        );
+    }
+
     /// Defect 3: CODEOWNERS and .demarc.yaml linked to endless files end the
     /// scan promptly with a message, not by exhausting memory.
     #[test]
