@@ -410,6 +410,29 @@ fn a_file_that_looks_like_a_plan_hides_nothing() {
     assert_eq!(outcome.code, 1);
 }
 
+/// The plan's findings replace only its own configuration's: two roots
+/// calling one module under the same name each keep their finding.
+#[test]
+fn roots_sharing_a_module_keep_their_findings_beside_a_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let call = "module \"net\" {\n  source = \"../modules/net\"\n}\n";
+    write(dir.path(), "a/main.tf", call);
+    write(dir.path(), "b/main.tf", call);
+    write(
+        dir.path(),
+        "b/plan.json",
+        r#"{"format_version": "1.2", "planned_values": {"root_module": {}}}"#,
+    );
+    write(dir.path(), "modules/net/main.tf", OPEN_SSH);
+    let outcome = scan(dir.path(), &["."]);
+    assert_eq!(
+        outcome.findings(),
+        [ssh("modules/net/main.tf"), ssh("modules/net/main.tf")],
+        "{}",
+        outcome.report
+    );
+}
+
 /// Defect 7b: a committed `.gitignore` does not hide a tracked `.tf` file
 /// (Terraform loads it whatever git ignores).
 #[test]
