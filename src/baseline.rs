@@ -78,12 +78,8 @@ impl Baseline {
 
     pub fn load(path: &Path) -> Result<Baseline, String> {
         let shown = crate::discover::display_path(path);
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            format!(
-                "{shown}: cannot read the baseline: {}",
-                crate::discover::io_message(&e)
-            )
-        })?;
+        let text = crate::read::text(path, crate::repo::confinement(path).as_deref())
+            .map_err(|e| format!("{shown}: cannot read the baseline: {e}"))?;
         let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
             format!(
                 "{shown}:{}:{}: not a demarc baseline: {e}",

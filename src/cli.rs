@@ -74,7 +74,7 @@ struct InputArgs {
     /// Also load the rules in DIR (YAML files in the built-in rule format); repeatable
     #[arg(long = "rules", value_name = "DIR")]
     rule_dirs: Vec<PathBuf>,
-    /// Follow symbolic links (loops are detected and reported)
+    /// Report links to directories that leave the scan root or loop (a directory link inside the root is scanned once, under its real path; file links are read inside the root either way)
     #[arg(long)]
     follow_symlinks: bool,
     /// Worker threads (default: one per core)
@@ -110,7 +110,7 @@ struct ScanArgs {
     /// Report only findings not in this baseline (see `demarc baseline`); the others count as suppressed
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
-    /// Scan only files changed since GIT_REF (git diff, plus untracked files), each with its module or template as context
+    /// Scan only files changed since GIT_REF (git diff, plus untracked files, in the git repository around the current directory), each with its module or template as context
     #[arg(long, value_name = "GIT_REF")]
     changed_since: Option<String>,
     /// Keep only findings CODEOWNERS gives to TEAM (e.g. @org/network); repeatable
@@ -308,14 +308,19 @@ fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Pr
     })
 }
 
-/// Runs the scan and gives each finding its CODEOWNERS teams.
-fn scan_with_owners(prepared: &Prepared) -> ScanResult {
+/// Runs the scan and gives each finding its CODEOWNERS teams. With
+/// `filtering` (`--owner`), a CODEOWNERS line that could not be used is an
+/// error, not a warning: the filter would drop findings unseen.
+fn scan_with_owners(prepared: &Prepared, filtering: bool) -> ScanResult {
     let mut result = scan::scan(&prepared.options, &prepared.rules, &prepared.attribution);
     result
         .warnings
         .extend(prepared.rule_warnings.iter().cloned());
     if let Some((owners, warnings)) = prepared.repo.root().and_then(CodeOwners::load) {
-        result.warnings.extend(warnings);
+        match filtering {
+            true => result.errors.extend(warnings),
+            false => result.warnings.extend(warnings),
+        }
         for finding in &mut result.findings {
             let path = prepared.repo.relative(&finding.location.file);
             finding.owners = owners.owners_of(&path).to_vec();
@@ -360,19 +365,7 @@ fn run_scan(args: ScanArgs) -> u8 {
     }
 
     if let Some(git_ref) = &args.changed_since {
-        let cwd = std::env::current_dir().unwrap_or_default();
-        let scan_root = prepared
-            .options
-            .paths
-            .first()
-            .cloned()
-            .unwrap_or_else(|| ".".into());
-        let dir = if scan_root.is_dir() {
-            scan_root
-        } else {
-            cwd.clone()
-        };
-        match crate::diff::changed_since(git_ref, &dir) {
+        match crate::diff::changed_since(git_ref) {
             Ok(changed) => {
                 prepared.options.paths = crate::diff::under_roots(changed, &prepared.options.paths)
             }
@@ -396,7 +389,7 @@ fn run_scan(args: ScanArgs) -> u8 {
     }
 
     prepared.options.list_checked = outputs.iter().any(|o| o.format == Format::Junit);
-    let mut result = scan_with_owners(&prepared);
+    let mut result = scan_with_owners(&prepared, !args.owner.is_empty());
     if args.changed_since.is_none() {
         warn_of_paths_without_iac(&mut result, &prepared.options);
     }
@@ -535,7 +528,7 @@ fn run_baseline(args: BaselineArgs) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let result = scan_with_owners(&prepared);
+    let result = scan_with_owners(&prepared, false);
     let baseline = Baseline::of(&result, &prepared.repo);
     if let Err(e) = std::fs::write(&output, baseline.to_json()) {
         return usage_error(&format!("cannot write {}: {e}", output.display()));

@@ -30,35 +30,37 @@ pub struct CodeOwners {
 impl CodeOwners {
     /// The CODEOWNERS file of the repository at `root`, if there is one, and
     /// the warnings its lines gave.
+    /// One that exists but cannot be read (a link out of the repository, a
+    /// device, too large) gives no owners and a warning saying why.
     pub fn load(root: &Path) -> Option<(CodeOwners, Vec<ScanError>)> {
+        let roots = [root.canonicalize().ok()?];
         LOCATIONS.iter().find_map(|name| {
             let path = root.join(name);
-            let text = std::fs::read_to_string(&path).ok()?;
-            Some(CodeOwners::parse(
-                &text,
-                &crate::discover::display_path(&path),
-            ))
+            std::fs::symlink_metadata(&path).ok()?;
+            let display = crate::discover::display_path(&path);
+            Some(match crate::read::text(&path, Some(&roots)) {
+                Ok(text) => CodeOwners::parse(&text, &display),
+                Err(message) => {
+                    let (empty, _) = CodeOwners::parse("", &display);
+                    let message = format!("not read: {message}; findings have no owners");
+                    (empty, vec![warning(&display, None, message)])
+                }
+            })
         })
     }
 
     pub fn parse(text: &str, display: &str) -> (CodeOwners, Vec<ScanError>) {
         let mut warnings = Vec::new();
         let mut owners = Vec::new();
-        let mut builder = GlobSetBuilder::new();
-        let mut glob_rule = Vec::new();
+        // Per rule: its line and globs.
+        let mut compiled: Vec<(usize, Vec<globset::Glob>)> = Vec::new();
         for (index, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let mut warn = |message: String| {
-                warnings.push(ScanError {
-                    file: display.to_string(),
-                    line: Some(index + 1),
-                    column: None,
-                    message,
-                })
-            };
+            let mut warn =
+                |message: String| warnings.push(warning(display, Some(index + 1), message));
             // An inline comment ends the owner list.
             let line = line.split(" #").next().unwrap_or(line);
             let mut fields = line.split_whitespace();
@@ -78,16 +80,37 @@ impl CodeOwners {
                     continue;
                 }
             };
-            let rule = owners.len();
             owners.push(fields.map(str::to_string).collect());
-            for glob in globs {
-                builder.add(glob);
-                glob_rule.push(rule);
-            }
+            compiled.push((index + 1, globs));
         }
-        let set = builder
-            .build()
-            .unwrap_or_else(|_| globset::GlobSet::empty());
+        let (set, glob_rule) = match build(&compiled, |_| true) {
+            Ok(built) => built,
+            // One pattern too large to match with can sink the whole set:
+            // name each such line and keep the others.
+            Err(_) => {
+                let mut fits = vec![true; compiled.len()];
+                for (rule, (line, _)) in compiled.iter().enumerate() {
+                    if let Err(e) = build(&compiled, |r| r == rule) {
+                        fits[rule] = false;
+                        warnings.push(warning(
+                            display,
+                            Some(*line),
+                            format!("pattern cannot be matched ({e}); the line is ignored"),
+                        ));
+                    }
+                }
+                build(&compiled, |r| fits[r]).unwrap_or_else(|e| {
+                    warnings.push(warning(
+                        display,
+                        None,
+                        format!(
+                            "patterns cannot be matched together ({e}); no owners are assigned"
+                        ),
+                    ));
+                    (globset::GlobSet::empty(), Vec::new())
+                })
+            }
+        };
         (
             CodeOwners {
                 owners,
@@ -119,6 +142,31 @@ impl CodeOwners {
 pub fn same_owner(a: &str, b: &str) -> bool {
     a.trim_start_matches('@')
         .eq_ignore_ascii_case(b.trim_start_matches('@'))
+}
+
+/// The glob set of the rules `keep` selects, and each glob's rule.
+fn build(
+    compiled: &[(usize, Vec<globset::Glob>)],
+    keep: impl Fn(usize) -> bool,
+) -> Result<(globset::GlobSet, Vec<usize>), globset::Error> {
+    let mut builder = GlobSetBuilder::new();
+    let mut glob_rule = Vec::new();
+    for (rule, (_, globs)) in compiled.iter().enumerate().filter(|(r, _)| keep(*r)) {
+        for glob in globs {
+            builder.add(glob.clone());
+            glob_rule.push(rule);
+        }
+    }
+    Ok((builder.build()?, glob_rule))
+}
+
+fn warning(display: &str, line: Option<usize>, message: String) -> ScanError {
+    ScanError {
+        file: display.to_string(),
+        line,
+        column: None,
+        message,
+    }
 }
 
 /// The globs one pattern stands for.
@@ -186,5 +234,21 @@ apps/             @org/apps
         assert_eq!(of("infra/legacy/old.tf"), "");
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert_eq!(warnings[0].line, Some(9));
+    }
+
+    #[test]
+    fn a_pattern_too_large_to_match_is_named_and_the_others_kept() {
+        // A 50,000-way alternation compiles as a glob but not into a matcher.
+        let huge: Vec<String> = (0..50_000).map(|i| format!("x{i}*y")).collect();
+        let text = format!(
+            "*.tf @org/terraform\n{{{}}} @org/huge\n/infra/ @org/infra\n",
+            huge.join(",")
+        );
+        let (owners, warnings) = CodeOwners::parse(&text, "CODEOWNERS");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(warnings[0].line, Some(2));
+        assert!(warnings[0].message.contains("cannot be matched"));
+        assert_eq!(owners.owners_of("infra/main.tf"), ["@org/infra"]);
+        assert_eq!(owners.owners_of("app/main.tf"), ["@org/terraform"]);
     }
 }

@@ -127,20 +127,33 @@ impl FileFilter {
     /// Whether `path` (as discovered) is scanned. Files outside `base` are
     /// not the config's business.
     pub fn accepts(&self, path: &Path) -> bool {
+        self.relative(path).is_none_or(|relative| {
+            let included = self
+                .include
+                .as_ref()
+                .is_none_or(|set| set.is_match(&relative));
+            included
+                && !self
+                    .exclude
+                    .as_ref()
+                    .is_some_and(|set| set.is_match(&relative))
+        })
+    }
+
+    /// Whether `path` matches an `exclude` glob (`include` aside).
+    pub fn excludes(&self, path: &Path) -> bool {
+        self.relative(path).is_some_and(|relative| {
+            self.exclude
+                .as_ref()
+                .is_some_and(|set| set.is_match(&relative))
+        })
+    }
+
+    /// `path` relative to `base`, `/`-separated; `None` outside it.
+    fn relative(&self, path: &Path) -> Option<String> {
         let absolute = crate::repo::absolute(path);
-        let Ok(relative) = absolute.strip_prefix(&self.base) else {
-            return true;
-        };
-        let relative = relative.to_string_lossy().replace('\\', "/");
-        let included = self
-            .include
-            .as_ref()
-            .is_none_or(|set| set.is_match(&relative));
-        let excluded = self
-            .exclude
-            .as_ref()
-            .is_some_and(|set| set.is_match(&relative));
-        included && !excluded
+        let relative = absolute.strip_prefix(&self.base).ok()?;
+        Some(relative.to_string_lossy().replace('\\', "/"))
     }
 }
 
@@ -196,22 +209,20 @@ impl Config {
     /// Reads the file at `path`; the paths in it must stay inside `root`.
     pub fn load(path: &Path, root: &Path) -> Result<Config, Vec<ScanError>> {
         let display = crate::discover::display_path(path);
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            vec![ScanError {
-                file: display.clone(),
-                line: None,
-                column: None,
-                message: format!(
-                    "cannot read the configuration: {}",
-                    crate::discover::io_message(&e)
-                ),
-            }]
-        })?;
+        let text =
+            crate::read::text(path, crate::repo::confinement(path).as_deref()).map_err(|e| {
+                vec![ScanError {
+                    file: display.clone(),
+                    line: None,
+                    column: None,
+                    message: format!("cannot read the configuration: {e}"),
+                }]
+            })?;
         let base = crate::repo::absolute(path)
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        Config::parse(SourceFile::new(display, text.into()), &base, root)
+        Config::parse(SourceFile::new(display, text), &base, root)
     }
 
     /// Reads the file's text; paths in it are relative to `base` and must

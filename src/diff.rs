@@ -1,37 +1,72 @@
 //! `--changed-since GIT_REF`: the files changed since a commit, so a pull
 //! request or a developer's branch is judged on what it touches.
 //!
-//! Runs git on the user's own repository (`git diff --name-only REF`, plus
-//! untracked files that are not ignored, which a developer's new module is);
-//! nothing from the scanned repository is executed. Deleted files are left
-//! out: there is nothing to scan in them.
+//! Runs git on the repository around the current directory (`git diff
+//! --name-only REF`, plus untracked files that are not ignored, which a
+//! developer's new module is). Deleted files are left out: there is nothing
+//! to scan in them.
+//!
+//! The scanned repository is untrusted, so git must not be steered by it.
+//! The repository is the one holding `.git` at or above the current
+//! directory, never found from a scanned path: a pull request can commit
+//! `infra/HEAD`, `infra/objects/`, `infra/refs/` and an `infra/config` with
+//! `core.worktree = ..` and `core.fsmonitor = <command>`, and git started in
+//! `infra/` would take that for a repository and run the command. git gets
+//! that repository explicitly (`GIT_DIR`, `GIT_WORK_TREE`), none of the
+//! inherited `GIT_*` variables, no system configuration, and command-line
+//! settings that switch off everything able to run a program or reach the
+//! network (fsmonitor, hooks, external diff and textconv, pagers,
+//! transports). Its ownership check (`safe.directory`) stays as the user
+//! configured it: demarc does not widen it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The files changed since `git_ref` in the repository around `dir`,
-/// relative to the current directory when below it.
-pub fn changed_since(git_ref: &str, dir: &Path) -> Result<Vec<PathBuf>, String> {
+/// Settings that keep git from running anything or fetching: they beat the
+/// repository's and the user's configuration.
+const HARDENING: [&str; 7] = [
+    "core.fsmonitor=false",
+    "core.hooksPath=/dev/null",
+    "core.untrackedCache=false",
+    "core.pager=cat",
+    "protocol.allow=never",
+    // Never take a directory holding HEAD, objects and refs for a bare
+    // repository unless told to.
+    "safe.bareRepository=explicit",
+    "submodule.recurse=false",
+];
+
+/// The files changed since `git_ref` in the repository around the current
+/// directory, relative to the current directory when below it. Files that
+/// are symbolic links are kept: reading them is the scan's business, which
+/// stays inside the scan root.
+pub fn changed_since(git_ref: &str) -> Result<Vec<PathBuf>, String> {
     if git_ref.starts_with('-') {
         return Err(format!("`{git_ref}` is not a git revision"));
     }
-    let top = git(dir, &["rev-parse", "--show-toplevel"])?;
-    let top = PathBuf::from(top.trim_end_matches(['\n', '\r']));
+    let cwd = std::env::current_dir().map_err(|e| format!("no current directory: {e}"))?;
+    let top = crate::repo::find_root(&cwd).ok_or_else(|| {
+        "the current directory is not in a git repository (run demarc from the repository)"
+            .to_string()
+    })?;
     // `--` ends the revisions, so a file named like the ref is not a pathspec.
     let changed = git(
-        dir,
+        &top,
         &[
             "diff",
             "--name-only",
             "-z",
             "--no-renames",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--ignore-submodules=all",
             "--diff-filter=d",
             git_ref,
             "--",
         ],
     )?;
     let untracked = git(
-        dir,
+        &top,
         &[
             "ls-files",
             "--others",
@@ -40,13 +75,13 @@ pub fn changed_since(git_ref: &str, dir: &Path) -> Result<Vec<PathBuf>, String> 
             "-z",
         ],
     )?;
-    let cwd = std::env::current_dir().unwrap_or_default();
     let mut files: Vec<PathBuf> = changed
         .split('\0')
         .chain(untracked.split('\0'))
         .filter(|name| !name.is_empty())
         .map(|name| top.join(name))
-        .filter(|path| path.is_file())
+        // A file or a link, never what a link leads to (a directory).
+        .filter(|path| std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() || m.is_symlink()))
         .map(|path| match path.strip_prefix(&cwd) {
             Ok(relative) => relative.to_path_buf(),
             Err(_) => path,
@@ -69,11 +104,31 @@ pub fn under_roots(files: Vec<PathBuf>, roots: &[PathBuf]) -> Vec<PathBuf> {
         .collect()
 }
 
-fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(dir)
+/// Runs git on the repository whose work tree is `top`, hardened.
+fn git(top: &Path, args: &[&str]) -> Result<String, String> {
+    let mut command = Command::new("git");
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("GIT_") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .env("GIT_DIR", top.join(".git"))
+        .env("GIT_WORK_TREE", top)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .env("GIT_NO_LAZY_FETCH", "1")
+        .env("GIT_PAGER", "cat")
+        .env("PAGER", "cat")
+        .current_dir(top)
+        .arg("--no-pager");
+    for setting in HARDENING {
+        command.arg("-c").arg(setting);
+    }
+    let output = command
         .args(args)
+        .stdin(std::process::Stdio::null())
         .output()
         .map_err(|e| format!("cannot run git: {e}"))?;
     if !output.status.success() {

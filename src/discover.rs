@@ -32,6 +32,9 @@ pub struct Discovery {
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WalkOptions {
+    /// Report directory links that leave the scan root or loop. Links to
+    /// directories inside it are scanned once, under their real path;
+    /// links to files are read either way, inside the root only.
     pub follow_symlinks: bool,
 }
 
@@ -67,6 +70,7 @@ fn classify(path: &Path) -> Option<Kind> {
 pub fn discover(paths: &[PathBuf], options: WalkOptions) -> Discovery {
     let found: Mutex<Vec<(Kind, PathBuf)>> = Mutex::new(Vec::new());
     let errors: Mutex<Vec<ScanError>> = Mutex::new(Vec::new());
+    let real_roots: Vec<PathBuf> = paths.iter().filter_map(|p| p.canonicalize().ok()).collect();
     for root in paths {
         let metadata = if options.follow_symlinks {
             std::fs::metadata(root)
@@ -89,36 +93,51 @@ pub fn discover(paths: &[PathBuf], options: WalkOptions) -> Discovery {
             }
             Ok(_) => {}
         }
+        // `.gitignore` does not hide IaC: Terraform loads every `.tf` file of
+        // a directory whatever git ignores, and a committed `.gitignore` is
+        // as untrusted as the rest of the repository.
         let walker = ignore::WalkBuilder::new(root)
             .hidden(false)
             .ignore(false)
+            .git_ignore(false)
+            .git_exclude(false)
             .git_global(false)
-            .follow_links(options.follow_symlinks)
             .filter_entry(|e| {
                 !(e.depth() > 0
                     && e.file_type().is_some_and(|t| t.is_dir())
                     && SKIPPED_DIRS.iter().any(|s| e.file_name() == *s))
             })
             .build_parallel();
+        let real_roots = &real_roots;
         walker.run(|| {
             Box::new(|entry| {
                 match entry {
                     Ok(entry) => {
                         let path = entry.path();
-                        match (entry.file_type(), classify(path)) {
-                            (Some(t), Some(kind)) if t.is_file() => {
-                                found.lock().unwrap().push((kind, path.to_path_buf()))
+                        let kind = classify(path);
+                        match entry.file_type() {
+                            Some(t) if t.is_file() => {
+                                if let Some(kind) = kind {
+                                    found.lock().unwrap().push((kind, path.to_path_buf()))
+                                }
                             }
-                            // Not followed, but a dangling link named like IaC is
-                            // input the user expected us to read.
-                            (Some(t), Some(_))
-                                if t.is_symlink() && std::fs::metadata(path).is_err() =>
-                            {
-                                errors
-                                    .lock()
-                                    .unwrap()
-                                    .push(error(path, "dangling symbolic link"));
-                            }
+                            Some(t) if t.is_symlink() => match std::fs::metadata(path) {
+                                Ok(target) if target.is_dir() => {
+                                    if options.follow_symlinks {
+                                        if let Some(e) = directory_link(path, real_roots) {
+                                            errors.lock().unwrap().push(e);
+                                        }
+                                    }
+                                }
+                                // A link to a file, or to nowhere: read as
+                                // Terraform reads it, and the read refuses a
+                                // target outside the scan root.
+                                _ => {
+                                    if let Some(kind) = kind {
+                                        found.lock().unwrap().push((kind, path.to_path_buf()))
+                                    }
+                                }
+                            },
                             _ => {}
                         }
                     }
@@ -159,6 +178,34 @@ pub fn discover(paths: &[PathBuf], options: WalkOptions) -> Discovery {
     Discovery { units, errors }
 }
 
+/// With `--follow-symlinks`, a link to a directory: one inside a scanned
+/// root is that directory, which the walk reaches under its real path, so
+/// following it too would only scan it again (doubled links would multiply
+/// every finding); one leading out of the roots, or back to an ancestor,
+/// is reported.
+fn directory_link(link: &Path, real_roots: &[PathBuf]) -> Option<ScanError> {
+    let target = link.canonicalize().ok()?;
+    if !real_roots.iter().any(|root| target.starts_with(root)) {
+        return Some(error(
+            link,
+            &format!(
+                "symbolic link to {}, outside the scan root; not followed",
+                target.display()
+            ),
+        ));
+    }
+    let parent = link.parent().and_then(|p| p.canonicalize().ok())?;
+    parent.starts_with(&target).then(|| {
+        error(
+            link,
+            &format!(
+                "symbolic link loop (points back to {})",
+                display_path(&target)
+            ),
+        )
+    })
+}
+
 fn walk_error(err: &ignore::Error) -> ScanError {
     // The walker's errors wrap the path they happened at; unwrap to say it plainly.
     let mut err = err;
@@ -174,15 +221,6 @@ fn walk_error(err: &ignore::Error) -> ScanError {
             }
             ignore::Error::WithDepth { err: inner, .. }
             | ignore::Error::WithLineNumber { err: inner, .. } => err = inner,
-            ignore::Error::Loop { child, ancestor } => {
-                return error(
-                    child,
-                    &format!(
-                        "symbolic link loop (points back to {})",
-                        display_path(ancestor)
-                    ),
-                );
-            }
             ignore::Error::Io(io) => {
                 return error(path.as_deref().unwrap_or(Path::new(".")), &io_message(io))
             }

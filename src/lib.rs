@@ -9,9 +9,9 @@
 //! Around a scan, for the places demarc runs (CI, pre-commit, a terminal):
 //! `config` (`.demarc.yaml`), `suppress` (inline suppressions),
 //! `fingerprint` and `baseline` (gate on what is new), `codeowners` (who
-//! answers for a finding), `diff` (`--changed-since`), with `repo` and
-//! `date` as helpers; `fixtures` runs rules' bad/good examples (the test
-//! harness and `demarc test`).
+//! answers for a finding), `diff` (`--changed-since`), with `repo`, `read`
+//! (every file read, bounded and confined) and `date` as helpers; `fixtures`
+//! runs rules' bad/good examples (the test harness and `demarc test`).
 
 pub mod attribution;
 pub mod baseline;
@@ -27,6 +27,7 @@ pub mod fingerprint;
 pub mod fixtures;
 pub mod model;
 pub mod parse;
+pub mod read;
 pub mod repo;
 pub mod report;
 pub mod rules;

@@ -38,6 +38,16 @@ pub fn absolute(path: &Path) -> PathBuf {
     out
 }
 
+/// Where a file found in or named inside a repository may be read from: the
+/// repository's root (canonical), so a committed link cannot lead a read
+/// out of it. `None` (anywhere) for a file outside every repository, which
+/// only the user can have named.
+pub fn confinement(file: &Path) -> Option<Vec<PathBuf>> {
+    let dir = absolute(file);
+    let root = find_root(dir.parent().unwrap_or(&dir))?;
+    Some(vec![root.canonicalize().ok()?])
+}
+
 /// Paths as the repository sees them.
 #[derive(Clone, Debug, Default)]
 pub struct RepoPaths {

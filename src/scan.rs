@@ -9,12 +9,12 @@ use crate::eval::cloudformation::{self, Syntax};
 use crate::eval::terraform;
 use crate::finding::{CheckedResource, Finding, Location, Provenance, ScanResult, StageTimes};
 use crate::model::{ScanError, Unit};
-use crate::parse::limits::MAX_FILE_BYTES;
+use crate::read::ReadError;
 use crate::rules::{Hit, RuleSet};
 use crate::source::{SourceFile, Span};
 use crate::suppress::{self, Directive};
 use rayon::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -71,12 +71,14 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
         .build()
         .expect("thread pool");
     let parse_started = Instant::now();
-    let (terraform, units) = pool.install(|| prepare_terraform(units, options, &mut errors));
+    let read_roots = read_roots(&options.paths);
+    let (terraform, units) =
+        pool.install(|| prepare_terraform(units, options, &read_roots, &mut errors));
     let parse = parse_started.elapsed();
     let units_started = Instant::now();
     let done = AtomicUsize::new(0);
     let finished = AtomicBool::new(false);
-    let outputs: Vec<UnitOutput> = std::thread::scope(|threads| {
+    let mut outputs: Vec<UnitOutput> = std::thread::scope(|threads| {
         let progress = options
             .progress
             .then(|| threads.spawn(|| show_progress(&done, units.len(), &finished)));
@@ -84,8 +86,14 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
             units
                 .par_iter()
                 .map(|planned| {
-                    let output =
-                        scan_unit_guarded(&planned.source, options, rules, attribution, &terraform);
+                    let output = scan_unit_guarded(
+                        &planned.source,
+                        options,
+                        rules,
+                        attribution,
+                        &terraform,
+                        &read_roots,
+                    );
                     done.fetch_add(1, Ordering::Relaxed);
                     match &planned.focus {
                         Some(focus) => focus_output(output, focus),
@@ -101,6 +109,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
         outputs
     });
 
+    drop_repeats(&units, &mut outputs);
     let units_wall = units_started.elapsed();
     let finish_started = Instant::now();
     // Freeing every parsed module takes long enough to matter and nothing
@@ -129,6 +138,13 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
     result
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // A module a root calls is evaluated wherever it lives, as Terraform
+    // loads it; what lies in files the config excludes is not reported.
+    if let Some(filter) = &options.file_filter {
+        result
+            .findings
+            .retain(|f| !filter.excludes(Path::new(&f.location.file)));
+    }
     result.errors.sort();
     result.errors.dedup();
     // A module's files are read once per root that calls it: count them once.
@@ -153,6 +169,47 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
     result
 }
 
+/// A plan's unit evaluates its configuration, which is also a unit of its
+/// own (so a plan can never hide it): the configuration's unit drops the
+/// findings the plan's unit gives too. Those are the same rule at the same
+/// place on the same resource, or on the resource the configuration could
+/// not key (an unknown `count`) where the plan knows the key.
+fn drop_repeats(units: &[PlannedUnit], outputs: &mut [UnitOutput]) {
+    let modules: HashMap<PathBuf, usize> = units
+        .iter()
+        .enumerate()
+        .filter_map(|(i, unit)| match &unit.source {
+            UnitSource::TerraformModule { dir, .. } => Some((canonical(dir), i)),
+            UnitSource::TemplateCandidate(_) => None,
+        })
+        .collect();
+    for (i, unit) in units.iter().enumerate() {
+        let UnitSource::TemplateCandidate(path) = &unit.source else {
+            continue;
+        };
+        if outputs[i].findings.is_empty() {
+            continue;
+        }
+        let Some(&module) = modules.get(&canonical(path.parent().unwrap_or(Path::new(".")))) else {
+            continue;
+        };
+        let given: BTreeSet<(String, Location, String)> = outputs[i]
+            .findings
+            .iter()
+            .flat_map(|f| {
+                [
+                    f.resource.clone(),
+                    terraform::plan::without_keys(&f.resource),
+                ]
+                .map(|resource| (f.rule.id.clone(), f.location.clone(), resource))
+            })
+            .collect();
+        outputs[module].findings.retain(|f| {
+            !given.contains(&(f.rule.id.clone(), f.location.clone(), f.resource.clone()))
+        });
+    }
+}
+
 /// A unit to scan, and, when it was named through some of its files rather
 /// than found by a walk, the files its results are reported for.
 struct PlannedUnit {
@@ -168,8 +225,11 @@ struct PlannedUnit {
 /// only what lies in the named files or takes its value from them. The
 /// include/exclude globs of `.demarc.yaml` then drop files and units.
 fn plan_units(options: &ScanOptions) -> (Vec<PlannedUnit>, Vec<ScanError>) {
-    let (files, roots): (Vec<PathBuf>, Vec<PathBuf>) =
-        options.paths.iter().cloned().partition(|p| p.is_file());
+    let (files, roots): (Vec<PathBuf>, Vec<PathBuf>) = options
+        .paths
+        .iter()
+        .cloned()
+        .partition(|p| p.is_file() || (p.is_symlink() && !p.is_dir()));
     let Discovery { units, mut errors } = if roots.is_empty() {
         Discovery::default()
     } else {
@@ -265,7 +325,11 @@ fn unit_of_file(file: &Path) -> Option<UnitSource> {
         .ok()?
         .filter_map(Result::ok)
         .map(|entry| entry.path())
-        .filter(|path| terraform_file_kind(path).is_some() && path.is_file())
+        // Links too, as Terraform loads them; their reads stay in the root.
+        .filter(|path| {
+            terraform_file_kind(path).is_some()
+                && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() || m.is_symlink())
+        })
         .collect();
     files.sort();
     let has_configuration = files
@@ -371,14 +435,14 @@ fn show_progress(done: &AtomicUsize, total: usize, finished: &AtomicBool) {
 /// The Terraform pre-pass: every module directory is read and parsed once,
 /// in parallel, into a library. A directory another scanned directory calls
 /// as a local module is then evaluated in the context of each call, not
-/// again as a root, and a root whose directory holds a plan file is
-/// evaluated within the plan's unit. Returns the library and the units left
-/// to scan.
+/// again as a root. Returns the library and the units left to scan.
 fn prepare_terraform(
     mut units: Vec<PlannedUnit>,
     options: &ScanOptions,
+    read_roots: &[PathBuf],
     errors: &mut Vec<ScanError>,
 ) -> (terraform::Library, Vec<PlannedUnit>) {
+    let scan_roots = scan_roots(&options.paths);
     let parsed: Vec<(terraform::ModuleDir, Vec<ScanError>)> = units
         .par_iter()
         .filter_map(|planned| match &planned.source {
@@ -386,7 +450,7 @@ fn prepare_terraform(
                 let mut texts = Vec::new();
                 let mut read_errors = Vec::new();
                 for path in files {
-                    match read_source(path, true) {
+                    match read_source(path, true, read_roots) {
                         Read::Text(text) => texts.push((display_path(path), text)),
                         Read::Skip => {}
                         Read::Error(e) => read_errors.push(e),
@@ -405,41 +469,44 @@ fn prepare_terraform(
         errors.extend(read_errors);
         dirs.push(dir);
     }
-    // Nothing outside the scanned paths is read. A file named on the command
-    // line (as pre-commit passes them) stands for its repository, so module
-    // calls such as `../../modules/x` still resolve within it.
-    let scan_roots = options
-        .paths
-        .iter()
-        .map(|p| {
-            let p = canonical(p);
-            match p.is_file() {
-                true => {
-                    let dir = p.parent().map_or(p.clone(), Path::to_path_buf);
-                    crate::repo::find_root(&dir).unwrap_or(dir)
-                }
-                false => p,
-            }
-        })
-        .collect();
-    let mut library = terraform::Library::new(dirs, scan_roots, &options.terraform);
+    let library = terraform::Library::new(dirs, scan_roots, &options.terraform);
     errors.extend(library.errors().iter().cloned());
-    for planned in &units {
-        if let UnitSource::TemplateCandidate(path) = &planned.source {
-            let json = path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-            let dir = canonical(path.parent().unwrap_or(Path::new(".")));
-            if json && library.is_root(&dir) && terraform::plan::file_looks_like_plan(path) {
-                library.cover_with_plan(&dir);
-            }
-        }
-    }
     units.retain(|planned| match &planned.source {
         UnitSource::TerraformModule { dir, .. } => library.is_root(&canonical(dir)),
         UnitSource::TemplateCandidate(_) => true,
     });
     (library, units)
+}
+
+/// The canonical directories a scan may read in: each directory PATH, and
+/// for a file named on the command line (as pre-commit passes them) its
+/// repository, so module calls such as `../../modules/x` still resolve.
+fn scan_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
+    paths
+        .iter()
+        .map(|p| {
+            if p.is_dir() {
+                return canonical(p);
+            }
+            // Where the file is, not where a link named on the command line
+            // (or changed) leads.
+            let absolute = crate::repo::absolute(p);
+            let dir = canonical(absolute.parent().unwrap_or(&absolute));
+            crate::repo::find_root(&dir).unwrap_or(dir)
+        })
+        .collect()
+}
+
+/// Where the files of units may be read from, links resolved: the
+/// repository of each PATH (the directory holding `.git`), else its scan
+/// root. Anything in the repository under scan is harmless to read (a
+/// module's `providers.tf` may link to a shared file outside the PATH);
+/// outside it, nothing is the scan's to read.
+fn read_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
+    scan_roots(paths)
+        .into_iter()
+        .map(|root| crate::repo::find_root(&root).unwrap_or(root))
+        .collect()
 }
 
 /// A path made absolute and free of links, or as given when it cannot be.
@@ -458,9 +525,10 @@ fn scan_unit_guarded(
     rules: &RuleSet,
     attribution: &Attribution,
     terraform: &terraform::Library,
+    read_roots: &[PathBuf],
 ) -> UnitOutput {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        scan_unit(source, options, rules, attribution, terraform)
+        scan_unit(source, options, rules, attribution, terraform, read_roots)
     }))
     .unwrap_or_else(|panic| {
         let detail = panic
@@ -492,6 +560,7 @@ fn scan_unit(
     rules: &RuleSet,
     attribution: &Attribution,
     terraform: &terraform::Library,
+    read_roots: &[PathBuf],
 ) -> UnitOutput {
     let evaluate_started = Instant::now();
     let mut output = UnitOutput::default();
@@ -505,7 +574,7 @@ fn scan_unit(
             }
         }
         UnitSource::TemplateCandidate(path) => {
-            let text = match read_source(path, false) {
+            let text = match read_source(path, false, read_roots) {
                 Read::Text(text) => text,
                 Read::Skip => return output,
                 Read::Error(e) => {
@@ -671,10 +740,12 @@ enum Read {
     Error(ScanError),
 }
 
-/// Reads a file as UTF-8 text within the size limit. `known_iac` files (by
-/// name) report every problem; template candidates report one only when their
-/// content looks like a template, so unrelated YAML/JSON never makes noise.
-fn read_source(path: &Path, known_iac: bool) -> Read {
+/// Reads a file as UTF-8 text within the size limit, its real path inside
+/// `roots`. `known_iac` files (by name) report every problem; template
+/// candidates report one only when their content looks like a template, so
+/// unrelated YAML/JSON never makes noise (a link out of the root or to
+/// nowhere is reported either way: what it hides is unknown).
+fn read_source(path: &Path, known_iac: bool, roots: &[PathBuf]) -> Read {
     let fail = |line: Option<usize>, message: String| {
         Read::Error(ScanError {
             file: display_path(path),
@@ -683,26 +754,12 @@ fn read_source(path: &Path, known_iac: bool) -> Read {
             message,
         })
     };
-    let bytes = match std::fs::metadata(path) {
-        Ok(m) if m.len() > MAX_FILE_BYTES => {
-            if !known_iac && !looks_like_template(path) {
-                return Read::Skip;
-            }
-            return fail(
-                None,
-                format!(
-                    "file is {} MiB; files over {} MiB are not scanned",
-                    m.len() >> 20,
-                    MAX_FILE_BYTES >> 20
-                ),
-            );
-        }
-        Ok(_) => std::fs::read(path),
-        Err(e) => Err(e),
-    };
-    let bytes = match bytes {
-        Ok(b) => b,
-        Err(e) => return fail(None, format!("cannot read: {}", discover::io_message(&e))),
+    let bytes = match crate::read::bounded(path, Some(roots)) {
+        Ok(bytes) => bytes,
+        Err(ReadError::TooLarge) if !known_iac && !looks_like_template(path) => return Read::Skip,
+        Err(ReadError::NotRegular) if !known_iac => return Read::Skip,
+        Err(e @ (ReadError::TooLarge | ReadError::NotRegular)) => return fail(None, e.to_string()),
+        Err(e) => return fail(None, format!("cannot read: {e}")),
     };
     let is_iac = |text: &str| known_iac || cloudformation::may_be_template(text);
     if let Some(nul) = bytes.iter().position(|&b| b == 0) {

@@ -140,12 +140,11 @@ impl RuleSet {
                     ) {
                         continue;
                     }
-                    match std::fs::read_to_string(path) {
-                        Ok(text) => files.push(SourceFile::new(
-                            crate::discover::display_path(path),
-                            text.into(),
-                        )),
-                        Err(err) => errors.push(file_error(path, &err.to_string())),
+                    match crate::read::text(path, None) {
+                        Ok(text) => {
+                            files.push(SourceFile::new(crate::discover::display_path(path), text))
+                        }
+                        Err(err) => errors.push(file_error(path, &err)),
                     }
                 }
                 Ok(_) => {}

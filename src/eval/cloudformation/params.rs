@@ -10,7 +10,7 @@
 //! error names it.
 
 use super::CloudFormationOptions;
-use crate::discover::{display_path, io_message};
+use crate::discover::display_path;
 use crate::model::{Unit, UnitError};
 use crate::parse::json::parse_json;
 use crate::source::{SourceFile, Span};
@@ -62,14 +62,14 @@ pub(super) fn overrides(
                 message,
             });
         };
-        let text: Arc<str> = match std::fs::read_to_string(path) {
-            Ok(text) => Arc::from(text),
+        let text: Arc<str> = match crate::read::text(path, None) {
+            Ok(text) => text,
             Err(e) => {
                 fail(
                     unit,
                     Arc::from(""),
                     None,
-                    format!("cannot read parameters file: {}", io_message(&e)),
+                    format!("cannot read parameters file: {e}"),
                 );
                 out.broken = true;
                 continue;

@@ -980,7 +980,7 @@ impl<'a> Evaluator<'a> {
                 .ok_or_else(|| unknown(format!("file `{path}`")));
         }
         let read = if self.library.is_inside_scan_root(&canonical) {
-            super::read_text(&canonical).ok()
+            crate::read::text(&canonical, Some(self.library.scan_roots())).ok()
         } else {
             None
         };

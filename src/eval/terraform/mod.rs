@@ -38,7 +38,6 @@ mod vars;
 pub use config::ModuleDir;
 
 use crate::model::{ScanError, Unit};
-use crate::parse::limits::MAX_FILE_BYTES;
 use crate::source::SourceFile;
 use config::{is_local_source, read_var_file, DirFile, VarFile};
 use eval::Evaluator;
@@ -69,8 +68,6 @@ struct CliVarFile {
 pub struct Library {
     dirs: HashMap<PathBuf, Arc<ModuleDir>>,
     roots: BTreeSet<PathBuf>,
-    /// Roots a plan file in the same directory stands for.
-    planned: HashSet<PathBuf>,
     /// Canonical scanned paths: nothing outside them is read.
     scan_roots: Vec<PathBuf>,
     var_files: Vec<CliVarFile>,
@@ -142,7 +139,6 @@ impl Library {
             .collect();
         let mut library = Library {
             roots: BTreeSet::new(),
-            planned: HashSet::new(),
             scan_roots,
             var_files: Vec::new(),
             env,
@@ -219,7 +215,7 @@ impl Library {
     fn read_var_files(&mut self, options: &TerraformOptions) {
         for path in &options.var_files {
             let display = crate::discover::display_path(path);
-            let text = match read_text(path) {
+            let text = match crate::read::text(path, None) {
                 Ok(text) => text,
                 Err(message) => {
                     self.errors.push(ScanError {
@@ -253,22 +249,17 @@ impl Library {
         self.dirs.get(path).cloned()
     }
 
-    /// Whether a directory is a root module (called by no scanned directory).
-    pub fn is_root_module(&self, dir: &Path) -> bool {
+    /// Whether a directory is a root module (called by no scanned directory),
+    /// evaluated as a scan unit of its own. A plan file beside it is a unit
+    /// too and never stands in for it: a file that merely looks like a plan
+    /// must not hide the configuration's findings.
+    pub fn is_root(&self, dir: &Path) -> bool {
         self.roots.contains(dir)
     }
 
-    /// Whether a directory is evaluated as a root of its own scan unit.
-    pub fn is_root(&self, dir: &Path) -> bool {
-        self.roots.contains(dir) && !self.planned.contains(dir)
-    }
-
-    /// A plan file in `dir` stands for that root: the root is evaluated
-    /// within the plan's unit instead of on its own.
-    pub fn cover_with_plan(&mut self, dir: &Path) {
-        if self.roots.contains(dir) {
-            self.planned.insert(dir.to_path_buf());
-        }
+    /// The canonical directories the scan may read in.
+    pub fn scan_roots(&self) -> &[PathBuf] {
+        &self.scan_roots
     }
 
     pub fn is_inside_scan_root(&self, canonical: &Path) -> bool {
@@ -356,30 +347,15 @@ pub fn load_module(files: Vec<(String, Arc<str>)>, options: &TerraformOptions) -
     evaluate_root(&library, &path, options).expect("the module is in the library")
 }
 
-/// Reads a text file within the size limit.
-pub(crate) fn read_text(path: &Path) -> Result<Arc<str>, String> {
-    let metadata = std::fs::metadata(path).map_err(|e| crate::discover::io_message(&e))?;
-    if metadata.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "file is {} MiB; files over {} MiB are not read",
-            metadata.len() >> 20,
-            MAX_FILE_BYTES >> 20
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| crate::discover::io_message(&e))?;
-    String::from_utf8(bytes)
-        .map(Arc::from)
-        .map_err(|e| format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()))
-}
-
 /// Reads a module directory discovery did not find (a remote module under
 /// `.terraform/modules`, an ignored directory). `None` when it holds no
 /// Terraform files.
-fn read_dir_from_disk(dir: &Path) -> Option<ModuleDir> {
+fn read_dir_from_disk(dir: &Path, roots: &[PathBuf]) -> Option<ModuleDir> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .ok()?
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        // Links are read as Terraform reads them, within the scan root.
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file() || t.is_symlink()))
         .map(|e| e.path())
         .collect();
     paths.sort();
@@ -395,7 +371,7 @@ fn read_dir_from_disk(dir: &Path) -> Option<ModuleDir> {
         if !config && !name.ends_with(".tfvars") && !name.ends_with(".tfvars.json") {
             continue;
         }
-        if let Ok(text) = read_text(&path) {
+        if let Ok(text) = crate::read::text(&path, Some(roots)) {
             any_config |= config;
             files.push((crate::discover::display_path(&path), text));
         }

@@ -787,7 +787,7 @@ impl Evaluator<'_> {
         if let Some(found) = self.loaded.borrow().get(canonical) {
             return found.clone();
         }
-        let dir = super::read_dir_from_disk(canonical).map(Arc::new);
+        let dir = super::read_dir_from_disk(canonical, self.library.scan_roots()).map(Arc::new);
         self.loaded
             .borrow_mut()
             .insert(canonical.to_path_buf(), dir.clone());
@@ -1186,7 +1186,7 @@ fn read_modules_json(root: &Path, library: &super::Library) -> HashMap<String, S
     if !library.is_inside_scan_root(&canonical) {
         return HashMap::new();
     }
-    let Ok(text) = super::read_text(&canonical) else {
+    let Ok(text) = crate::read::text(&canonical, Some(library.scan_roots())) else {
         return HashMap::new();
     };
     let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {

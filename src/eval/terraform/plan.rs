@@ -7,7 +7,9 @@
 //! absent attribute.
 //!
 //! When the plan's directory is a scanned root module, the configuration is
-//! evaluated too and each planned resource is matched to its configured one
+//! evaluated too (in the plan's unit; the module is also a unit of its own,
+//! so a plan never hides what the configuration says, and the scan reports
+//! a finding both give once) and each planned resource is matched to its configured one
 //! by address (ignoring instance keys when the configuration could not know
 //! them): findings then point at the configuration's lines, with its
 //! provenance, and its references link companions. Otherwise findings point
@@ -32,20 +34,6 @@ pub fn looks_like_plan(text: &str) -> bool {
         && (text.contains("\"planned_values\"") || text.contains("\"resource_changes\""))
 }
 
-/// Whether the file at `path` looks like a plan, reading only its start
-/// (for deciding early that a root is covered by a plan).
-pub fn file_looks_like_plan(path: &Path) -> bool {
-    use std::io::Read as _;
-    let mut head = vec![0; 1 << 20];
-    let read = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .unwrap_or(0);
-    let head = String::from_utf8_lossy(&head[..read]);
-    head.trim_start().starts_with('{')
-        && head.contains("\"format_version\"")
-        && (head.contains("\"planned_values\"") || head.contains("\"resource_changes\""))
-}
-
 /// Loads a plan file as a unit; `None` when the text is not a plan.
 pub fn load_plan(
     display: String,
@@ -68,7 +56,7 @@ pub fn load_plan(
             }
         })
         .and_then(|dir| dir.canonicalize().ok())
-        .filter(|dir| library.is_root_module(dir))
+        .filter(|dir| library.is_root(dir))
         .and_then(|dir| evaluate_root(library, &dir, options));
     let has_configuration = configured.is_some();
     let mut unit = configured.unwrap_or_default();
@@ -350,7 +338,7 @@ fn align(node: &mut Node, configured: Option<&Node>, fallback: Span) {
 
 /// An address without instance keys: `module.a["x"].aws_s3_bucket.b[0]` is
 /// `module.a.aws_s3_bucket.b`.
-fn without_keys(address: &str) -> String {
+pub fn without_keys(address: &str) -> String {
     let mut out = String::with_capacity(address.len());
     let mut depth = 0;
     let mut in_string = false;

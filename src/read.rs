@@ -1,0 +1,196 @@
+//! The one way demarc reads a file: every IaC file, variable and parameter
+//! file, CODEOWNERS, `.demarc.yaml`, baseline and `file()` target goes
+//! through [`bounded`].
+//!
+//! Everything in a scanned repository is untrusted, symbolic links included:
+//! a committed `CODEOWNERS -> /dev/zero` or `main.tf -> /etc/passwd` must
+//! neither exhaust memory nor leak a file from outside the repository. So a
+//! read refuses what is not a regular file (FIFOs, devices, sockets), stops
+//! after [`MAX_FILE_BYTES`] whatever the file claims its size is (files in
+//! `/proc` report 0), and, when given roots, resolves links and refuses a
+//! target outside them.
+
+use crate::parse::limits::MAX_FILE_BYTES;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Why a file was not read.
+#[derive(Debug)]
+pub enum ReadError {
+    Io(std::io::Error),
+    /// A symbolic link that leads nowhere (dangling, or a loop).
+    BrokenLink,
+    /// A FIFO, device, socket or directory.
+    NotRegular,
+    TooLarge,
+    /// The real path lies outside every allowed root.
+    OutsideRoot(PathBuf),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Io(e) => f.write_str(&crate::discover::io_message(e)),
+            ReadError::BrokenLink => f.write_str("dangling symbolic link (or a link loop)"),
+            ReadError::NotRegular => f.write_str("not a regular file; not read"),
+            ReadError::TooLarge => write!(
+                f,
+                "file is over {} MiB; files over {} MiB are not read",
+                MAX_FILE_BYTES >> 20,
+                MAX_FILE_BYTES >> 20
+            ),
+            ReadError::OutsideRoot(real) => write!(
+                f,
+                "symbolic link to {}, outside the scan root; not read",
+                real.display()
+            ),
+        }
+    }
+}
+
+/// Reads `path` whole, at most [`MAX_FILE_BYTES`]. With `within`, the
+/// file's real path (links resolved) must lie under one of those canonical
+/// directories; without, the caller vouches for the path (a file named on
+/// the command line).
+pub fn bounded(path: &Path, within: Option<&[PathBuf]>) -> Result<Vec<u8>, ReadError> {
+    let real = match within {
+        Some(roots) => {
+            let real = path.canonicalize().map_err(|e| {
+                let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink());
+                if is_link {
+                    ReadError::BrokenLink
+                } else {
+                    ReadError::Io(e)
+                }
+            })?;
+            if !roots.iter().any(|root| real.starts_with(root)) {
+                return Err(ReadError::OutsideRoot(real));
+            }
+            real
+        }
+        None => path.to_path_buf(),
+    };
+    let metadata = std::fs::metadata(&real).map_err(ReadError::Io)?;
+    if !metadata.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge);
+    }
+    let file = open(&real).map_err(ReadError::Io)?;
+    // The file checked above may have been swapped since: check the handle.
+    if !file.metadata().map_err(ReadError::Io)?.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge);
+    }
+    Ok(bytes)
+}
+
+/// [`bounded`], as UTF-8 text; errors as messages.
+pub fn text(path: &Path, within: Option<&[PathBuf]>) -> Result<Arc<str>, String> {
+    let bytes = bounded(path, within).map_err(|e| e.to_string())?;
+    String::from_utf8(bytes)
+        .map(Arc::from)
+        .map_err(|e| format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()))
+}
+
+/// Opens for reading without blocking on a FIFO swapped in after the check.
+#[cfg(unix)]
+fn open(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn root_of(dir: &tempfile::TempDir) -> Vec<PathBuf> {
+        vec![dir.path().canonicalize().unwrap()]
+    }
+
+    #[test]
+    fn regular_files_inside_the_root_are_read_through_links() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.tf"), "x = 1\n").unwrap();
+        symlink("a.tf", dir.path().join("b.tf")).unwrap();
+        let roots = root_of(&dir);
+        assert_eq!(
+            bounded(&dir.path().join("b.tf"), Some(&roots)).unwrap(),
+            b"x = 1\n"
+        );
+    }
+
+    #[test]
+    fn devices_and_proc_files_are_refused_or_bounded() {
+        // Named directly (no root): a device is not a regular file.
+        assert!(matches!(
+            bounded(Path::new("/dev/zero"), None),
+            Err(ReadError::NotRegular)
+        ));
+        // /proc files say they are empty and regular; the read stops at the cap.
+        if let Ok(bytes) = bounded(Path::new("/proc/self/status"), None) {
+            assert!(bytes.len() as u64 <= MAX_FILE_BYTES);
+        }
+        // Through a link in the root, both are outside it.
+        let dir = tempfile::tempdir().unwrap();
+        symlink("/dev/zero", dir.path().join("CODEOWNERS")).unwrap();
+        symlink("/proc/self/pagemap", dir.path().join("pagemap.yaml")).unwrap();
+        let roots = root_of(&dir);
+        for name in ["CODEOWNERS", "pagemap.yaml"] {
+            let err = bounded(&dir.path().join(name), Some(&roots)).unwrap_err();
+            assert!(matches!(err, ReadError::OutsideRoot(_)), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn fifos_dangling_links_and_outside_targets_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.tf");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(
+            made.is_ok_and(|s| s.success()),
+            "mkfifo is part of coreutils"
+        );
+        let roots = root_of(&dir);
+        assert!(matches!(
+            bounded(&fifo, Some(&roots)),
+            Err(ReadError::NotRegular)
+        ));
+        symlink("missing.tf", dir.path().join("dangling.tf")).unwrap();
+        assert!(matches!(
+            bounded(&dir.path().join("dangling.tf"), Some(&roots)),
+            Err(ReadError::BrokenLink)
+        ));
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), "s").unwrap();
+        symlink(outside.path().join("secret"), dir.path().join("leak.tf")).unwrap();
+        let err = bounded(&dir.path().join("leak.tf"), Some(&roots)).unwrap_err();
+        assert!(err.to_string().contains("outside the scan root"), "{err}");
+    }
+
+    #[test]
+    fn files_over_the_limit_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.tf");
+        let file = std::fs::File::create(&big).unwrap();
+        file.set_len(MAX_FILE_BYTES + 1).unwrap();
+        assert!(matches!(bounded(&big, None), Err(ReadError::TooLarge)));
+    }
+}
