@@ -783,3 +783,50 @@ fn text_with_no_findings() {
         "error: a.tf:1: unexpected end of file\n\nNo findings in 4 files; 1 error.\n"
     );
 }
+
+/// A finding past column 65,535 (a minified, one-line CloudFormation JSON
+/// template) used to panic miette's snippet drawing: exit 101, no report.
+#[test]
+fn text_report_shows_a_finding_past_column_65535() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = format!(
+        concat!(
+            r#"{{"AWSTemplateFormatVersion":"2010-09-09","Description":"{}","#,
+            r#""Resources":{{"Ssh":{{"Type":"AWS::EC2::SecurityGroup","Properties":{{"#,
+            r#""GroupDescription":"ssh","SecurityGroupIngress":[{{"IpProtocol":"tcp","#,
+            r#""FromPort":22,"ToPort":22,"CidrIp":"0.0.0.0/0"}}]}}}}}}}}"#
+        ),
+        "d".repeat(70_000)
+    );
+    assert!(!template.contains('\n'));
+    // The finding points at the JSON string, quotes included.
+    let column = template.find("\"0.0.0.0/0\"").unwrap() + 1;
+    assert!(column > 70_000);
+    std::fs::write(dir.path().join("template.json"), &template).unwrap();
+
+    let out = assert_cmd::Command::cargo_bin("demarc")
+        .unwrap()
+        .arg("scan")
+        .arg(dir.path())
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("AWS-EC2-001"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("template.json:1:{column}]")),
+        "{stdout}"
+    );
+    // The snippet shows the offending value on a clipped line, not all of it.
+    assert!(stdout.contains("\"CidrIp\":\"0.0.0.0/0\""), "{stdout}");
+    assert!(
+        stdout.lines().all(|line| line.chars().count() < 200),
+        "{stdout}"
+    );
+}

@@ -16,6 +16,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
+mod snippet;
 pub mod summary;
 pub mod text;
 

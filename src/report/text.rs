@@ -11,12 +11,12 @@
 //! Suppressed findings are not shown, only counted. `quiet` keeps the
 //! findings and errors alone.
 
+use super::snippet::{self, Excerpt, Mark};
 use super::summary::{plural, Summary};
 use super::RenderOptions;
 use crate::finding::{Finding, Layer, ScanResult, ServiceModel, Severity};
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 use std::fmt::{self, Write as _};
-use std::sync::Arc;
 
 /// Width the report wraps at, fixed so the output does not depend on the
 /// terminal.
@@ -41,7 +41,7 @@ pub fn render(result: &ScanResult, options: &RenderOptions) -> String {
 
     let mut out = String::new();
     for finding in result.active_findings() {
-        let diagnostic = FindingDiagnostic::new(finding, result);
+        let diagnostic = FindingDiagnostic::new(finding, result, WIDTH);
         let mut rendered = String::new();
         if handler.render_report(&mut rendered, &diagnostic).is_err() {
             // A span miette cannot render: fall back to the plain form.
@@ -240,46 +240,40 @@ struct FindingDiagnostic<'a> {
     help: Option<String>,
     /// Present when the file's text is known and the span lies within it:
     /// the primary label, then one per provenance step in the same file.
-    snippet: Option<(NamedSource<Arc<str>>, Vec<LabeledSpan>)>,
+    snippet: Option<(Excerpt, Vec<LabeledSpan>)>,
 }
 
 impl<'a> FindingDiagnostic<'a> {
-    fn new(finding: &'a Finding, result: &ScanResult) -> Self {
+    fn new(finding: &'a Finding, result: &ScanResult, width: usize) -> Self {
         let location = &finding.location;
         let snippet = result.sources.get(&location.file).and_then(|text| {
-            let (start, end) = (
-                location.byte_start,
-                location.byte_end.max(location.byte_start),
-            );
-            let fits =
-                end <= text.len() && text.is_char_boundary(start) && text.is_char_boundary(end);
-            fits.then(|| {
-                let source = NamedSource::new(&location.file, Arc::clone(text));
-                let mut labels = vec![LabeledSpan::new_primary_with_span(
-                    Some(finding.message.clone()),
-                    (start, end - start),
-                )];
-                // Provenance in the same file is drawn in the snippet; the
-                // rest is listed in the message.
-                labels.extend(
-                    finding
-                        .provenance
-                        .iter()
-                        .filter(|p| {
-                            p.location.file == location.file && p.location.byte_end <= text.len()
-                        })
-                        .map(|p| {
-                            LabeledSpan::new_with_span(
-                                Some(p.label.clone()),
-                                (
-                                    p.location.byte_start,
-                                    p.location.byte_end - p.location.byte_start,
-                                ),
-                            )
-                        }),
-                );
-                (source, labels)
+            // Provenance in the same file is drawn in the snippet; the rest
+            // is listed in the message.
+            let marks: Vec<Mark> = std::iter::once(Mark {
+                label: Some(finding.message.clone()),
+                start: location.byte_start,
+                end: location.byte_end,
+                primary: true,
             })
+            .chain(
+                finding
+                    .provenance
+                    .iter()
+                    .filter(|p| p.location.file == location.file)
+                    .map(|p| Mark {
+                        label: Some(p.label.clone()),
+                        start: p.location.byte_start,
+                        end: p.location.byte_end,
+                        primary: false,
+                    }),
+            )
+            .filter(|m| m.end.max(m.start) <= text.len())
+            .filter(|m| text.is_char_boundary(m.start) && text.is_char_boundary(m.end))
+            .collect();
+            if !marks.first().is_some_and(|m| m.primary) {
+                return None;
+            }
+            snippet::excerpt(&location.file, text, &marks, width)
         });
         match snippet {
             Some(snippet) => FindingDiagnostic {
