@@ -387,6 +387,7 @@ fn run_scan(args: ScanArgs) -> u8 {
             color: to_terminal && !no_color_env && !args.no_color,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             quiet: args.quiet,
+            width: text_width(to_terminal),
             started: Some(started),
             elapsed: Some(elapsed),
         };
@@ -404,6 +405,25 @@ fn run_scan(args: ScanArgs) -> u8 {
         }
     }
     exit_code(&result, fail_on)
+}
+
+/// The text report's width: the terminal's when it is written to one, else
+/// `COLUMNS` when set (as shells export it), else the default. Never under
+/// 40 columns, where a snippet could not show a line.
+fn text_width(to_terminal: bool) -> usize {
+    let terminal = to_terminal
+        .then(|| terminal_size::terminal_size_of(std::io::stdout()))
+        .flatten()
+        .map(|(width, _)| usize::from(width.0));
+    let columns = || {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse().ok())
+    };
+    terminal
+        .or_else(columns)
+        .unwrap_or(report::DEFAULT_WIDTH)
+        .max(40)
 }
 
 /// Keeps the findings (and the baseline counts) of the named teams.

@@ -395,7 +395,7 @@ Bucket <data> has no \"access\" logging & 100%25 of reads go unrecorded%0Asecond
         .starts_with("::warning file=infra/network/main.tf,line=1,col=1,title=demarc warning::"));
     assert_eq!(
         lines[4],
-        "demarc: 2 findings in 4 files; 1 suppressed; 1 error"
+        "demarc: 2 findings in 2 of 4 files scanned; 1 suppressed; 1 error"
     );
     assert_eq!(lines.len(), 5);
     // Every command is one line: no raw line break survives inside one.
@@ -423,7 +423,7 @@ fn markdown_groups_by_team_then_layer_and_escapes_what_it_quotes() {
     assert!(md.contains("**logging** (1)"));
     assert!(md.contains("| identity | 0 | 0 | 0 | 0 |"));
     assert!(md.contains(
-        "**2 findings** (1 critical, 1 medium) in 4 files · 1 suppressed · 1 error · 1 warning"
+        "**2 findings** (1 critical, 1 medium) in 2 of 4 files scanned · 1 suppressed · 1 error · 1 warning"
     ));
     assert!(md.contains("Baseline: 2 new · 1 already in the baseline (not counted) · 3 in the baseline no longer found"));
     // The hostile message cannot open a tag or break the table.
@@ -482,7 +482,7 @@ fn several_formats_in_one_run() {
     // The CLI adds the time taken to the text summary.
     let last = text.lines().last().unwrap();
     assert!(
-        last.starts_with("1 finding (1 critical) in 1 file (") && last.ends_with("s)"),
+        last.starts_with("1 finding (1 critical) in 1 of 1 file scanned (") && last.ends_with("s)"),
         "{last}"
     );
     let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();

@@ -62,16 +62,13 @@ fn totals_line(summary: &Summary) -> String {
         .map(|(s, n)| format!("{n} {}", s.name()))
         .collect();
     let mut line = if summary.total == 0 {
-        format!(
-            "No findings in {}",
-            plural(summary.files_scanned, "file", "files")
-        )
+        format!("No findings {}", summary.where_found())
     } else {
         format!(
-            "**{}** ({}) in {}",
+            "**{}** ({}) {}",
             plural(summary.total, "finding", "findings"),
             nonzero.join(", "),
-            plural(summary.files_scanned, "file", "files")
+            summary.where_found()
         )
     };
     for count in super::summary::side_counts(summary) {

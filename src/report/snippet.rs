@@ -16,6 +16,8 @@ const ELLIPSIS: &str = "…";
 const LEAD_CHARS: usize = 16;
 /// The narrowest window, whatever the report width.
 const MIN_LINE_CHARS: usize = 40;
+/// The narrowest a label is wrapped to, however far right its underline.
+const MIN_LABEL_CHARS: usize = 16;
 
 /// One label to draw, in byte offsets of the whole file (end exclusive).
 pub struct Mark {
@@ -43,7 +45,9 @@ struct Window {
     line: (usize, usize),
     /// File offsets of the part shown.
     shown: (usize, usize),
-    /// Offset of the shown part in the excerpt (after any leading ellipsis).
+    /// Offsets in the excerpt of the line's start and of the shown part
+    /// (after any leading ellipsis).
+    line_at: usize,
     at: usize,
 }
 
@@ -66,17 +70,17 @@ impl Window {
     }
 }
 
-/// The excerpt of `text` showing `marks`, and the labels placed in it.
-/// Lines are clipped to fit a report `width` columns wide (keeping at least
-/// [`MIN_LINE_CHARS`] characters);
-/// a mark other than the primary one that falls outside its line's window is
-/// left out (the report lists every provenance step in words anyway).
+/// The excerpt of `text` showing `marks`, and each mark's label placed in
+/// it. Lines are clipped to fit a report `width` columns wide (keeping at
+/// least [`MIN_LINE_CHARS`] characters) and label texts are wrapped to fit
+/// beside their underline. A mark other than the primary one that falls
+/// outside its line's window is not drawn (`None`).
 pub fn excerpt(
     name: &str,
     text: &str,
     marks: &[Mark],
     width: usize,
-) -> Option<(Excerpt, Vec<LabeledSpan>)> {
+) -> Option<(Excerpt, Vec<Option<LabeledSpan>>)> {
     let first = marks.iter().map(|m| m.start).min()?;
     let last = marks.iter().map(|m| m.end.max(m.start)).max()?;
     if last > text.len() {
@@ -105,10 +109,13 @@ pub fn excerpt(
         shifts: Vec::new(),
     };
     // What is left of the report's width beside miette's gutter: ` 12 │ `,
-    // and `├─▶ ` with room for a second multi-line label.
+    // and when a mark spans lines, `├─▶ ` with room for a second one.
     let last_line_number =
         excerpt.first_line + text[first_line_start..last_line_end].matches('\n').count() + 1;
-    let gutter = last_line_number.to_string().len() + 4 + 5;
+    let spans_lines = marks
+        .iter()
+        .any(|m| text[m.start..m.end.max(m.start)].contains('\n'));
+    let gutter = last_line_number.to_string().len() + 4 + if spans_lines { 5 } else { 0 };
     let max_chars = width.saturating_sub(gutter).max(MIN_LINE_CHARS);
     let mut windows = Vec::new();
     let mut start = first_line_start;
@@ -137,6 +144,7 @@ pub fn excerpt(
         windows.push(Window {
             line: (start, content_end),
             shown,
+            line_at,
             at,
         });
         if end >= last_line_end {
@@ -152,7 +160,7 @@ pub fn excerpt(
     };
     let labels = marks
         .iter()
-        .filter_map(|mark| {
+        .map(|mark| {
             let end = mark.end.max(mark.start);
             let (from, to) = (window_of(mark.start), window_of(end));
             let placed = match (from.map(mark.start), to.map(end)) {
@@ -165,9 +173,20 @@ pub fn excerpt(
                 _ => return None,
             };
             let span = (placed.0, placed.1.max(placed.0) - placed.0);
+            // miette writes a one-line label after `╰── ` below the middle
+            // of its underline, a multi-line one after the gutter's `╰──── `.
+            let column = if std::ptr::eq(from, to) {
+                let columns = |offset: usize| excerpt.text[from.line_at..offset].chars().count();
+                let start = columns(placed.0);
+                (start + columns(placed.1).max(start + 1)) / 2 + 4
+            } else {
+                6
+            };
+            let room = width.saturating_sub(gutter + column).max(MIN_LABEL_CHARS);
+            let label = mark.label.as_deref().map(|label| wrap(label, room));
             Some(match mark.primary {
-                true => LabeledSpan::new_primary_with_span(mark.label.clone(), span),
-                false => LabeledSpan::new_with_span(mark.label.clone(), span),
+                true => LabeledSpan::new_primary_with_span(label, span),
+                false => LabeledSpan::new_with_span(label, span),
             })
         })
         .collect();
@@ -212,6 +231,15 @@ fn window(
         to = end;
     }
     (from, to)
+}
+
+/// `text` wrapped at `columns`, its lines joined by line breaks (miette
+/// draws each under the first). Words are never split.
+fn wrap(text: &str, columns: usize) -> String {
+    let options = textwrap::Options::new(columns)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .break_words(false);
+    textwrap::wrap(text, options).join("\n")
 }
 
 /// The offset `chars` characters after `from`, at most `end`.
@@ -274,7 +302,7 @@ mod tests {
         let (excerpt, labels) = excerpt("f", text, &[primary(at, at + 2)], 80).unwrap();
         assert_eq!(excerpt.text, "b = 1\nc = 22\nd");
         assert_eq!(excerpt.first_line, 1);
-        let span = labels[0].inner();
+        let span = labels[0].as_ref().unwrap().inner();
         assert_eq!(
             &excerpt.text[span.offset()..span.offset() + span.len()],
             "22"
@@ -290,7 +318,7 @@ mod tests {
         let (excerpt, labels) = excerpt("t.json", &text, &[primary(at, at + 9)], 60).unwrap();
         assert!(excerpt.text.chars().count() <= 60, "{}", excerpt.text);
         assert!(excerpt.text.starts_with(ELLIPSIS));
-        let span = labels[0].inner();
+        let span = labels[0].as_ref().unwrap().inner();
         assert_eq!(
             &excerpt.text[span.offset()..span.offset() + span.len()],
             "0.0.0.0/0"
@@ -313,7 +341,22 @@ mod tests {
             },
         ];
         let (_, labels) = excerpt("f", &text, &marks, 50).unwrap();
-        assert_eq!(labels.len(), 1);
+        assert!(labels[0].is_some() && labels[1].is_none());
+    }
+
+    #[test]
+    fn a_label_is_wrapped_to_fit_beside_its_underline() {
+        let text = "  cidr_blocks = [var.ssh_cidr]\n";
+        let at = text.find("var.ssh_cidr").unwrap();
+        let mark = Mark {
+            label: Some("Ingress to port 22 is open to 0.0.0.0/0 through a variable".into()),
+            ..primary(at, at + 12)
+        };
+        let (excerpt, labels) = excerpt("f", text, &[mark], 60).unwrap();
+        let drawn = draw(excerpt, labels);
+        assert!(drawn.contains("0.0.0.0/0 through"), "{drawn}");
+        assert!(drawn.lines().all(|l| l.chars().count() <= 60), "{drawn}");
+        assert!(drawn.lines().filter(|l| l.contains("Ingress")).count() == 1);
     }
 
     #[test]
@@ -322,7 +365,8 @@ mod tests {
     }
 
     /// Draws `excerpt` with miette as the text report does.
-    fn draw(excerpt: Excerpt, labels: Vec<LabeledSpan>) -> String {
+    fn draw(excerpt: Excerpt, labels: Vec<Option<LabeledSpan>>) -> String {
+        let labels = labels.into_iter().flatten().collect();
         #[derive(Debug)]
         struct Shown(Excerpt, Vec<LabeledSpan>);
         impl std::fmt::Display for Shown {
