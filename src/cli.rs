@@ -242,6 +242,8 @@ struct Prepared {
     attribution: Attribution,
     options: ScanOptions,
     repo: RepoPaths,
+    /// The progress bar the scan drives, cleared when it ends.
+    progress: Option<indicatif::ProgressBar>,
 }
 
 fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Prepared, u8> {
@@ -259,6 +261,7 @@ fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Pr
         .apply_to_rules(&mut rules)
         .map_err(print_config_errors)?;
     let attribution = Attribution::embedded().map_err(print_config_errors)?;
+    let progress = progress.then(progress_bar);
     let options = ScanOptions {
         paths: input.paths,
         walk: WalkOptions {
@@ -275,7 +278,7 @@ fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Pr
         threads: input.threads,
         no_suppressions,
         file_filter: config.filter.clone(),
-        progress,
+        progress: progress.as_ref().map(progress_sink),
         list_checked: false,
     };
     let repo = RepoPaths::around(Some(&scan_root));
@@ -285,12 +288,45 @@ fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Pr
         attribution,
         options,
         repo,
+        progress,
     })
+}
+
+/// A progress bar on standard error, hidden until the scan has taken a
+/// second so that a quick scan never flickers.
+fn progress_bar() -> indicatif::ProgressBar {
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::hidden());
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("demarc: {msg} {pos}/{len} {wide_bar}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Feeds the scan's progress to `bar`.
+fn progress_sink(bar: &indicatif::ProgressBar) -> scan::ProgressSink {
+    let bar = bar.clone();
+    let started = Instant::now();
+    let shown = std::sync::atomic::AtomicBool::new(false);
+    scan::ProgressSink(std::sync::Arc::new(move |progress: scan::Progress| {
+        let late = started.elapsed() >= std::time::Duration::from_secs(1);
+        if late && !shown.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        bar.set_message(progress.stage.name());
+        bar.set_length(progress.total as u64);
+        bar.set_position(progress.done as u64);
+    }))
 }
 
 /// Runs the scan and gives each finding its CODEOWNERS teams.
 fn scan_with_owners(prepared: &Prepared) -> ScanResult {
     let mut result = scan::scan(&prepared.options, &prepared.rules, &prepared.attribution);
+    if let Some(bar) = &prepared.progress {
+        bar.finish_and_clear();
+    }
     if let Some((owners, warnings)) = prepared.repo.root().and_then(CodeOwners::load) {
         result.warnings.extend(warnings);
         for finding in &mut result.findings {
