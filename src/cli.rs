@@ -3,18 +3,19 @@
 //!
 //! A scan runs the same way wherever it is started: `.demarc.yaml` (found
 //! from the scan root up to the repository root, or `--config`) supplies
-//! the standing choices and flags override it; then the scan, CODEOWNERS
-//! teams, `--owner`, the baseline, and one or more reports.
+//! the standing choices and flags override it; then the scan, the
+//! post-processing stage (CODEOWNERS teams, the baseline, `--owner`), and
+//! one or more reports.
 
 use crate::attribution::Attribution;
 use crate::baseline::Baseline;
-use crate::codeowners::CodeOwners;
 use crate::config::Config;
 use crate::discover::WalkOptions;
 use crate::eval::cloudformation::CloudFormationOptions;
 use crate::eval::terraform::TerraformOptions;
-use crate::finding::{ScanResult, Severity, SuppressionKind};
+use crate::finding::{ScanResult, Severity};
 use crate::model::{Framework, ScanError};
+use crate::postprocess;
 use crate::repo::RepoPaths;
 use crate::report::{self, Format, Output, RenderOptions};
 use crate::rules::RuleSet;
@@ -321,19 +322,14 @@ fn progress_sink(bar: &indicatif::ProgressBar) -> scan::ProgressSink {
     }))
 }
 
-/// Runs the scan and gives each finding its CODEOWNERS teams.
-fn scan_with_owners(prepared: &Prepared) -> ScanResult {
+/// Runs the scan and the post-processing stage (CODEOWNERS teams, the
+/// baseline, the owner filter).
+fn scan_and_finish(prepared: &Prepared, finish: postprocess::Finish) -> ScanResult {
     let mut result = scan::scan(&prepared.options, &prepared.rules, &prepared.attribution);
     if let Some(bar) = &prepared.progress {
         bar.finish_and_clear();
     }
-    if let Some((owners, warnings)) = prepared.repo.root().and_then(CodeOwners::load) {
-        result.warnings.extend(warnings);
-        for finding in &mut result.findings {
-            let path = prepared.repo.relative(&finding.location.file);
-            finding.owners = owners.owners_of(&path).to_vec();
-        }
-    }
+    postprocess::finish(&mut result, &prepared.repo, finish);
     result
 }
 
@@ -402,13 +398,13 @@ fn run_scan(args: ScanArgs) -> u8 {
     };
 
     prepared.options.list_checked = outputs.iter().any(|o| o.format == Format::Junit);
-    let mut result = scan_with_owners(&prepared);
-    if let Some(baseline) = &baseline {
-        baseline.apply(&mut result, &prepared.repo);
-    }
-    if !args.owner.is_empty() {
-        keep_owned_by(&mut result, &args.owner);
-    }
+    let result = scan_and_finish(
+        &prepared,
+        postprocess::Finish {
+            baseline: baseline.as_ref(),
+            owners: &args.owner,
+        },
+    );
 
     let fail_on = match (args.fail_on, prepared.config.fail_on) {
         (Some(cli), _) => cli.threshold(),
@@ -462,35 +458,13 @@ fn text_width(to_terminal: bool) -> usize {
         .max(40)
 }
 
-/// Keeps the findings (and the baseline counts) of the named teams.
-/// `@org/team` and `org/team` name the same team.
-fn keep_owned_by(result: &mut ScanResult, teams: &[String]) {
-    let normal = |t: &str| t.trim_start_matches('@').to_ascii_lowercase();
-    let wanted: Vec<String> = teams.iter().map(|t| normal(t)).collect();
-    result
-        .findings
-        .retain(|f| f.owners.iter().any(|o| wanted.contains(&normal(o))));
-    if let Some(counts) = &mut result.baseline {
-        counts.new = result.findings.iter().filter(|f| f.is_active()).count();
-        counts.matched = result
-            .findings
-            .iter()
-            .filter(|f| {
-                f.suppression
-                    .as_ref()
-                    .is_some_and(|s| s.kind == SuppressionKind::External)
-            })
-            .count();
-    }
-}
-
 fn run_baseline(args: BaselineArgs) -> u8 {
     let output = args.output.clone();
     let prepared = match prepare(args.input, std::io::stderr().is_terminal(), false) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let result = scan_with_owners(&prepared);
+    let result = scan_and_finish(&prepared, postprocess::Finish::default());
     let baseline = Baseline::of(&result, &prepared.repo);
     if let Err(e) = std::fs::write(&output, baseline.to_json()) {
         return usage_error(&format!("cannot write {}: {e}", output.display()));

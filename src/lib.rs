@@ -10,7 +10,8 @@
 //! `config` (`.demarc.yaml`), `suppress` (inline suppressions),
 //! `fingerprint` and `baseline` (gate on what is new), `codeowners` (who
 //! answers for a finding), `diff` (`--changed-since`), with `repo` and
-//! `date` as helpers.
+//! `date` as helpers. `postprocess` is the stage after the scan that
+//! applies CODEOWNERS, the baseline and the owner filter.
 
 pub mod attribution;
 pub mod baseline;
@@ -25,6 +26,7 @@ pub mod finding;
 pub mod fingerprint;
 pub mod model;
 pub mod parse;
+pub mod postprocess;
 pub mod repo;
 pub mod report;
 pub mod rules;
