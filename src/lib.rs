@@ -10,8 +10,9 @@
 //! `config` (`.demarc.yaml`), `suppress` (inline suppressions),
 //! `fingerprint` and `baseline` (gate on what is new), `codeowners` (who
 //! answers for a finding), `diff` (`--changed-since`), with `repo` and
-//! `date` as helpers. `postprocess` is the stage after the scan that
-//! applies CODEOWNERS, the baseline and the owner filter.
+//! `date` as helpers; `fixtures` runs rules' bad/good examples (the test
+//! harness and `demarc test`). `postprocess` is the stage after the scan
+//! that applies CODEOWNERS, the baseline and the owner filter.
 
 pub mod attribution;
 pub mod baseline;
@@ -24,6 +25,7 @@ pub mod discover;
 pub mod eval;
 pub mod finding;
 pub mod fingerprint;
+pub mod fixtures;
 pub mod model;
 pub mod parse;
 pub mod postprocess;

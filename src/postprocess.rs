@@ -41,13 +41,12 @@ pub fn finish(result: &mut ScanResult, repo: &RepoPaths, finish: Finish) {
 }
 
 /// Keeps the findings (and the baseline counts) of the named teams.
-/// `@org/team` and `org/team` name the same team.
 fn keep_owned_by(result: &mut ScanResult, teams: &[String]) {
-    let normal = |t: &str| t.trim_start_matches('@').to_ascii_lowercase();
-    let wanted: Vec<String> = teams.iter().map(|t| normal(t)).collect();
-    result
-        .findings
-        .retain(|f| f.owners.iter().any(|o| wanted.contains(&normal(o))));
+    result.findings.retain(|f| {
+        f.owners
+            .iter()
+            .any(|o| teams.iter().any(|t| crate::codeowners::same_owner(o, t)))
+    });
     if let Some(counts) = &mut result.baseline {
         counts.new = result.findings.iter().filter(|f| f.is_active()).count();
         counts.matched = result
