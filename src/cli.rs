@@ -3,8 +3,9 @@
 //!
 //! A scan runs the same way wherever it is started: `.demarc.yaml` (found
 //! from the scan root up to the repository root, or `--config`) supplies
-//! the standing choices and flags override it; then the scan, CODEOWNERS
-//! teams, `--owner`, the baseline, and one or more reports.
+//! the standing choices and flags override it; then the scan, the
+//! post-processing stage (CODEOWNERS teams, the baseline, `--owner`), and
+//! one or more reports.
 
 use crate::attribution::Attribution;
 use crate::baseline::Baseline;
@@ -13,8 +14,9 @@ use crate::config::Config;
 use crate::discover::WalkOptions;
 use crate::eval::cloudformation::CloudFormationOptions;
 use crate::eval::terraform::TerraformOptions;
-use crate::finding::{ScanResult, Severity, SuppressionKind};
+use crate::finding::{ScanResult, Severity};
 use crate::model::{Framework, ScanError};
+use crate::postprocess;
 use crate::repo::RepoPaths;
 use crate::report::{self, Format, Output, RenderOptions};
 use crate::rules::RuleSet;
@@ -258,6 +260,8 @@ struct Prepared {
     attribution: Attribution,
     options: ScanOptions,
     repo: RepoPaths,
+    /// The progress bar the scan drives, cleared when it ends.
+    progress: Option<indicatif::ProgressBar>,
     /// Rule resource types the catalog does not list.
     rule_warnings: Vec<ScanError>,
 }
@@ -277,6 +281,7 @@ fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Pr
         .apply_to_rules(&mut rules)
         .map_err(print_config_errors)?;
     let attribution = Attribution::embedded().map_err(print_config_errors)?;
+    let progress = progress.then(progress_bar);
     let rule_warnings = attribution.unlisted_rule_types(&rules);
     let options = ScanOptions {
         paths: input.paths,
@@ -294,7 +299,7 @@ fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Pr
         threads: input.threads,
         no_suppressions,
         file_filter: config.filter.clone(),
-        progress,
+        progress: progress.as_ref().map(progress_sink),
         list_checked: false,
     };
     let repo = RepoPaths::around(Some(&scan_root));
@@ -304,28 +309,51 @@ fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Pr
         attribution,
         options,
         repo,
+        progress,
         rule_warnings,
     })
 }
 
-/// Runs the scan and gives each finding its CODEOWNERS teams. With
-/// `filtering` (`--owner`), a CODEOWNERS line that could not be used is an
-/// error, not a warning: the filter would drop findings unseen.
-fn scan_with_owners(prepared: &Prepared, filtering: bool) -> ScanResult {
+/// A progress bar on standard error, hidden until the scan has taken a
+/// second so that a quick scan never flickers.
+fn progress_bar() -> indicatif::ProgressBar {
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::hidden());
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("demarc: {msg} {pos}/{len} {wide_bar}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Feeds the scan's progress to `bar`.
+fn progress_sink(bar: &indicatif::ProgressBar) -> scan::ProgressSink {
+    let bar = bar.clone();
+    let started = Instant::now();
+    let shown = std::sync::atomic::AtomicBool::new(false);
+    scan::ProgressSink(std::sync::Arc::new(move |progress: scan::Progress| {
+        let late = started.elapsed() >= std::time::Duration::from_secs(1);
+        if late && !shown.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        bar.set_message(progress.stage.name());
+        bar.set_length(progress.total as u64);
+        bar.set_position(progress.done as u64);
+    }))
+}
+
+/// Runs the scan and the post-processing stage (CODEOWNERS teams, the
+/// baseline, the owner filter).
+fn scan_and_finish(prepared: &Prepared, finish: postprocess::Finish) -> ScanResult {
     let mut result = scan::scan(&prepared.options, &prepared.rules, &prepared.attribution);
+    if let Some(bar) = &prepared.progress {
+        bar.finish_and_clear();
+    }
     result
         .warnings
         .extend(prepared.rule_warnings.iter().cloned());
-    if let Some((owners, warnings)) = prepared.repo.root().and_then(CodeOwners::load) {
-        match filtering {
-            true => result.errors.extend(warnings),
-            false => result.warnings.extend(warnings),
-        }
-        for finding in &mut result.findings {
-            let path = prepared.repo.relative(&finding.location.file);
-            finding.owners = owners.owners_of(&path).to_vec();
-        }
-    }
+    postprocess::finish(&mut result, &prepared.repo, finish);
     result
 }
 
@@ -389,15 +417,15 @@ fn run_scan(args: ScanArgs) -> u8 {
     }
 
     prepared.options.list_checked = outputs.iter().any(|o| o.format == Format::Junit);
-    let mut result = scan_with_owners(&prepared, !args.owner.is_empty());
+    let mut result = scan_and_finish(
+        &prepared,
+        postprocess::Finish {
+            baseline: baseline.as_ref(),
+            owners: &args.owner,
+        },
+    );
     if args.changed_since.is_none() {
         warn_of_paths_without_iac(&mut result, &prepared.options);
-    }
-    if let Some(baseline) = &baseline {
-        baseline.apply(&mut result, &prepared.repo);
-    }
-    if !args.owner.is_empty() {
-        keep_owned_by(&mut result, &args.owner);
     }
 
     let fail_on = match (args.fail_on, prepared.config.fail_on) {
@@ -413,6 +441,7 @@ fn run_scan(args: ScanArgs) -> u8 {
             color: to_terminal && !no_color_env && !args.no_color,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             quiet: args.quiet,
+            width: text_width(to_terminal),
             started: Some(started),
             elapsed: Some(elapsed),
         };
@@ -427,6 +456,25 @@ fn run_scan(args: ScanArgs) -> u8 {
         }
     }
     exit_code(&result, fail_on)
+}
+
+/// The text report's width: the terminal's when it is written to one, else
+/// `COLUMNS` when set (as shells export it), else the default. Never under
+/// 40 columns, where a snippet could not show a line.
+fn text_width(to_terminal: bool) -> usize {
+    let terminal = to_terminal
+        .then(|| terminal_size::terminal_size_of(std::io::stdout()))
+        .flatten()
+        .map(|(width, _)| usize::from(width.0));
+    let columns = || {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse().ok())
+    };
+    terminal
+        .or_else(columns)
+        .unwrap_or(report::DEFAULT_WIDTH)
+        .max(40)
 }
 
 /// Writes to standard output. A reader that stopped early (`| head`)
@@ -501,34 +549,13 @@ fn warn_of_paths_without_iac(result: &mut ScanResult, options: &ScanOptions) {
     }
 }
 
-/// Keeps the findings (and the baseline counts) of the named teams.
-fn keep_owned_by(result: &mut ScanResult, teams: &[String]) {
-    result.findings.retain(|f| {
-        f.owners
-            .iter()
-            .any(|o| teams.iter().any(|t| crate::codeowners::same_owner(o, t)))
-    });
-    if let Some(counts) = &mut result.baseline {
-        counts.new = result.findings.iter().filter(|f| f.is_active()).count();
-        counts.matched = result
-            .findings
-            .iter()
-            .filter(|f| {
-                f.suppression
-                    .as_ref()
-                    .is_some_and(|s| s.kind == SuppressionKind::External)
-            })
-            .count();
-    }
-}
-
 fn run_baseline(args: BaselineArgs) -> u8 {
     let output = args.output.clone();
     let prepared = match prepare(args.input, std::io::stderr().is_terminal(), false) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let result = scan_with_owners(&prepared, false);
+    let result = scan_and_finish(&prepared, postprocess::Finish::default());
     let baseline = Baseline::of(&result, &prepared.repo);
     if let Err(e) = std::fs::write(&output, baseline.to_json()) {
         return usage_error(&format!("cannot write {}: {e}", output.display()));

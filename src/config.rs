@@ -94,11 +94,7 @@ impl Selector {
 
     pub fn matches(&self, rule: &RuleInfo) -> bool {
         match self {
-            Selector::Rule(name) => {
-                rule.id.eq_ignore_ascii_case(name)
-                    || rule.slug.eq_ignore_ascii_case(name)
-                    || rule.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
-            }
+            Selector::Rule(name) => rule.is_named(name),
             Selector::Layer(layer) => rule.layer == *layer,
             Selector::Provider(p) => rule.provider.eq_ignore_ascii_case(p),
             Selector::Service(s) => rule.service.eq_ignore_ascii_case(s),

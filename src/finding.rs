@@ -158,6 +158,17 @@ pub struct RuleInfo {
     pub help_uri: Option<String>,
 }
 
+impl RuleInfo {
+    /// Whether `name` names this rule: its id, slug or one of its aliases,
+    /// ignoring ASCII case. Every place that takes a rule name from a user
+    /// (`explain`, `.demarc.yaml` selectors, suppressions) asks this.
+    pub fn is_named(&self, name: &str) -> bool {
+        self.id.eq_ignore_ascii_case(name)
+            || self.slug.eq_ignore_ascii_case(name)
+            || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+    }
+}
+
 /// A position resolved for output: relative path, one-based line and column
 /// (end exclusive), and the byte range for snippets.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -344,4 +355,30 @@ pub struct BaselineCounts {
     pub matched: usize,
     pub new: usize,
     pub gone: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::RuleSet;
+
+    #[test]
+    fn a_rule_is_named_by_id_slug_or_alias_in_any_case() {
+        let rules = RuleSet::embedded().unwrap();
+        let rule = &rules.find("AWS-EC2-001").unwrap().info;
+        let alias = rule.aliases.first().expect("AWS-EC2-001 has aliases");
+        for name in [&rule.id, &rule.slug, alias] {
+            for spelled in [name.to_string(), name.to_lowercase(), name.to_uppercase()] {
+                assert!(rule.is_named(&spelled), "{spelled}");
+            }
+        }
+        // `explain` finds it the same way (the slug used to be matched
+        // case-sensitively there alone). Aliases may be shared, so by id
+        // and slug only.
+        for name in [&rule.id, &rule.slug] {
+            for spelled in [name.to_lowercase(), name.to_uppercase()] {
+                assert_eq!(rules.find(&spelled).map(|r| &r.info.id), Some(&rule.id));
+            }
+        }
+        assert!(!rule.is_named("AWS-EC2-00"));
+    }
 }

@@ -12,6 +12,8 @@
 //! answers for a finding), `diff` (`--changed-since`), with `repo`, `read`
 //! (every file read, bounded and confined) and `date` as helpers; `fixtures`
 //! runs rules' bad/good examples (the test harness and `demarc test`).
+//! `postprocess` is the stage after the scan that applies CODEOWNERS, the
+//! baseline and the owner filter.
 
 pub mod attribution;
 pub mod baseline;
@@ -27,6 +29,7 @@ pub mod fingerprint;
 pub mod fixtures;
 pub mod model;
 pub mod parse;
+pub mod postprocess;
 pub mod read;
 pub mod repo;
 pub mod report;

@@ -16,7 +16,7 @@ use crate::suppress::{self, Directive};
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -32,11 +32,86 @@ pub struct ScanOptions {
     pub no_suppressions: bool,
     /// Include/exclude globs from `.demarc.yaml`.
     pub file_filter: Option<FileFilter>,
-    /// Show a units counter on standard error while a long scan runs.
-    pub progress: bool,
+    /// Told how far the scan has come as it goes, for a progress display
+    /// (the library prints nothing itself).
+    pub progress: Option<ProgressSink>,
     /// Record every (rule, resource) pair looked at, for reports that list
     /// passing checks (JUnit); off otherwise, since it costs an entry per pair.
     pub list_checked: bool,
+}
+
+/// How far a scan has come: `done` of `total` in a stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    pub stage: Stage,
+    pub done: usize,
+    pub total: usize,
+}
+
+/// The stages a scan reports progress in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Terraform module directories read and parsed (most of a large
+    /// Terraform scan).
+    Parsing,
+    /// Units evaluated and checked.
+    Scanning,
+}
+
+impl Stage {
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Parsing => "parsing",
+            Stage::Scanning => "scanning",
+        }
+    }
+}
+
+/// Where a scan sends its [`Progress`]; called from worker threads, in no
+/// guaranteed order.
+#[derive(Clone)]
+pub struct ProgressSink(pub Arc<dyn Fn(Progress) + Send + Sync>);
+
+impl std::fmt::Debug for ProgressSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressSink")
+    }
+}
+
+/// Counts the work done in one stage and tells the sink, if any.
+struct StageCounter<'a> {
+    sink: Option<&'a ProgressSink>,
+    stage: Stage,
+    done: AtomicUsize,
+    total: usize,
+}
+
+impl<'a> StageCounter<'a> {
+    fn start(sink: Option<&'a ProgressSink>, stage: Stage, total: usize) -> Self {
+        let counter = StageCounter {
+            sink,
+            stage,
+            done: AtomicUsize::new(0),
+            total,
+        };
+        counter.tell(0);
+        counter
+    }
+
+    fn one_done(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        self.tell(done);
+    }
+
+    fn tell(&self, done: usize) {
+        if let Some(sink) = self.sink {
+            (sink.0)(Progress {
+                stage: self.stage,
+                done,
+                total: self.total,
+            });
+        }
+    }
 }
 
 /// Stack for unit threads: parsers are recursive, and nesting limits keep
@@ -76,37 +151,26 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
         pool.install(|| prepare_terraform(units, options, &read_roots, &mut errors));
     let parse = parse_started.elapsed();
     let units_started = Instant::now();
-    let done = AtomicUsize::new(0);
-    let finished = AtomicBool::new(false);
-    let mut outputs: Vec<UnitOutput> = std::thread::scope(|threads| {
-        let progress = options
-            .progress
-            .then(|| threads.spawn(|| show_progress(&done, units.len(), &finished)));
-        let outputs = pool.install(|| {
-            units
-                .par_iter()
-                .map(|planned| {
-                    let output = scan_unit_guarded(
-                        &planned.source,
-                        options,
-                        rules,
-                        attribution,
-                        &terraform,
-                        &read_roots,
-                    );
-                    done.fetch_add(1, Ordering::Relaxed);
-                    match &planned.focus {
-                        Some(focus) => focus_output(output, focus),
-                        None => output,
-                    }
-                })
-                .collect()
-        });
-        finished.store(true, Ordering::Relaxed);
-        if let Some(progress) = progress {
-            progress.thread().unpark();
-        }
-        outputs
+    let counter = StageCounter::start(options.progress.as_ref(), Stage::Scanning, units.len());
+    let mut outputs: Vec<UnitOutput> = pool.install(|| {
+        units
+            .par_iter()
+            .map(|planned| {
+                let output = scan_unit_guarded(
+                    &planned.source,
+                    options,
+                    rules,
+                    attribution,
+                    &terraform,
+                    &read_roots,
+                );
+                counter.one_done();
+                match &planned.focus {
+                    Some(focus) => focus_output(output, focus),
+                    None => output,
+                }
+            })
+            .collect()
     });
 
     drop_repeats(&units, &mut outputs);
@@ -409,29 +473,6 @@ fn checked_resources(unit: &Unit, rules: &RuleSet) -> Vec<CheckedResource> {
     checked
 }
 
-/// A units counter on standard error, once the scan has taken a second;
-/// cleared when the scan ends. The caller decides whether stderr is a
-/// terminal.
-fn show_progress(done: &AtomicUsize, total: usize, finished: &AtomicBool) {
-    let start = Instant::now();
-    let mut shown = false;
-    while !finished.load(Ordering::Relaxed) {
-        // Woken early when the scan ends, so a fast scan never waits on it.
-        std::thread::park_timeout(Duration::from_millis(100));
-        if finished.load(Ordering::Relaxed) || start.elapsed() < Duration::from_secs(1) {
-            continue;
-        }
-        eprint!(
-            "\rdemarc: {}/{total} units scanned",
-            done.load(Ordering::Relaxed)
-        );
-        shown = true;
-    }
-    if shown {
-        eprint!("\r\u{1b}[2K");
-    }
-}
-
 /// The Terraform pre-pass: every module directory is read and parsed once,
 /// in parallel, into a library. A directory another scanned directory calls
 /// as a local module is then evaluated in the context of each call, not
@@ -443,6 +484,11 @@ fn prepare_terraform(
     errors: &mut Vec<ScanError>,
 ) -> (terraform::Library, Vec<PlannedUnit>) {
     let scan_roots = scan_roots(&options.paths);
+    let modules = units
+        .iter()
+        .filter(|p| matches!(p.source, UnitSource::TerraformModule { .. }))
+        .count();
+    let counter = StageCounter::start(options.progress.as_ref(), Stage::Parsing, modules);
     let parsed: Vec<(terraform::ModuleDir, Vec<ScanError>)> = units
         .par_iter()
         .filter_map(|planned| match &planned.source {
@@ -456,10 +502,9 @@ fn prepare_terraform(
                         Read::Error(e) => read_errors.push(e),
                     }
                 }
-                Some((
-                    terraform::ModuleDir::parse(canonical(dir), texts),
-                    read_errors,
-                ))
+                let dir = terraform::ModuleDir::parse(canonical(dir), texts);
+                counter.one_done();
+                Some((dir, read_errors))
             }
             UnitSource::TemplateCandidate(_) => None,
         })
@@ -800,4 +845,57 @@ fn looks_like_template(path: &Path) -> bool {
 
 fn line_of(bytes: &[u8], offset: usize) -> usize {
     bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[test]
+    fn progress_covers_parsing_then_scanning_and_reaches_every_total() {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let sink = {
+            let events = Arc::clone(&events);
+            ProgressSink(Arc::new(move |p: Progress| events.lock().unwrap().push(p)))
+        };
+        let options = ScanOptions {
+            paths: vec![PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/examples/mixed"
+            ))],
+            progress: Some(sink),
+            ..ScanOptions::default()
+        };
+        let rules = RuleSet::embedded().unwrap();
+        let attribution = Attribution::embedded().unwrap();
+        let result = scan(&options, &rules, &attribution);
+        assert!(!result.findings.is_empty());
+
+        let events = events.lock().unwrap();
+        let last = |stage: Stage| {
+            let of_stage: Vec<&Progress> = events.iter().filter(|p| p.stage == stage).collect();
+            let total = of_stage[0].total;
+            assert!(of_stage.iter().all(|p| p.total == total && p.done <= total));
+            assert_eq!(of_stage.iter().map(|p| p.done).max(), Some(total));
+            (
+                total,
+                events.iter().rposition(|p| p.stage == stage).unwrap(),
+            )
+        };
+        let (modules, parsing_ends) = last(Stage::Parsing);
+        let (units, _) = last(Stage::Scanning);
+        let scanning_starts = events
+            .iter()
+            .position(|p| p.stage == Stage::Scanning)
+            .unwrap();
+        assert!(
+            parsing_ends < scanning_starts,
+            "parsing is reported before scanning"
+        );
+        // examples/mixed: two Terraform module directories, and two units
+        // more for its YAML files.
+        assert_eq!(modules, 2, "{events:?}");
+        assert!(units >= 3, "{events:?}");
+    }
 }

@@ -479,11 +479,7 @@ fn rule_ids_named(rules: &RuleSet, name: &str) -> Vec<String> {
     rules
         .rules
         .iter()
-        .filter(|r| {
-            r.info.id.eq_ignore_ascii_case(name)
-                || r.info.slug.eq_ignore_ascii_case(name)
-                || r.info.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
-        })
+        .filter(|r| r.info.is_named(name))
         .map(|r| r.info.id.clone())
         .collect()
 }

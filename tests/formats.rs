@@ -284,13 +284,18 @@ fn junit_is_well_formed_and_follows_the_usual_shape() {
         .children()
         .all(|n| !n.is_element()));
 
-    // Hostile text survives the round trip exactly.
+    // Hostile text survives the round trip: exactly in the failure text; in
+    // the message attribute, where XML reads a line break as a space, but
+    // for that.
     let logs = suites[2].children().find(|n| n.is_element()).unwrap();
     let failure = logs.children().find(|n| n.has_tag_name("failure")).unwrap();
     assert_eq!(
         attr(failure, "message"),
-        "infra/odd,name:1.tf:3: Bucket <data> has no \"access\" logging & 100% of reads go unrecorded\nsecond line"
+        "infra/odd,name:1.tf:3: Bucket <data> has no \"access\" logging & 100% of reads go unrecorded second line"
     );
+    assert!(failure.text().unwrap().contains(
+        "Bucket <data> has no \"access\" logging & 100% of reads go unrecorded\nsecond line"
+    ));
     // A rule that looked at nothing is one passing case.
     assert_eq!(attr(suites[1], "tests"), "1");
     // The error suite.
@@ -395,7 +400,7 @@ Bucket <data> has no \"access\" logging & 100%25 of reads go unrecorded%0Asecond
         .starts_with("::warning file=infra/network/main.tf,line=1,col=1,title=demarc warning::"));
     assert_eq!(
         lines[4],
-        "demarc: 2 findings in 4 files; 1 suppressed; 1 error"
+        "demarc: 2 findings in 2 of 4 files scanned; 1 suppressed; 1 error"
     );
     assert_eq!(lines.len(), 5);
     // Every command is one line: no raw line break survives inside one.
@@ -423,7 +428,7 @@ fn markdown_groups_by_team_then_layer_and_escapes_what_it_quotes() {
     assert!(md.contains("**logging** (1)"));
     assert!(md.contains("| identity | 0 | 0 | 0 | 0 |"));
     assert!(md.contains(
-        "**2 findings** (1 critical, 1 medium) in 4 files · 1 suppressed · 1 error · 1 warning"
+        "**2 findings** (1 critical, 1 medium) in 2 of 4 files scanned · 1 suppressed · 1 error · 1 warning"
     ));
     assert!(md.contains("Baseline: 2 new · 1 already in the baseline (not counted) · 3 in the baseline no longer found"));
     // The hostile message cannot open a tag or break the table.
@@ -446,6 +451,138 @@ const OPEN_SSH: &str = r#"resource "aws_security_group_rule" "ssh" {
   security_group_id = "sg-123"
 }
 "#;
+
+/// A scan with `n` findings spread over severities, layers, teams and
+/// files, given in file order as reporters receive them, and as many errors.
+fn many_findings(n: usize) -> ScanResult {
+    // Every severity in each of two layers.
+    let rules: Vec<Arc<RuleInfo>> = (0..10)
+        .map(|i| {
+            let (severity, layer) = (Severity::ALL[i % 5], Layer::ALL[i % 2]);
+            rule(
+                &format!("AWS-GEN-{i:03}"),
+                "generated",
+                severity,
+                layer,
+                &[],
+            )
+        })
+        .collect();
+    let teams = [&["@org/network"][..], &["@org/data"], &[]];
+    let mut findings: Vec<Finding> = (0..n)
+        .map(|i| {
+            finding(
+                &rules[(i * 7) % rules.len()],
+                &format!("aws_security_group_rule.r{i}"),
+                &format!("infra/module{:03}/main.tf", i % 97),
+                1 + i,
+                "Ingress from 0.0.0.0/0 reaches SSH or RDP, and the message is long enough to count",
+                teams[i % teams.len()],
+                None,
+                &format!("{i:032x}"),
+            )
+        })
+        .collect();
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let errors = (0..n)
+        .map(|i| ScanError {
+            file: format!("broken/{i}.tf"),
+            line: Some(1),
+            column: Some(1),
+            message: "expected `=`".into(),
+        })
+        .collect();
+    ScanResult {
+        findings,
+        errors,
+        rules,
+        files_scanned: n,
+        ..ScanResult::default()
+    }
+}
+
+/// The severities of the findings a Markdown report lists, in its order.
+fn listed_severities(md: &str) -> Vec<Severity> {
+    md.lines()
+        .filter_map(|line| line.strip_prefix("<summary>"))
+        .map(|summary| {
+            let name = summary
+                .split("<b>")
+                .nth(1)
+                .unwrap()
+                .split("</b>")
+                .next()
+                .unwrap();
+            Severity::parse(name).unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn markdown_lists_the_most_severe_first_in_every_group() {
+    let md = render(Format::Markdown, &many_findings(40), &options());
+    assert!(!md.contains("Not shown"), "40 findings fit whole");
+    // Groups: a team heading, then a layer line such as `**network** (3)`.
+    let is_layer_line = |line: &str| {
+        Layer::ALL
+            .iter()
+            .any(|l| line.starts_with(&format!("**{}** (", l.name())))
+    };
+    let mut groups: Vec<String> = Vec::new();
+    for line in md.lines() {
+        if is_layer_line(line) || line.starts_with("#### ") {
+            groups.push(String::new());
+        }
+        if let Some(group) = groups.last_mut() {
+            group.push_str(line);
+            group.push('\n');
+        }
+    }
+    assert!(groups.len() > 6, "{md}");
+    for group in &groups {
+        let severities = listed_severities(group);
+        if group.starts_with("**") {
+            assert!(
+                severities.len() > 3,
+                "a layer group mixes severities: {group}"
+            );
+        }
+        assert!(severities.windows(2).all(|w| w[0] >= w[1]), "{group}");
+    }
+    assert_eq!(listed_severities(&md).len(), 40);
+}
+
+#[test]
+fn markdown_fits_a_github_comment_and_says_what_it_left_out() {
+    let result = many_findings(1000);
+    let md = render(Format::Markdown, &result, &options());
+    assert!(md.len() <= 65_536, "{} bytes", md.len());
+    let listed = listed_severities(&md);
+    assert!(
+        listed.len() > 50,
+        "room for many findings: {}",
+        listed.len()
+    );
+    assert!(listed.len() < 1000);
+    // The findings kept are the most severe: none left out is more severe
+    // than one listed.
+    let least_listed = *listed.iter().min().unwrap();
+    let listed_at = |s: Severity| listed.iter().filter(|&&l| l == s).count();
+    let total_at = |s: Severity| result.findings.iter().filter(|f| f.severity == s).count();
+    for severity in Severity::ALL.into_iter().filter(|&s| s > least_listed) {
+        assert_eq!(listed_at(severity), total_at(severity), "{severity:?}");
+    }
+    let note = format!(
+        "> **Not shown:** {} of 1000 findings, ",
+        1000 - listed.len()
+    );
+    assert!(md.contains(&note), "{}", &md[..2000]);
+    assert!(md.contains(" of 1000 errors, to keep this comment within GitHub's 65,536 characters."));
+    assert!(md.contains("`demarc scan --format text`"));
+    // The summary is whole.
+    assert!(md.contains("## demarc: 1000 findings"));
+    assert!(md.contains("### Responsibility matrix"));
+}
 
 fn demarc(dir: &std::path::Path) -> Command {
     let mut cmd = Command::cargo_bin("demarc").unwrap();
@@ -482,7 +619,7 @@ fn several_formats_in_one_run() {
     // The CLI adds the time taken to the text summary.
     let last = text.lines().last().unwrap();
     assert!(
-        last.starts_with("1 finding (1 critical) in 1 file (") && last.ends_with("s)"),
+        last.starts_with("1 finding (1 critical) in 1 of 1 file scanned (") && last.ends_with("s)"),
         "{last}"
     );
     let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();

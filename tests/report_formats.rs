@@ -728,7 +728,11 @@ fn text_without_color_has_no_ansi_escapes() {
 
 #[test]
 fn text_shows_each_finding_with_its_snippet_help_and_attribution() {
-    let text = render(Format::Text, &sample(), &options(false));
+    let wide = RenderOptions {
+        width: 100,
+        ..options(false)
+    };
+    let text = render(Format::Text, &sample(), &wide);
     assert!(text.contains("[critical] AWS-S3-001 S3 bucket policy allows a public principal"));
     assert!(text.contains("identity/shared (saas) · aws_s3_bucket_policy.public"));
     assert!(text.contains("[infra/main.tf:6:19]"), "{text}");
@@ -742,7 +746,65 @@ fn text_shows_each_finding_with_its_snippet_help_and_attribution() {
     // The CloudFormation finding gets the CloudFormation fix.
     assert!(text.contains("help: Set `StorageEncrypted: true`."));
     assert!(text.contains("error: broken/bad.tf:3:5: expected `=` or `{`, found `}`"));
-    assert!(text.ends_with("3 findings (1 critical, 1 high, 1 medium) in 12 files; 1 error\n"));
+    // The files with findings, and the files looked at.
+    assert!(text.ends_with(
+        "3 findings (1 critical, 1 high, 1 medium) in 2 of 12 files scanned; 1 error\n"
+    ));
+    // Provenance in another file names it; the step the snippet draws in the
+    // finding's own file is not repeated in words.
+    assert!(text.contains("↳ set in terraform.tfvars at infra/terraform.tfvars:1:12"));
+    assert!(
+        text.contains("╰── default of variable `ssh_cidr`"),
+        "{text}"
+    );
+    assert!(!text.contains("↳ default of variable"), "{text}");
+}
+
+#[test]
+fn text_fits_the_width_it_is_given() {
+    for width in [60, 80, 120] {
+        let text = render(
+            Format::Text,
+            &sample(),
+            &RenderOptions {
+                width,
+                ..options(false)
+            },
+        );
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= width,
+                "over {width}: {line:?}\n{text}"
+            );
+        }
+    }
+    // Wider output wraps less.
+    let lines = |width| {
+        let options = RenderOptions {
+            width,
+            ..options(false)
+        };
+        render(Format::Text, &sample(), &options).lines().count()
+    };
+    assert!(lines(120) < lines(60));
+}
+
+#[test]
+fn text_critical_and_high_look_different_in_colour() {
+    let text = render(Format::Text, &sample(), &options(true));
+    let style_before = |tag: &str| {
+        let at = text
+            .find(tag)
+            .unwrap_or_else(|| panic!("{tag} missing: {text}"));
+        let escape = text[..at].rfind('\u{1b}').expect("a style before the tag");
+        text[escape..at].to_string()
+    };
+    let (critical, high) = (style_before("[critical]"), style_before("[high]"));
+    assert_ne!(critical, high);
+    assert!(
+        critical.contains("41"),
+        "critical on a red background: {critical:?}"
+    );
 }
 
 #[test]
@@ -756,6 +818,16 @@ fn text_falls_back_to_file_line_column_without_source() {
     );
     // The Terraform findings still have their snippets.
     assert!(text.contains("[infra/main.tf:6:19]"));
+
+    // Without a snippet, a provenance step in the finding's own file is
+    // given by line and column, without repeating the path.
+    result.sources.clear();
+    let text = render(Format::Text, &result, &options(false));
+    assert!(
+        text.contains("↳ default of variable `ssh_cidr` at line 25, column 13"),
+        "{text}"
+    );
+    assert!(text.contains("↳ set in terraform.tfvars at infra/terraform.tfvars:1:12"));
 }
 
 #[test]
@@ -766,7 +838,7 @@ fn text_with_no_findings() {
     };
     assert_eq!(
         render(Format::Text, &result, &options(false)),
-        "No findings in 1 file.\n"
+        "No findings in 1 file scanned.\n"
     );
     let result = ScanResult {
         files_scanned: 4,
@@ -780,6 +852,75 @@ fn text_with_no_findings() {
     };
     assert_eq!(
         render(Format::Text, &result, &options(false)),
-        "error: a.tf:1: unexpected end of file\n\nNo findings in 4 files; 1 error.\n"
+        "error: a.tf:1: unexpected end of file\n\nNo findings in 4 files scanned; 1 error.\n"
     );
+}
+
+/// A finding past column 65,535 (a minified, one-line CloudFormation JSON
+/// template) used to panic miette's snippet drawing: exit 101, no report.
+#[test]
+fn text_report_shows_a_finding_past_column_65535() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = format!(
+        concat!(
+            r#"{{"AWSTemplateFormatVersion":"2010-09-09","Description":"{}","#,
+            r#""Resources":{{"Ssh":{{"Type":"AWS::EC2::SecurityGroup","Properties":{{"#,
+            r#""GroupDescription":"ssh","SecurityGroupIngress":[{{"IpProtocol":"tcp","#,
+            r#""FromPort":22,"ToPort":22,"CidrIp":"0.0.0.0/0"}}]}}}}}}}}"#
+        ),
+        "d".repeat(70_000)
+    );
+    assert!(!template.contains('\n'));
+    // The finding points at the JSON string, quotes included.
+    let column = template.find("\"0.0.0.0/0\"").unwrap() + 1;
+    assert!(column > 70_000);
+    std::fs::write(dir.path().join("template.json"), &template).unwrap();
+
+    let out = assert_cmd::Command::cargo_bin("demarc")
+        .unwrap()
+        .arg("scan")
+        .arg(dir.path())
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("AWS-EC2-001"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("template.json:1:{column}]")),
+        "{stdout}"
+    );
+    // The snippet shows the offending value on a clipped line, not all of it.
+    assert!(stdout.contains("\"CidrIp\":\"0.0.0.0/0\""), "{stdout}");
+    assert!(
+        stdout.lines().all(|line| line.chars().count() < 200),
+        "{stdout}"
+    );
+}
+
+/// Piped, the text report is as wide as `COLUMNS` says, else 80 columns.
+#[test]
+fn text_report_width_follows_columns_when_not_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.tf"), MAIN_TF).unwrap();
+    let widest = |columns: Option<&str>| {
+        let mut cmd = assert_cmd::Command::cargo_bin("demarc").unwrap();
+        cmd.arg("scan").arg(dir.path()).env_remove("COLUMNS");
+        if let Some(columns) = columns {
+            cmd.env("COLUMNS", columns);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8(out.stdout).unwrap();
+        text.lines().map(|l| l.chars().count()).max().unwrap()
+    };
+    let default = widest(None);
+    assert!((70..=80).contains(&default), "{default}");
+    assert!(widest(Some("60")) <= 60);
+    assert!(widest(Some("200")) > 80);
 }

@@ -116,7 +116,8 @@ fn a_comment_above_the_resource_suppresses_it_with_its_reason() {
     assert!(!text.contains("main.tf:7:"), "{text}");
     assert!(text.contains("main.tf:13:"), "{text}");
     assert!(
-        text.contains("1 finding (1 critical) in 1 file (") && text.contains("); 1 suppressed\n"),
+        text.contains("1 finding (1 critical) in 1 of 1 file scanned (")
+            && text.contains("); 1 suppressed\n"),
         "{text}"
     );
 }

@@ -31,9 +31,9 @@ pub fn render(result: &ScanResult, _options: &RenderOptions) -> String {
     let summary = Summary::of(result);
     let _ = writeln!(
         out,
-        "demarc: {} in {}; {} suppressed; {}",
+        "demarc: {} {}; {} suppressed; {}",
         plural(summary.total, "finding", "findings"),
-        plural(summary.files_scanned, "file", "files"),
+        summary.where_found(),
         summary.suppressed,
         plural(summary.errors, "error", "errors"),
     );

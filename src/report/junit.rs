@@ -7,12 +7,14 @@
 //! one `<failure>` whose `message` is the first finding's and whose text
 //! lists each with file, line and message. A resource whose findings are all
 //! suppressed is `<skipped>` with the reason. Scan errors are `<error>`s of
-//! a suite of their own. Counts on every suite add up, and the XML is
-//! escaped by hand (five entities, and control characters XML 1.0 cannot
-//! carry are dropped).
+//! a suite of their own. Counts on every suite add up. The XML is written
+//! by quick-junit (nextest's), which escapes it and drops what XML 1.0
+//! cannot carry; a line break in an attribute reads back as a space, so the
+//! failure text (element content) keeps the messages as written.
 
 use super::RenderOptions;
 use crate::finding::{Finding, RuleInfo, ScanResult};
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -67,80 +69,52 @@ pub fn render(result: &ScanResult, _options: &RenderOptions) -> String {
         }
     }
 
-    let mut body = String::new();
-    let (mut tests, mut failures, mut skipped) = (0, 0, 0);
+    let mut report = Report::new("demarc");
     for (rule_id, cases) in &suites {
-        let rule = rules.get(rule_id);
-        let suite_failures = cases.values().filter(|c| !c.active.is_empty()).count();
-        let suite_skipped = cases
-            .values()
-            .filter(|c| c.active.is_empty() && !c.suppressed.is_empty())
-            .count();
-        // A rule that looked at nothing still shows, as one passing case, so
-        // the report lists every rule that ran.
-        let suite_tests = cases.len().max(1);
-        tests += suite_tests;
-        failures += suite_failures;
-        skipped += suite_skipped;
-        let name = match rule {
+        let name = match rules.get(rule_id) {
             Some(rule) => format!("{} {}", rule.id, rule.slug),
             None => rule_id.to_string(),
         };
-        let _ = writeln!(
-            body,
-            "  <testsuite name=\"{}\" tests=\"{suite_tests}\" failures=\"{suite_failures}\" errors=\"0\" skipped=\"{suite_skipped}\">",
-            escape(&name)
-        );
+        let mut suite = TestSuite::new(name);
+        // A rule that looked at nothing still shows, as one passing case, so
+        // the report lists every rule that ran.
         if cases.is_empty() {
-            let _ = writeln!(
-                body,
-                "    <testcase name=\"no resource of its types\" classname=\"{}\"/>",
-                escape(rule_id)
-            );
+            let mut case = TestCase::new("no resource of its types", TestCaseStatus::success());
+            case.set_classname(*rule_id);
+            suite.add_test_case(case);
         }
-        for case in cases.values() {
-            write_case(&mut body, rule_id, case);
-        }
-        body.push_str("  </testsuite>\n");
+        suite.add_test_cases(cases.values().map(|case| test_case(rule_id, case)));
+        report.add_test_suite(suite);
     }
     if !result.errors.is_empty() {
-        let n = result.errors.len();
-        tests += n;
-        let _ = writeln!(
-            body,
-            "  <testsuite name=\"scan errors\" tests=\"{n}\" failures=\"0\" errors=\"{n}\" skipped=\"0\">"
-        );
-        for error in &result.errors {
-            let line = error
-                .line
-                .map(|l| format!(" line=\"{l}\""))
-                .unwrap_or_default();
-            let _ = writeln!(
-                body,
-                "    <testcase name=\"{file}\" classname=\"demarc.scan\" file=\"{file}\"{line}>\n      <error message=\"{message}\" type=\"scan error\">{text}</error>\n    </testcase>",
-                file = escape(&error.file),
-                message = escape(&error.message),
-                text = escape_text(&error.to_string()),
-            );
-        }
-        body.push_str("  </testsuite>\n");
+        let mut suite = TestSuite::new("scan errors");
+        suite.add_test_cases(result.errors.iter().map(|error| {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status
+                .set_message(error.message.as_str())
+                .set_type("scan error")
+                .set_description(error.to_string());
+            let mut case = TestCase::new(error.file.as_str(), status);
+            case.set_classname("demarc.scan");
+            case.extra.insert("file".into(), error.file.as_str().into());
+            if let Some(line) = error.line {
+                case.extra.insert("line".into(), line.to_string().into());
+            }
+            case
+        }));
+        report.add_test_suite(suite);
     }
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"demarc\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{}\" skipped=\"{skipped}\">\n{body}</testsuites>\n",
-        result.errors.len()
-    )
+    let mut xml = report
+        .to_string()
+        .expect("an in-memory JUnit report always serializes");
+    if !xml.ends_with('\n') {
+        xml.push('\n');
+    }
+    xml
 }
 
-fn write_case(out: &mut String, rule_id: &str, case: &Case) {
-    let _ = write!(
-        out,
-        "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\"",
-        escape(&case.resource),
-        escape(rule_id),
-        escape(&case.file),
-        case.line
-    );
-    if let Some(first) = case.active.first() {
+fn test_case(rule_id: &str, case: &Case) -> TestCase {
+    let status = if let Some(first) = case.active.first() {
         let mut text = String::new();
         for f in &case.active {
             let _ = writeln!(
@@ -156,72 +130,30 @@ fn write_case(out: &mut String, rule_id: &str, case: &Case) {
         if let Some(fix) = super::finding_fix(first) {
             let _ = writeln!(text, "fix: {}", super::first_paragraph(fix));
         }
-        let _ = write!(
-            out,
-            ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
-            escape(&format!(
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        status
+            .set_message(format!(
                 "{}:{}: {}",
                 first.location.file, first.location.start_line, first.message
-            )),
-            first.severity.name(),
-            escape_text(text.trim_end())
-        );
+            ))
+            .set_type(first.severity.name())
+            .set_description(text.trim_end());
+        status
     } else if let Some(first) = case.suppressed.first() {
-        let reason = first
-            .suppression
-            .as_ref()
-            .map(|s| s.reason.as_str())
-            .unwrap_or("");
-        let _ = write!(
-            out,
-            ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
-            escape(&format!("suppressed: {reason}"))
-        );
+        let reason = first.suppression.as_ref().map_or("", |s| s.reason.as_str());
+        let mut status = TestCaseStatus::skipped();
+        status.set_message(format!("suppressed: {reason}"));
+        status
     } else {
-        out.push_str("/>\n");
-    }
-}
-
-/// Text for an XML attribute or element: the five entities escaped, and
-/// characters XML 1.0 cannot carry at all (most C0 controls) left out.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // In attributes a literal newline or tab would be normalized
-            // to a space by parsers; the references keep them.
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            c if (c as u32) < 0x20 => {}
-            '\u{FFFE}' | '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Text for element content: as [`escape`], but newlines and tabs stay
-/// literal so the failure text reads as written.
-pub fn escape_text(text: &str) -> String {
-    escape(text).replace("&#10;", "\n").replace("&#9;", "\t")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{escape, escape_text};
-
-    #[test]
-    fn escapes_markup_and_drops_what_xml_cannot_hold() {
-        assert_eq!(
-            escape("a<b>&\"c\"'d'\u{1}\n"),
-            "a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;&#10;"
-        );
-        assert_eq!(escape_text("x\n\ty<"), "x\n\ty&lt;");
-    }
+        TestCaseStatus::success()
+    };
+    let mut test_case = TestCase::new(case.resource.as_str(), status);
+    test_case.set_classname(rule_id);
+    test_case
+        .extra
+        .insert("file".into(), case.file.as_str().into());
+    test_case
+        .extra
+        .insert("line".into(), case.line.to_string().into());
+    test_case
 }

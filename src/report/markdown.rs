@@ -3,9 +3,11 @@
 //!
 //! Totals first, then the responsibility matrix, then the findings grouped
 //! by owning team (CODEOWNERS; findings without one together at the end)
-//! and, within a team, by layer; each finding a one-line `<details>`
-//! summary that opens on the message, resource, attribution and fix. Then
-//! errors and warnings. Suppressed findings are counted, not listed.
+//! and, within a team, by layer; the most severe first everywhere; each
+//! finding a one-line `<details>` summary that opens on the message,
+//! resource, attribution and fix. Then errors and warnings. Suppressed
+//! findings are counted, not listed. A report longer than a GitHub comment
+//! may be is cut to the most severe findings that fit, with a note.
 //!
 //! Text that comes from the scanned files (messages, values, resource
 //! names, paths) is escaped: HTML inside `<code>` and `<summary>`, Markdown
@@ -15,14 +17,92 @@
 use super::summary::{plural, Summary};
 use super::RenderOptions;
 use crate::finding::{Finding, Layer, ScanResult, ServiceModel, Severity};
+use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// Where findings without a CODEOWNERS team are listed.
 pub const NO_TEAM: &str = "No CODEOWNERS team";
 
+/// The longest comment GitHub accepts is 65,536 characters. Bytes are
+/// counted here, never fewer than characters (or UTF-16 units), so a
+/// report within this fits.
+pub const MAX_COMMENT_BYTES: usize = 65_536;
+
 pub fn render(result: &ScanResult, _options: &RenderOptions) -> String {
+    render_within(result, MAX_COMMENT_BYTES)
+}
+
+/// The report in at most `limit` bytes when it can be. When the whole of
+/// it is longer, the summary stays and as many findings as fit, the most
+/// severe first, then as many errors and warnings as fit; a note says what
+/// was left out and where to find it.
+pub fn render_within(result: &ScanResult, limit: usize) -> String {
     let summary = Summary::of(result);
+    let mut findings: Vec<&Finding> = result.active_findings().collect();
+    findings.sort_by(|a, b| {
+        (Reverse(a.severity), a.sort_key()).cmp(&(Reverse(b.severity), b.sort_key()))
+    });
+    let all = Shown {
+        findings: findings.len(),
+        errors: result.errors.len(),
+        warnings: result.warnings.len(),
+    };
+    let compose = |shown: Shown| compose(result, &summary, &findings, shown, all);
+    let whole = compose(all);
+    if whole.len() <= limit {
+        return whole;
+    }
+    let fits = |shown: Shown| compose(shown).len() <= limit;
+    let mut shown = Shown::default();
+    shown.findings = most_that_fit(all.findings, |n| {
+        fits(Shown {
+            findings: n,
+            ..shown
+        })
+    });
+    shown.errors = most_that_fit(all.errors, |n| fits(Shown { errors: n, ..shown }));
+    shown.warnings = most_that_fit(all.warnings, |n| {
+        fits(Shown {
+            warnings: n,
+            ..shown
+        })
+    });
+    compose(shown)
+}
+
+/// How many findings, errors and warnings a comment lists.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+struct Shown {
+    findings: usize,
+    errors: usize,
+    warnings: usize,
+}
+
+/// The largest `n <= max` that `fits`, by bisection (a comment grows with
+/// what it lists); 0 when none does.
+fn most_that_fit(max: usize, fits: impl Fn(usize) -> bool) -> usize {
+    let (mut low, mut high) = (0, max);
+    while low < high {
+        let middle = low + (high - low).div_ceil(2);
+        if fits(middle) {
+            low = middle;
+        } else {
+            high = middle - 1;
+        }
+    }
+    low
+}
+
+/// The comment listing the first `shown` of `findings` (in order of
+/// severity), errors and warnings.
+fn compose(
+    result: &ScanResult,
+    summary: &Summary,
+    findings: &[&Finding],
+    shown: Shown,
+    all: Shown,
+) -> String {
     let mut out = String::new();
     if summary.total == 0 {
         let _ = writeln!(out, "## demarc: no findings\n");
@@ -33,7 +113,7 @@ pub fn render(result: &ScanResult, _options: &RenderOptions) -> String {
             plural(summary.total, "finding", "findings")
         );
     }
-    let _ = writeln!(out, "{}\n", totals_line(&summary));
+    let _ = writeln!(out, "{}\n", totals_line(summary));
     if let Some(b) = summary.baseline {
         let _ = writeln!(
             out,
@@ -41,15 +121,52 @@ pub fn render(result: &ScanResult, _options: &RenderOptions) -> String {
             b.new, b.matched, b.gone
         );
     }
-    if summary.total > 0 {
-        write_severity_table(&mut out, &summary);
-        write_matrix(&mut out, &summary);
-        write_findings(&mut out, result);
+    if shown != all {
+        write_left_out(&mut out, shown, all);
     }
-    write_problems(&mut out, "Errors", &result.errors);
-    write_problems(&mut out, "Warnings", &result.warnings);
+    if summary.total > 0 {
+        write_severity_table(&mut out, summary);
+        write_matrix(&mut out, summary);
+        write_findings(&mut out, &findings[..shown.findings]);
+    }
+    write_problems(&mut out, "Errors", &result.errors[..shown.errors]);
+    write_problems(&mut out, "Warnings", &result.warnings[..shown.warnings]);
     while out.ends_with("\n\n") {
         out.pop();
+    }
+    out
+}
+
+/// The note on what a comment cut to size leaves out.
+fn write_left_out(out: &mut String, shown: Shown, all: Shown) {
+    let parts: Vec<String> = [
+        (shown.findings, all.findings, "finding", "findings"),
+        (shown.errors, all.errors, "error", "errors"),
+        (shown.warnings, all.warnings, "warning", "warnings"),
+    ]
+    .into_iter()
+    .filter(|(shown, all, _, _)| shown < all)
+    .map(|(shown, all, one, many)| format!("{} of {}", all - shown, plural(all, one, many)))
+    .collect();
+    let _ = writeln!(
+        out,
+        "> **Not shown:** {}, to keep this comment within GitHub's {} characters. \
+The findings listed are the most severe. For the full report run \
+`demarc scan --format text` (or `--format json`, `--format sarif`), or keep it as a CI artifact.\n",
+        parts.join(", "),
+        thousands(MAX_COMMENT_BYTES)
+    );
+}
+
+/// `65,536`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
     }
     out
 }
@@ -62,16 +179,13 @@ fn totals_line(summary: &Summary) -> String {
         .map(|(s, n)| format!("{n} {}", s.name()))
         .collect();
     let mut line = if summary.total == 0 {
-        format!(
-            "No findings in {}",
-            plural(summary.files_scanned, "file", "files")
-        )
+        format!("No findings {}", summary.where_found())
     } else {
         format!(
-            "**{}** ({}) in {}",
+            "**{}** ({}) {}",
             plural(summary.total, "finding", "findings"),
             nonzero.join(", "),
-            plural(summary.files_scanned, "file", "files")
+            summary.where_found()
         )
     };
     for count in super::summary::side_counts(summary) {
@@ -122,29 +236,39 @@ fn write_matrix(out: &mut String, summary: &Summary) {
     );
 }
 
-fn write_findings(out: &mut String, result: &ScanResult) {
-    // team → layer → findings; teams sorted, the team-less group last.
-    let mut teams: BTreeMap<(bool, String), BTreeMap<Layer, Vec<&Finding>>> = BTreeMap::new();
-    for finding in result.active_findings() {
+/// `findings`, most severe first, grouped by team (sorted, the team-less
+/// group last) and within a team by layer (the layer with the most severe
+/// finding first).
+fn write_findings(out: &mut String, findings: &[&Finding]) {
+    type Layers<'a> = Vec<(Layer, Vec<&'a Finding>)>;
+    let mut teams: BTreeMap<(bool, String), Layers> = BTreeMap::new();
+    for &finding in findings {
         let team = if finding.owners.is_empty() {
             (true, NO_TEAM.to_string())
         } else {
             (false, finding.owners.join(", "))
         };
-        teams
-            .entry(team)
-            .or_default()
-            .entry(finding.rule.layer)
-            .or_default()
-            .push(finding);
+        let layers = teams.entry(team).or_default();
+        // Findings come most severe first, so a layer's first finding is
+        // its most severe and layers are added in order of severity.
+        match layers
+            .iter_mut()
+            .find(|(layer, _)| *layer == finding.rule.layer)
+        {
+            Some((_, group)) => group.push(finding),
+            None => layers.push((finding.rule.layer, vec![finding])),
+        }
+    }
+    if teams.is_empty() {
+        return;
     }
     let _ = writeln!(out, "### Findings by team\n");
     for ((_, team), layers) in &teams {
-        let count: usize = layers.values().map(Vec::len).sum();
+        let count: usize = layers.iter().map(|(_, group)| group.len()).sum();
         let _ = writeln!(out, "#### {} ({count})\n", escape_md(team));
-        for (layer, findings) in layers {
-            let _ = writeln!(out, "**{}** ({})\n", layer.name(), findings.len());
-            for finding in findings {
+        for (layer, group) in layers {
+            let _ = writeln!(out, "**{}** ({})\n", layer.name(), group.len());
+            for finding in group {
                 write_finding(out, finding);
             }
         }

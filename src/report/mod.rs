@@ -16,6 +16,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
+mod snippet;
 pub mod summary;
 pub mod text;
 
@@ -101,6 +102,10 @@ impl Output {
     }
 }
 
+/// The text report's width when nothing says otherwise: the classic
+/// terminal's, so a report pasted into a ticket or a CI log stays readable.
+pub const DEFAULT_WIDTH: usize = 80;
+
 #[derive(Clone, Debug)]
 pub struct RenderOptions {
     /// ANSI colour in the text report. The caller decides (terminal, `NO_COLOR`).
@@ -109,6 +114,9 @@ pub struct RenderOptions {
     pub tool_version: String,
     /// Text: the findings alone, no summary or warnings (`--quiet`).
     pub quiet: bool,
+    /// Text: the columns it may use (the caller decides: the terminal's,
+    /// `COLUMNS`, else [`DEFAULT_WIDTH`]).
+    pub width: usize,
     /// When the scan started and how long it took: the text summary's time
     /// and the GitLab report's start and end. Left out of snapshot tests.
     pub started: Option<SystemTime>,
@@ -121,6 +129,7 @@ impl Default for RenderOptions {
             color: false,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             quiet: false,
+            width: DEFAULT_WIDTH,
             started: None,
             elapsed: None,
         }

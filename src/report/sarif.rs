@@ -13,30 +13,35 @@
 //!
 //! Columns are counted in Unicode code points (`columnKind`), end exclusive,
 //! which is what `Location` holds.
+//!
+//! The log is built from serde-sarif's types, generated from the 2.1.0
+//! schema, so a field name or nesting the schema does not have cannot be
+//! written.
 
 use super::RenderOptions;
 use crate::finding::{Finding, Location, RuleInfo, ScanResult, Severity};
 use crate::model::{Framework, ScanError};
-use serde_json::{json, Map, Value};
-use std::collections::HashMap;
+use serde_json::{json, Value};
+use serde_sarif::sarif;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const SRCROOT: &str = "%SRCROOT%";
 
 pub fn render(result: &ScanResult, options: &RenderOptions) -> String {
-    let mut text = serde_json::to_string_pretty(&to_value(result, options))
-        .expect("a JSON value always serializes");
+    let mut text =
+        serde_json::to_string_pretty(&log(result, options)).expect("a SARIF log always serializes");
     text.push('\n');
     text
 }
 
 /// SARIF `level` for a severity.
-pub fn level(severity: Severity) -> &'static str {
+pub fn level(severity: Severity) -> sarif::ResultLevel {
     match severity {
-        Severity::Critical | Severity::High => "error",
-        Severity::Medium => "warning",
-        Severity::Low | Severity::Info => "note",
+        Severity::Critical | Severity::High => sarif::ResultLevel::Error,
+        Severity::Medium => sarif::ResultLevel::Warning,
+        Severity::Low | Severity::Info => sarif::ResultLevel::Note,
     }
 }
 
@@ -51,8 +56,8 @@ pub fn security_severity(severity: Severity) -> &'static str {
     }
 }
 
-/// The SARIF log as a JSON value.
-pub fn to_value(result: &ScanResult, options: &RenderOptions) -> Value {
+/// The SARIF log.
+fn log(result: &ScanResult, options: &RenderOptions) -> sarif::Sarif {
     // The rule table: all rules run, then any rule only a finding knows.
     let mut rules: Vec<&RuleInfo> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
@@ -64,72 +69,63 @@ pub fn to_value(result: &ScanResult, options: &RenderOptions) -> Value {
         }
     }
 
-    let driver = json!({
-        "name": "demarc",
-        "version": options.tool_version,
-        "rules": rules.iter().map(|r| rule(r)).collect::<Vec<_>>(),
-    });
-    let results: Vec<Value> = result
+    let driver = sarif::ToolComponent::builder()
+        .name("demarc")
+        .version(options.tool_version.clone())
+        .rules(rules.iter().map(|r| rule(r)).collect::<Vec<_>>())
+        .build();
+    let results: Vec<sarif::Result> = result
         .findings
         .iter()
         .map(|f| finding(f, index[f.rule.id.as_str()]))
         .collect();
-    let invocation = json!({
-        "executionSuccessful": result.errors.is_empty(),
-        "toolExecutionNotifications": result
-            .errors
-            .iter()
-            .map(|e| notification(e, "error"))
-            .chain(result.warnings.iter().map(|w| notification(w, "warning")))
-            .collect::<Vec<_>>(),
-    });
-    json!({
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": driver },
-            "invocations": [invocation],
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
-    })
+    let notifications: Vec<sarif::Notification> = result
+        .errors
+        .iter()
+        .map(|e| notification(e, "error"))
+        .chain(result.warnings.iter().map(|w| notification(w, "warning")))
+        .collect();
+    let invocation = sarif::Invocation::builder()
+        .execution_successful(result.errors.is_empty())
+        .tool_execution_notifications(notifications)
+        .build();
+    let run = sarif::Run::builder()
+        .tool(sarif::Tool::from(driver))
+        .invocations(vec![invocation])
+        .column_kind(json!("unicodeCodePoints"))
+        .results(results)
+        .build();
+    sarif::Sarif::builder()
+        .schema(SCHEMA_URI)
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build()
 }
 
-fn rule(rule: &RuleInfo) -> Value {
-    let mut object = Map::new();
-    object.insert("id".into(), json!(rule.id));
-    object.insert("name".into(), json!(rule.slug));
-    object.insert("shortDescription".into(), json!({ "text": rule.summary }));
+fn text(text: &str) -> sarif::MultiformatMessageString {
+    sarif::MultiformatMessageString::builder()
+        .text(text)
+        .build()
+}
+
+fn rule(rule: &RuleInfo) -> sarif::ReportingDescriptor {
     let full = if rule.docs.what.trim().is_empty() {
         rule.summary.trim()
     } else {
         rule.docs.what.trim()
     };
-    object.insert("fullDescription".into(), json!({ "text": full }));
-    object.insert(
-        "help".into(),
-        json!({ "text": help_text(rule), "markdown": help_markdown(rule) }),
-    );
-    if let Some(uri) = &rule.help_uri {
-        object.insert("helpUri".into(), json!(uri));
-    }
-    object.insert(
-        "defaultConfiguration".into(),
-        json!({ "level": level(rule.severity) }),
-    );
-    let mut properties = Map::new();
-    properties.insert(
-        "security-severity".into(),
-        json!(security_severity(rule.severity)),
-    );
     let mut tags = vec!["security".to_string(), rule.layer.name().to_string()];
     if !rule.provider.is_empty() && !tags.contains(&rule.provider) {
         tags.push(rule.provider.clone());
     }
-    properties.insert("tags".into(), json!(tags));
-    properties.insert("precision".into(), json!("high"));
+    let mut properties = BTreeMap::new();
+    properties.insert(
+        "security-severity".to_string(),
+        json!(security_severity(rule.severity)),
+    );
+    properties.insert("precision".to_string(), json!("high"));
     if !rule.aliases.is_empty() {
-        properties.insert("aliases".into(), json!(rule.aliases));
+        properties.insert("aliases".to_string(), json!(rule.aliases));
     }
     if !rule.compliance.is_empty() {
         let compliance: Vec<String> = rule
@@ -137,10 +133,33 @@ fn rule(rule: &RuleInfo) -> Value {
             .iter()
             .map(|(framework, control)| format!("{framework}: {control}"))
             .collect();
-        properties.insert("compliance".into(), json!(compliance));
+        properties.insert("compliance".to_string(), json!(compliance));
     }
-    object.insert("properties".into(), Value::Object(properties));
-    Value::Object(object)
+    let mut descriptor = sarif::ReportingDescriptor::builder()
+        .id(rule.id.as_str())
+        .name(rule.slug.as_str())
+        .short_description(text(&rule.summary))
+        .full_description(text(full))
+        .help(
+            sarif::MultiformatMessageString::builder()
+                .text(help_text(rule))
+                .markdown(help_markdown(rule))
+                .build(),
+        )
+        .default_configuration(
+            sarif::ReportingConfiguration::builder()
+                .level(json!(level(rule.severity)))
+                .build(),
+        )
+        .properties(
+            sarif::PropertyBag::builder()
+                .tags(tags)
+                .additional_properties(properties)
+                .build(),
+        )
+        .build();
+    descriptor.help_uri = rule.help_uri.clone();
+    descriptor
 }
 
 /// Frameworks are named `terraform`/`cloudformation` in rule files; show them
@@ -232,118 +251,128 @@ fn help_markdown(rule: &RuleInfo) -> String {
     md
 }
 
-fn finding(finding: &Finding, rule_index: usize) -> Value {
-    let physical = physical_location(&finding.location);
+fn finding(finding: &Finding, rule_index: usize) -> sarif::Result {
+    let mut properties = BTreeMap::new();
+    let mut property = |name: &str, value: Value| {
+        properties.insert(name.to_string(), value);
+    };
+    property("layer", json!(finding.rule.layer.name()));
+    property("service_model", json!(finding.service_model.name()));
+    property("owner", json!(finding.owner.name()));
+    property("owner_reason", json!(finding.owner_reason));
+    property("resource", json!(finding.resource));
+    property("resource_type", json!(finding.resource_type));
+    property("framework", json!(finding.framework.name()));
+    property("severity", json!(finding.severity.name()));
+    if !finding.owners.is_empty() {
+        property("owners", json!(finding.owners));
+    }
+    let location = sarif::Location::builder()
+        .physical_location(physical_location(&finding.location))
+        .build();
+    let mut result = sarif::Result::builder()
+        .rule_id(finding.rule.id.as_str())
+        .rule_index(rule_index as i64)
+        .level(level(finding.severity))
+        .message(sarif::Message::from(&finding.message))
+        .locations(vec![location])
+        .properties(
+            sarif::PropertyBag::builder()
+                .additional_properties(properties)
+                .build(),
+        )
+        .build();
     // Where the value was set (a variable default, a tfvars entry, a
     // parameter default) when it came from elsewhere.
-    let related: Vec<Value> = finding
-        .provenance
-        .iter()
-        .enumerate()
-        .map(|(id, step)| {
-            json!({
-                "id": id,
-                "physicalLocation": physical_location(&step.location),
-                "message": { "text": step.label },
-            })
-        })
-        .collect();
-    let mut result = result_object(finding, rule_index, physical);
-    if !related.is_empty() {
-        result["relatedLocations"] = Value::Array(related);
+    if !finding.provenance.is_empty() {
+        let related = finding.provenance.iter().enumerate().map(|(id, step)| {
+            sarif::Location::builder()
+                .id(id as i64)
+                .physical_location(physical_location(&step.location))
+                .message(sarif::Message::from(&step.label))
+                .build()
+        });
+        result.related_locations = Some(related.collect());
     }
     if !finding.fingerprint.is_empty() {
-        result["partialFingerprints"] = json!({ crate::fingerprint::SCHEME: finding.fingerprint });
+        result.partial_fingerprints = Some(BTreeMap::from([(
+            crate::fingerprint::SCHEME.to_string(),
+            finding.fingerprint.clone(),
+        )]));
     }
     if let Some(suppression) = &finding.suppression {
-        result["suppressions"] = json!([{
-            "kind": suppression.kind.sarif_name(),
-            "justification": suppression.reason,
-        }]);
-    }
-    if !finding.owners.is_empty() {
-        result["properties"]["owners"] = json!(finding.owners);
+        result.suppressions = Some(vec![sarif::Suppression::builder()
+            .kind(json!(suppression.kind.sarif_name()))
+            .justification(suppression.reason.as_str())
+            .build()]);
     }
     result
 }
 
-fn physical_location(location: &Location) -> Value {
-    let mut physical = Map::new();
-    physical.insert("artifactLocation".into(), artifact_location(&location.file));
-    if location.start_line >= 1 {
-        let mut region = Map::new();
-        region.insert("startLine".into(), json!(location.start_line));
-        if location.start_column >= 1 {
-            region.insert("startColumn".into(), json!(location.start_column));
-        }
-        if location.end_line >= location.start_line {
-            region.insert("endLine".into(), json!(location.end_line));
-            if location.end_column >= 1 {
-                region.insert("endColumn".into(), json!(location.end_column));
-            }
-        }
-        physical.insert("region".into(), Value::Object(region));
+/// A region from a start line (and optionally a start column and an end),
+/// `None` when the line is unknown.
+fn region(start: (usize, usize), end: Option<(usize, usize)>) -> Option<sarif::Region> {
+    let (line, column) = start;
+    if line < 1 {
+        return None;
     }
-    Value::Object(physical)
+    let mut region = sarif::Region::builder().start_line(line as i64).build();
+    region.start_column = (column >= 1).then_some(column as i64);
+    if let Some((end_line, end_column)) = end.filter(|&(end_line, _)| end_line >= line) {
+        region.end_line = Some(end_line as i64);
+        region.end_column = (end_column >= 1).then_some(end_column as i64);
+    }
+    Some(region)
 }
 
-fn result_object(finding: &Finding, rule_index: usize, physical: Value) -> Value {
-    json!({
-        "ruleId": finding.rule.id,
-        "ruleIndex": rule_index,
-        "level": level(finding.severity),
-        "message": { "text": finding.message },
-        "locations": [{ "physicalLocation": physical }],
-        "properties": {
-            "layer": finding.rule.layer.name(),
-            "service_model": finding.service_model.name(),
-            "owner": finding.owner.name(),
-            "owner_reason": finding.owner_reason,
-            "resource": finding.resource,
-            "resource_type": finding.resource_type,
-            "framework": finding.framework.name(),
-            "severity": finding.severity.name(),
-        },
-    })
+fn physical_location(location: &Location) -> sarif::PhysicalLocation {
+    let mut physical = sarif::PhysicalLocation::builder()
+        .artifact_location(artifact_location(&location.file))
+        .build();
+    physical.region = region(
+        (location.start_line, location.start_column),
+        Some((location.end_line, location.end_column)),
+    );
+    physical
 }
 
-fn notification(error: &ScanError, level: &str) -> Value {
-    let mut object = Map::new();
-    object.insert("level".into(), json!(level));
-    object.insert("message".into(), json!({ "text": error.message }));
+fn notification(error: &ScanError, level: &str) -> sarif::Notification {
+    let mut notification = sarif::Notification::builder()
+        .level(json!(level))
+        .message(sarif::Message::from(&error.message))
+        .build();
     if !error.file.is_empty() {
-        let mut physical = Map::new();
-        physical.insert("artifactLocation".into(), artifact_location(&error.file));
-        if let Some(line) = error.line.filter(|&l| l >= 1) {
-            let mut region = Map::new();
-            region.insert("startLine".into(), json!(line));
-            if let Some(column) = error.column.filter(|&c| c >= 1) {
-                region.insert("startColumn".into(), json!(column));
-            }
-            physical.insert("region".into(), Value::Object(region));
-        }
-        object.insert(
-            "locations".into(),
-            json!([{ "physicalLocation": Value::Object(physical) }]),
-        );
+        let mut physical = sarif::PhysicalLocation::builder()
+            .artifact_location(artifact_location(&error.file))
+            .build();
+        physical.region = error
+            .line
+            .and_then(|line| region((line, error.column.unwrap_or(0)), None));
+        notification.locations = Some(vec![sarif::Location::builder()
+            .physical_location(physical)
+            .build()]);
     }
-    Value::Object(object)
+    notification
 }
 
 /// A file path as a SARIF `artifactLocation`: a relative path becomes a
 /// percent-encoded relative URI against `%SRCROOT%`; an absolute path (a file
 /// outside the current directory) becomes a `file://` URI.
-fn artifact_location(path: &str) -> Value {
+fn artifact_location(path: &str) -> sarif::ArtifactLocation {
     let path = path.replace('\\', "/");
     let bytes = path.as_bytes();
     let is_drive = bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':';
+    let uri = |uri: String| sarif::ArtifactLocation::builder().uri(uri).build();
     if path.starts_with('/') {
-        json!({ "uri": format!("file://{}", encode_path(&path)) })
+        uri(format!("file://{}", encode_path(&path)))
     } else if is_drive {
         let (drive, rest) = path.split_at(2);
-        json!({ "uri": format!("file:///{drive}{}", encode_path(rest)) })
+        uri(format!("file:///{drive}{}", encode_path(rest)))
     } else {
-        json!({ "uri": encode_path(&path), "uriBaseId": SRCROOT })
+        sarif::ArtifactLocation::builder()
+            .uri(encode_path(&path))
+            .uri_base_id(SRCROOT)
+            .build()
     }
 }
 
@@ -385,6 +414,10 @@ fn encode_path(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn artifact_location(path: &str) -> Value {
+        serde_json::to_value(super::artifact_location(path)).unwrap()
+    }
 
     #[test]
     fn relative_paths_stay_relative_and_are_encoded() {

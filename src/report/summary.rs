@@ -25,6 +25,8 @@ pub struct Summary {
     /// Rows in `Layer::ALL` order, columns in `ServiceModel::ALL` order.
     pub matrix: [[usize; 3]; 6],
     pub files_scanned: usize,
+    /// Files with at least one finding that counts.
+    pub files_with_findings: usize,
     pub errors: usize,
     /// Checks left undecided because a value is known only after apply.
     pub undecided: usize,
@@ -43,13 +45,16 @@ impl Summary {
             by_owner: OWNERS.map(|o| (o, 0)),
             matrix: [[0; 3]; 6],
             files_scanned: result.files_scanned,
+            files_with_findings: 0,
             errors: result.errors.len(),
             undecided: result.undecided,
             suppressed: result.suppressed_count(),
             warnings: result.warnings.len(),
             baseline: result.baseline,
         };
+        let mut files = std::collections::BTreeSet::new();
         for finding in result.active_findings() {
+            files.insert(finding.location.file.as_str());
             let layer = finding.rule.layer;
             bump(&mut summary.by_severity, finding.severity);
             bump(&mut summary.by_layer, layer);
@@ -58,7 +63,19 @@ impl Summary {
             let column = model_index(finding.service_model);
             summary.matrix[row][column] += 1;
         }
+        summary.files_with_findings = files.len();
         summary
+    }
+
+    /// `in 2 of 12 files scanned`, or `in 12 files scanned` when nothing
+    /// was found: where the findings are, and how much was looked at.
+    pub fn where_found(&self) -> String {
+        let scanned = plural(self.files_scanned, "file", "files");
+        if self.total == 0 {
+            format!("in {scanned} scanned")
+        } else {
+            format!("in {} of {scanned} scanned", self.files_with_findings)
+        }
     }
 
     pub fn severity_count(&self, severity: Severity) -> usize {

@@ -11,28 +11,26 @@
 //! Suppressed findings are not shown, only counted. `quiet` keeps the
 //! findings and errors alone.
 
+use super::snippet::{self, Excerpt, Mark};
 use super::summary::{plural, Summary};
 use super::RenderOptions;
 use crate::finding::{Finding, Layer, ScanResult, ServiceModel, Severity};
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use anstyle::AnsiColor;
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 use std::fmt::{self, Write as _};
-use std::sync::Arc;
-
-/// Width the report wraps at, fixed so the output does not depend on the
-/// terminal.
-pub const WIDTH: usize = 100;
 
 pub fn render(result: &ScanResult, options: &RenderOptions) -> String {
     let style = Style {
         color: options.color,
     };
+    let width = options.width;
     let theme = if options.color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
     let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(WIDTH)
+        .with_width(width)
         .with_links(false)
         .with_context_lines(1)
         // Keep rule ids such as `AWS-S3-001` whole when a help line wraps.
@@ -41,12 +39,12 @@ pub fn render(result: &ScanResult, options: &RenderOptions) -> String {
 
     let mut out = String::new();
     for finding in result.active_findings() {
-        let diagnostic = FindingDiagnostic::new(finding, result);
+        let diagnostic = FindingDiagnostic::new(finding, result, width, style);
         let mut rendered = String::new();
         if handler.render_report(&mut rendered, &diagnostic).is_err() {
             // A span miette cannot render: fall back to the plain form.
             rendered.clear();
-            let plain = FindingDiagnostic::plain(finding);
+            let plain = FindingDiagnostic::build(finding, None, style);
             let _ = handler.render_report(&mut rendered, &plain);
         }
         out.push_str(rendered.trim_end());
@@ -54,19 +52,19 @@ pub fn render(result: &ScanResult, options: &RenderOptions) -> String {
     }
 
     for error in &result.errors {
-        let _ = writeln!(out, "{} {error}", style.paint("error:", "1;31"));
+        let _ = writeln!(out, "{} {error}", style.paint("error:", ERROR));
     }
     if options.quiet {
         return out;
     }
     for warning in &result.warnings {
-        let _ = writeln!(out, "{} {warning}", style.paint("warning:", "1;33"));
+        let _ = writeln!(out, "{} {warning}", style.paint("warning:", WARNING));
     }
     if !result.errors.is_empty() || !result.warnings.is_empty() {
         out.push('\n');
     }
 
-    write_summary(&mut out, &Summary::of(result), style, options.elapsed);
+    write_summary(&mut out, &Summary::of(result), style, options);
     out
 }
 
@@ -95,24 +93,16 @@ fn write_baseline(out: &mut String, summary: &Summary) {
     }
 }
 
-fn write_summary(
-    out: &mut String,
-    summary: &Summary,
-    style: Style,
-    elapsed: Option<std::time::Duration>,
-) {
+fn write_summary(out: &mut String, summary: &Summary, style: Style, options: &RenderOptions) {
+    let (elapsed, width) = (options.elapsed, options.width);
     if summary.total == 0 {
         write_baseline(out, summary);
         let _ = write!(
             out,
             "{}",
             style.paint(
-                &format!(
-                    "No findings in {}{}",
-                    plural(summary.files_scanned, "file", "files"),
-                    took(elapsed)
-                ),
-                "1"
+                &format!("No findings {}{}", summary.where_found(), took(elapsed)),
+                BOLD
             )
         );
         out.push_str(&tail_counts(summary));
@@ -120,14 +110,14 @@ fn write_summary(
         return;
     }
 
-    let _ = writeln!(out, "{}", style.paint("Summary", "1"));
+    let _ = writeln!(out, "{}", style.paint("Summary", BOLD));
     let severities: Vec<String> = summary
         .by_severity
         .iter()
         .map(|(severity, n)| {
             let text = format!("{} {n}", severity.name());
             if *n > 0 {
-                style.paint(&text, severity_color(*severity))
+                style.paint(&text, severity_style(*severity))
             } else {
                 text
             }
@@ -154,7 +144,7 @@ fn write_summary(
         let _ = write!(header, "  {:>5}", model.name());
     }
     let _ = write!(header, "  {:>5}", "total");
-    let _ = writeln!(out, "{}", style.paint(&header, "1"));
+    let _ = writeln!(out, "{}", style.paint(&header, BOLD));
     for layer in Layer::ALL {
         let mut row = format!("  {:<label_width$}", layer.name());
         for model in ServiceModel::ALL {
@@ -172,7 +162,7 @@ fn write_summary(
     out.push('\n');
     write_baseline(out, summary);
 
-    // `3 findings (1 critical, 2 high) in 12 files; 1 error`
+    // `3 findings (1 critical, 2 high) in 2 of 12 files scanned; 1 error`
     let nonzero: Vec<String> = summary
         .by_severity
         .iter()
@@ -180,14 +170,14 @@ fn write_summary(
         .map(|(severity, n)| format!("{n} {}", severity.name()))
         .collect();
     let mut last = format!(
-        "{} ({}) in {}{}",
+        "{} ({}) {}{}",
         plural(summary.total, "finding", "findings"),
         nonzero.join(", "),
-        plural(summary.files_scanned, "file", "files"),
+        summary.where_found(),
         took(elapsed),
     );
     last.push_str(&tail_counts(summary));
-    let _ = writeln!(out, "{}", style.paint(&last, "1"));
+    let _ = writeln!(out, "{}", style.paint(&textwrap::fill(&last, width), BOLD));
 }
 
 /// The first paragraph of a fix. When there is more (typically an example
@@ -206,13 +196,22 @@ fn short_fix(fix: &str, rule_id: &str) -> String {
     short
 }
 
-fn severity_color(severity: Severity) -> &'static str {
+const BOLD: anstyle::Style = anstyle::Style::new().bold();
+const ERROR: anstyle::Style = BOLD.fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
+const WARNING: anstyle::Style = BOLD.fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+
+/// Each severity its own look, so a critical stands out from a high:
+/// critical reversed out of red, high red, medium yellow, low cyan, info dim.
+fn severity_style(severity: Severity) -> anstyle::Style {
+    let fg = |color: AnsiColor| anstyle::Style::new().fg_color(Some(color.into()));
     match severity {
-        Severity::Critical => "1;31",
-        Severity::High => "31",
-        Severity::Medium => "33",
-        Severity::Low => "36",
-        Severity::Info => "2",
+        Severity::Critical => BOLD
+            .fg_color(Some(AnsiColor::BrightWhite.into()))
+            .bg_color(Some(AnsiColor::Red.into())),
+        Severity::High => fg(AnsiColor::Red).bold(),
+        Severity::Medium => fg(AnsiColor::Yellow),
+        Severity::Low => fg(AnsiColor::Cyan),
+        Severity::Info => anstyle::Style::new().dimmed(),
     }
 }
 
@@ -222,10 +221,10 @@ struct Style {
 }
 
 impl Style {
-    /// `text` in an SGR style when colour is on, else `text` unchanged.
-    fn paint(self, text: &str, sgr: &str) -> String {
+    /// `text` in `style` when colour is on, else `text` unchanged.
+    fn paint(self, text: &str, style: anstyle::Style) -> String {
         if self.color {
-            format!("\u{1b}[{sgr}m{text}\u{1b}[0m")
+            format!("{style}{text}{style:#}")
         } else {
             text.to_string()
         }
@@ -240,71 +239,78 @@ struct FindingDiagnostic<'a> {
     help: Option<String>,
     /// Present when the file's text is known and the span lies within it:
     /// the primary label, then one per provenance step in the same file.
-    snippet: Option<(NamedSource<Arc<str>>, Vec<LabeledSpan>)>,
+    snippet: Option<(Excerpt, Vec<LabeledSpan>)>,
 }
 
 impl<'a> FindingDiagnostic<'a> {
-    fn new(finding: &'a Finding, result: &ScanResult) -> Self {
+    fn new(finding: &'a Finding, result: &ScanResult, width: usize, style: Style) -> Self {
         let location = &finding.location;
-        let snippet = result.sources.get(&location.file).and_then(|text| {
-            let (start, end) = (
-                location.byte_start,
-                location.byte_end.max(location.byte_start),
-            );
-            let fits =
-                end <= text.len() && text.is_char_boundary(start) && text.is_char_boundary(end);
-            fits.then(|| {
-                let source = NamedSource::new(&location.file, Arc::clone(text));
-                let mut labels = vec![LabeledSpan::new_primary_with_span(
-                    Some(finding.message.clone()),
-                    (start, end - start),
-                )];
-                // Provenance in the same file is drawn in the snippet; the
-                // rest is listed in the message.
-                labels.extend(
-                    finding
-                        .provenance
-                        .iter()
-                        .filter(|p| {
-                            p.location.file == location.file && p.location.byte_end <= text.len()
-                        })
-                        .map(|p| {
-                            LabeledSpan::new_with_span(
-                                Some(p.label.clone()),
-                                (
-                                    p.location.byte_start,
-                                    p.location.byte_end - p.location.byte_start,
-                                ),
-                            )
-                        }),
-                );
-                (source, labels)
+        let Some(text) = result.sources.get(&location.file) else {
+            return FindingDiagnostic::build(finding, None, style);
+        };
+        let fits = |start: usize, end: usize| {
+            end.max(start) <= text.len()
+                && text.is_char_boundary(start)
+                && text.is_char_boundary(end)
+        };
+        if !fits(location.byte_start, location.byte_end) {
+            return FindingDiagnostic::build(finding, None, style);
+        }
+        // The finding's value underlined, and the provenance steps in the
+        // same file beside it.
+        let steps: Vec<usize> = (0..finding.provenance.len())
+            .filter(|&i| {
+                let at = &finding.provenance[i].location;
+                at.file == location.file && fits(at.byte_start, at.byte_end)
             })
-        });
-        match snippet {
-            Some(snippet) => FindingDiagnostic {
-                snippet: Some(snippet),
-                ..FindingDiagnostic::build(finding, false)
-            },
-            None => FindingDiagnostic::build(finding, true),
+            .collect();
+        let marks: Vec<Mark> = std::iter::once(Mark {
+            label: Some(finding.message.clone()),
+            start: location.byte_start,
+            end: location.byte_end,
+            primary: true,
+        })
+        .chain(steps.iter().map(|&i| {
+            let step = &finding.provenance[i];
+            Mark {
+                label: Some(step.label.clone()),
+                start: step.location.byte_start,
+                end: step.location.byte_end,
+                primary: false,
+            }
+        }))
+        .collect();
+        let Some((excerpt, labels)) = snippet::excerpt(&location.file, text, &marks, width) else {
+            return FindingDiagnostic::build(finding, None, style);
+        };
+        let drawn: Vec<usize> = steps
+            .iter()
+            .zip(&labels[1..])
+            .filter(|(_, label)| label.is_some())
+            .map(|(&i, _)| i)
+            .collect();
+        FindingDiagnostic {
+            snippet: Some((excerpt, labels.into_iter().flatten().collect())),
+            ..FindingDiagnostic::build(finding, Some(&drawn), style)
         }
     }
 
-    /// Without a snippet: the location and message go into the text.
-    fn plain(finding: &'a Finding) -> Self {
-        FindingDiagnostic::build(finding, true)
-    }
-
-    fn build(finding: &'a Finding, plain: bool) -> Self {
+    /// The diagnostic without its snippet. `drawn`: the provenance steps the
+    /// snippet shows, when there is one; without one, the location and
+    /// message go into the text.
+    fn build(finding: &'a Finding, drawn: Option<&[usize]>, style: Style) -> Self {
         let rule = &finding.rule;
         let location = &finding.location;
         let mut message = format!(
-            "[{}] {} {}",
-            finding.severity.name(),
+            "{} {} {}",
+            style.paint(
+                &format!("[{}]", finding.severity.name()),
+                severity_style(finding.severity)
+            ),
             rule.id,
             rule.summary.trim()
         );
-        if plain {
+        if drawn.is_none() {
             let _ = write!(
                 message,
                 "\n{}:{}:{}: {}",
@@ -329,13 +335,27 @@ impl<'a> FindingDiagnostic<'a> {
         for note in &finding.notes {
             let _ = write!(message, "\nnote: {note}");
         }
-        for step in &finding.provenance {
+        // Where the value came from, unless the snippet draws it; in the
+        // finding's own file by line and column alone.
+        let drawn = drawn.unwrap_or_default();
+        for (i, step) in finding.provenance.iter().enumerate() {
             let at = &step.location;
-            let _ = write!(
-                message,
-                "\n↳ {} at {}:{}:{}",
-                step.label, at.file, at.start_line, at.start_column
-            );
+            if drawn.contains(&i) {
+                continue;
+            }
+            let _ = if at.file == location.file {
+                write!(
+                    message,
+                    "\n↳ {} at line {}, column {}",
+                    step.label, at.start_line, at.start_column
+                )
+            } else {
+                write!(
+                    message,
+                    "\n↳ {} at {}:{}:{}",
+                    step.label, at.file, at.start_line, at.start_column
+                )
+            };
         }
         FindingDiagnostic {
             finding,

@@ -225,11 +225,7 @@ impl RuleSet {
 
     /// Finds a rule by id, slug or alias (case-insensitive).
     pub fn find(&self, name: &str) -> Option<&Rule> {
-        self.rules.iter().find(|r| {
-            r.info.id.eq_ignore_ascii_case(name)
-                || r.info.slug == name
-                || r.info.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
-        })
+        self.rules.iter().find(|r| r.info.is_named(name))
     }
 
     /// Runs every applicable check on every resource of a unit. Returns the

@@ -1,5 +1,5 @@
 //! The pure computations behind some intrinsic functions: `Fn::Sub`
-//! templates, `Fn::Base64`, `Fn::Cidr`, `Fn::ToJsonString`, and what a region
+//! templates, `Fn::Cidr`, `Fn::ToJsonString`, and what a region
 //! says about its partition.
 
 use crate::value::{Node, Value};
@@ -45,28 +45,6 @@ pub(super) fn sub_parts(template: &str) -> Vec<SubPart<'_>> {
         parts.push(SubPart::Text(text));
     }
     parts
-}
-
-/// Standard Base64 with padding, as `Fn::Base64` encodes.
-pub(super) fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// `Fn::Cidr`: the first `count` subnets with `bits` host bits inside
@@ -157,15 +135,6 @@ mod tests {
         );
         assert_eq!(sub_parts(""), vec![]);
         assert_eq!(sub_parts("${A}${B.Arn}"), vec![Var("A"), Var("B.Arn")]);
-    }
-
-    #[test]
-    fn base64_matches_the_standard_encoding() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"#!/bin/bash\n"), "IyEvYmluL2Jhc2gK");
     }
 
     #[test]

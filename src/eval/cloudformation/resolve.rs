@@ -24,6 +24,7 @@ use super::params::{Overrides, Source};
 use crate::model::UnitError;
 use crate::source::Span;
 use crate::value::{format_number, Entry, Node, Origin, Reference, Value};
+use base64::prelude::{Engine as _, BASE64_STANDARD};
 use std::collections::{HashMap, HashSet};
 
 /// Work allowed per template, in steps: one per node resolved or copied
@@ -781,7 +782,7 @@ impl<'d> Resolver<'d> {
         match self.resolve(args) {
             Some(node) => match node.value.scalar_text() {
                 Some(text) => Node {
-                    value: Value::String(intrinsics::base64(text.as_bytes())),
+                    value: Value::String(BASE64_STANDARD.encode(text)),
                     span,
                     origins: node.origins,
                 },

@@ -1,0 +1,67 @@
+//! After the scan, before the reports: the one stage that turns what the
+//! rules found into what a team gates on. Each finding gets its CODEOWNERS
+//! teams, the baseline suppresses what it already records, and `--owner`
+//! keeps the findings of the teams asked for. A library caller gets the same
+//! result as the command line by calling [`finish`] after `scan::scan`.
+//!
+//! Inline and Metadata suppressions are applied earlier, per unit inside the
+//! scan, where each unit's parsed files are at hand.
+
+use crate::baseline::Baseline;
+use crate::codeowners::CodeOwners;
+use crate::finding::{ScanResult, SuppressionKind};
+use crate::repo::RepoPaths;
+
+/// What to apply to a scan's result.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Finish<'a> {
+    /// Findings in it are suppressed (kind `external`) and counted.
+    pub baseline: Option<&'a Baseline>,
+    /// Keep only the findings CODEOWNERS gives to one of these teams
+    /// (`@org/team` and `org/team` name the same team); empty keeps all.
+    pub owners: &'a [String],
+}
+
+/// Gives each finding its CODEOWNERS teams (the repository's CODEOWNERS,
+/// when there is one), then applies the baseline and the owner filter.
+/// With an owner filter, a CODEOWNERS line that could not be used is an
+/// error, not a warning: the filter would drop its findings unseen.
+pub fn finish(result: &mut ScanResult, repo: &RepoPaths, finish: Finish) {
+    if let Some((owners, problems)) = repo.root().and_then(CodeOwners::load) {
+        match finish.owners.is_empty() {
+            true => result.warnings.extend(problems),
+            false => result.errors.extend(problems),
+        }
+        for finding in &mut result.findings {
+            let path = repo.relative(&finding.location.file);
+            finding.owners = owners.owners_of(&path).to_vec();
+        }
+    }
+    if let Some(baseline) = finish.baseline {
+        baseline.apply(result, repo);
+    }
+    if !finish.owners.is_empty() {
+        keep_owned_by(result, finish.owners);
+    }
+}
+
+/// Keeps the findings (and the baseline counts) of the named teams.
+fn keep_owned_by(result: &mut ScanResult, teams: &[String]) {
+    result.findings.retain(|f| {
+        f.owners
+            .iter()
+            .any(|o| teams.iter().any(|t| crate::codeowners::same_owner(o, t)))
+    });
+    if let Some(counts) = &mut result.baseline {
+        counts.new = result.findings.iter().filter(|f| f.is_active()).count();
+        counts.matched = result
+            .findings
+            .iter()
+            .filter(|f| {
+                f.suppression
+                    .as_ref()
+                    .is_some_and(|s| s.kind == SuppressionKind::External)
+            })
+            .count();
+    }
+}
