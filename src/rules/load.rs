@@ -93,7 +93,7 @@ impl<'a> Reader<'a> {
         found
     }
 
-    fn path(&mut self, node: &Node) -> Option<Path> {
+    pub fn path(&mut self, node: &Node) -> Option<Path> {
         let text = self.string(node, "a path")?;
         Path::parse(&text)
             .map_err(|e| self.error(node.span, e))
@@ -101,7 +101,7 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn get<'n>(entries: &'n [Entry], key: &str) -> Option<&'n Node> {
+pub fn get<'n>(entries: &'n [Entry], key: &str) -> Option<&'n Node> {
     entries.iter().find(|e| e.key == key).map(|e| &e.value)
 }
 
@@ -358,31 +358,11 @@ pub fn read_matcher(r: &mut Reader, node: &Node) -> Option<Matcher> {
         r.only_keys(entries, &["ports"], "a `ports` matcher");
         return read_ports(r, n).map(Matcher::Ports);
     }
-    if let Some(n) = get(entries, "companion") {
-        r.only_keys(entries, &["companion"], "a `companion` matcher");
-        let fields = r.map(n, "companion");
-        r.only_keys(fields, &["types", "via", "name", "match"], "companion");
-        let types = r
-            .required(n, fields, "types", "companion")
-            .map(|t| r.strings(t, "a resource type"))?;
-        let via = match get(fields, "via") {
-            Some(v) => Some(r.path(v)?),
-            None => None,
-        };
-        let name = match get(fields, "name") {
-            Some(p) => Some(r.path(p)?),
-            None => None,
-        };
-        let matcher = match get(fields, "match") {
-            Some(m) => Some(Box::new(read_matcher(r, m)?)),
-            None => None,
-        };
-        return Some(Matcher::Companion {
-            types,
-            via,
-            name,
-            matcher,
-        });
+    for relation in ["companion", "referrers", "references", "in_unit"] {
+        if let Some(n) = get(entries, relation) {
+            r.only_keys(entries, &[relation], &format!("a `{relation}` matcher"));
+            return super::relations::read(r, relation, n);
+        }
     }
     if let Some(n) = get(entries, "path") {
         let mut allowed = vec!["path", "default"];
@@ -413,7 +393,7 @@ pub fn read_matcher(r: &mut Reader, node: &Node) -> Option<Matcher> {
     }
     r.error(
         node.span,
-        "a matcher needs one of: all, any, not, each, path, ports, builtin, companion",
+        "a matcher needs one of: all, any, not, each, path, ports, builtin, referrers, references, in_unit, companion",
     );
     None
 }

@@ -6,6 +6,8 @@
 //! apply. Only a match raises a finding, so unknowns never do.
 
 use super::builtins::{self, Builtin};
+use super::index::UnitIndex;
+use super::relations::{InUnit, References, Referrers};
 use crate::model::{Resource, Unit};
 use crate::source::Span;
 use crate::value::{Node, Origin, Path, Value};
@@ -31,17 +33,13 @@ pub enum Matcher {
     Ports(PortsSpec),
     /// A named Rust predicate over the node at `path`.
     Builtin { path: Path, builtin: Builtin },
-    /// Another resource of the unit configures this one: it refers to it at
-    /// `via` (an `aws_s3_bucket_logging` whose `bucket` is this bucket).
-    /// With no `via`, any resource of `types` in the unit counts (account-wide
-    /// settings such as `aws_ebs_encryption_by_default` refer to nothing).
-    Companion {
-        types: Vec<String>,
-        via: Option<Path>,
-        /// Also link when `via` holds a literal equal to this attribute of the resource.
-        name: Option<Path>,
-        matcher: Option<Box<Matcher>>,
-    },
+    /// Resources of the unit that refer to this one (`referrers`, and
+    /// `companion` with `via`).
+    Referrers(Referrers),
+    /// Resources this one refers to.
+    References(References),
+    /// Some resource of the unit (`in_unit`, and `companion` without `via`).
+    InUnit(InUnit),
 }
 
 #[derive(Debug)]
@@ -100,6 +98,8 @@ pub enum Outcome {
 pub struct Context<'a> {
     pub unit: &'a Unit,
     pub resource: &'a Resource,
+    /// The unit's index, through which relations are looked up.
+    pub index: &'a UnitIndex<'a>,
     /// Where "something is missing" findings point.
     pub header: Span,
 }
@@ -118,7 +118,7 @@ impl Witness {
     }
 
     /// A place with no offending value: something missing is reported there.
-    fn place(span: Span) -> Self {
+    pub(super) fn place(span: Span) -> Self {
         Witness {
             span,
             value: None,
@@ -185,12 +185,9 @@ impl Matcher {
                         .chain(unknown),
                 )
             }
-            Matcher::Companion {
-                types,
-                via,
-                name,
-                matcher,
-            } => eval_companion(ctx, types, via.as_ref(), name.as_ref(), matcher.as_deref()),
+            Matcher::Referrers(relation) => relation.eval(ctx),
+            Matcher::References(relation) => relation.eval(ctx),
+            Matcher::InUnit(relation) => relation.eval(ctx),
         }
     }
 }
@@ -400,82 +397,6 @@ fn parse_port_range(text: &str) -> Option<(u32, u32)> {
     match text.split_once('-') {
         Some((a, b)) => Some((a.trim().parse().ok()?, b.trim().parse().ok()?)),
         None => text.parse().ok().map(|p| (p, p)),
-    }
-}
-
-fn eval_companion(
-    ctx: &Context,
-    types: &[String],
-    via: Option<&Path>,
-    name: Option<&Path>,
-    matcher: Option<&Matcher>,
-) -> Outcome {
-    let own_names: Vec<String> = name
-        .map(|p| {
-            ctx.resource
-                .body
-                .lookup(p)
-                .nodes
-                .iter()
-                .filter_map(|n| n.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut outcomes = Vec::new();
-    for other in ctx
-        .unit
-        .resources
-        .iter()
-        .filter(|r| types.contains(&r.resource_type))
-    {
-        if std::ptr::eq(other, ctx.resource) {
-            continue;
-        }
-        let link = match via {
-            Some(via) => link_to(other, via, &ctx.resource.address, &own_names),
-            None => Link::Yes,
-        };
-        let companion_ctx = Context {
-            unit: ctx.unit,
-            resource: other,
-            header: other.header,
-        };
-        let outcome = match (link, matcher) {
-            (Link::No, _) => continue,
-            (Link::Maybe, _) => Outcome::Unknown,
-            (Link::Yes, None) => Outcome::Match(vec![Witness::header(&companion_ctx)]),
-            (Link::Yes, Some(m)) => m.eval(&other.body, &companion_ctx),
-        };
-        outcomes.push(outcome);
-    }
-    union(outcomes.into_iter())
-}
-
-enum Link {
-    Yes,
-    No,
-    /// The link is a value not known before apply: it may be this resource.
-    Maybe,
-}
-
-fn link_to(other: &Resource, via: &Path, address: &str, names: &[String]) -> Link {
-    let found = other.body.lookup(via);
-    let mut maybe = false;
-    for node in found.nodes.iter().chain(found.unknown.iter()) {
-        match &node.value {
-            Value::Ref(r) if r.target == address => return Link::Yes,
-            // A reference to some other resource is a definite "not this one".
-            Value::Ref(_) => {}
-            Value::String(s) if names.contains(s) => return Link::Yes,
-            Value::String(_) => {}
-            Value::Unknown(_) => maybe = true,
-            _ => {}
-        }
-    }
-    if maybe {
-        Link::Maybe
-    } else {
-        Link::No
     }
 }
 

@@ -2,8 +2,10 @@
 //! `--rules DIR`, each with a matcher per framework.
 
 pub mod builtins;
+pub mod index;
 pub mod load;
 pub mod matcher;
+pub mod relations;
 
 use crate::finding::RuleInfo;
 use crate::model::{Framework, Resource, ScanError, Unit};
@@ -214,6 +216,7 @@ impl RuleSet {
     pub fn run<'a>(&'a self, unit: &'a Unit) -> (Vec<Hit<'a>>, usize) {
         let mut hits = Vec::new();
         let mut undecided = 0;
+        let index = index::UnitIndex::new(unit);
         for resource in unit.resources.iter().filter(|r| !r.is_data) {
             let Some(checks) = self
                 .index
@@ -224,6 +227,7 @@ impl RuleSet {
             let ctx = Context {
                 unit,
                 resource,
+                index: &index,
                 header: resource.header,
             };
             for &(r, c) in checks {
