@@ -6,7 +6,10 @@ use std::fmt::Write;
 use std::path::Path;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    // Read at run time: `env!` would bake in the checkout the build script
+    // was first compiled in, and a copied target/ would embed its rules.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap();
+    let root = Path::new(&manifest_dir).join("rules");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
     collect(&root, &mut files);
@@ -27,9 +30,7 @@ fn main() {
     }
     out.push_str("];\n");
     embed_examples(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures")
-            .as_path(),
+        Path::new(&manifest_dir).join("fixtures").as_path(),
         &mut out,
     );
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("embedded_rules.rs");

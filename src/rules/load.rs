@@ -1,7 +1,6 @@
 //! Reads rule files (YAML) into [`Rule`]s. Every error points at the line of
 //! the rule file it is about, so a user rule directory is easy to debug.
 
-use super::builtins::Builtin;
 use super::matcher::{Comparison, Matcher, PortsSpec, Test};
 use super::{Check, Rule};
 use crate::finding::{Layer, RuleDocs, RuleInfo, Severity};
@@ -337,22 +336,8 @@ pub fn read_matcher(r: &mut Reader, node: &Node) -> Option<Matcher> {
             matcher: Box::new(matcher),
         });
     }
-    if let Some(n) = get(entries, "builtin") {
-        r.only_keys(entries, &["builtin", "path"], "a `builtin` matcher");
-        let name = r.string(n, "builtin")?;
-        let Some(builtin) = Builtin::parse(&name) else {
-            let known: Vec<&str> = Builtin::ALL.iter().map(|(n, _)| *n).collect();
-            r.error(
-                n.span,
-                format!("unknown builtin `{name}`; known: {}", known.join(", ")),
-            );
-            return None;
-        };
-        let path = match get(entries, "path") {
-            Some(p) => r.path(p)?,
-            None => Path { steps: vec![] },
-        };
-        return Some(Matcher::Builtin { path, builtin });
+    if get(entries, "policy").is_some() {
+        return super::policy::read(r, node, entries);
     }
     if let Some(n) = get(entries, "ports") {
         r.only_keys(entries, &["ports"], "a `ports` matcher");
@@ -393,7 +378,7 @@ pub fn read_matcher(r: &mut Reader, node: &Node) -> Option<Matcher> {
     }
     r.error(
         node.span,
-        "a matcher needs one of: all, any, not, each, path, ports, builtin, referrers, references, in_unit, companion",
+        "a matcher needs one of: all, any, not, each, path, ports, policy, referrers, references, in_unit, companion",
     );
     None
 }

@@ -5,8 +5,8 @@
 //! [`Outcome::Unknown`] when the answer depends on a value not known before
 //! apply. Only a match raises a finding, so unknowns never do.
 
-use super::builtins::{self, Builtin};
 use super::index::UnitIndex;
+use super::policy::PolicyMatcher;
 use super::relations::{InUnit, References, Referrers};
 use crate::model::{Resource, Unit};
 use crate::source::Span;
@@ -31,8 +31,8 @@ pub enum Matcher {
     },
     /// A port range that includes one of the listed ports.
     Ports(PortsSpec),
-    /// A named Rust predicate over the node at `path`.
-    Builtin { path: Path, builtin: Builtin },
+    /// Some statement of the policy document at a path fits a pattern.
+    Policy(PolicyMatcher),
     /// Resources of the unit that refer to this one (`referrers`, and
     /// `companion` with `via`).
     Referrers(Referrers),
@@ -174,17 +174,7 @@ impl Matcher {
                 default,
             } => eval_test(focus, path, test, default.as_ref(), ctx),
             Matcher::Ports(spec) => eval_ports(focus, spec),
-            Matcher::Builtin { path, builtin } => {
-                let found = focus.lookup(path);
-                let unknown = (!found.unknown.is_empty()).then_some(Outcome::Unknown);
-                union(
-                    found
-                        .nodes
-                        .iter()
-                        .map(|n| builtins::eval(*builtin, n, ctx))
-                        .chain(unknown),
-                )
-            }
+            Matcher::Policy(policy) => policy.eval(focus, ctx),
             Matcher::Referrers(relation) => relation.eval(ctx),
             Matcher::References(relation) => relation.eval(ctx),
             Matcher::InUnit(relation) => relation.eval(ctx),

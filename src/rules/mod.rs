@@ -1,10 +1,10 @@
 //! Rules as data: one YAML file per rule, embedded at build time or read from
 //! `--rules DIR`, each with a matcher per framework.
 
-pub mod builtins;
 pub mod index;
 pub mod load;
 pub mod matcher;
+pub mod policy;
 pub mod relations;
 
 use crate::finding::RuleInfo;
