@@ -276,7 +276,8 @@ fn read_docs(r: &mut Reader, node: &Node) -> RuleDocs {
 
 fn read_check(r: &mut Reader, node: &Node, framework: Framework) -> Option<Check> {
     let entries = r.map(node, framework.name());
-    r.only_keys(entries, &["resources", "match"], framework.name());
+    r.only_keys(entries, &["resources", "match", "scope"], framework.name());
+    let once_per_unit = super::relations::read_scope(r, get(entries, "scope"))?;
     let resource_types = r
         .required(node, entries, "resources", framework.name())
         .map(|n| r.strings(n, "a resource type"))?;
@@ -286,6 +287,7 @@ fn read_check(r: &mut Reader, node: &Node, framework: Framework) -> Option<Check
         framework,
         resource_types,
         matcher,
+        once_per_unit,
     })
 }
 

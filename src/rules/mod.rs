@@ -69,6 +69,9 @@ pub struct Check {
     pub framework: Framework,
     pub resource_types: Vec<String>,
     pub matcher: Matcher,
+    /// `scope: unit`: evaluated once per unit, on its first resource of
+    /// `resource_types` (unit order), where its finding attaches.
+    pub once_per_unit: bool,
 }
 
 /// A rule matched on a resource, pointing at one place.
@@ -217,6 +220,7 @@ impl RuleSet {
         let mut hits = Vec::new();
         let mut undecided = 0;
         let index = index::UnitIndex::new(unit);
+        let mut unit_checks_done = Vec::new();
         for resource in unit.resources.iter().filter(|r| !r.is_data) {
             let Some(checks) = self
                 .index
@@ -232,6 +236,12 @@ impl RuleSet {
             };
             for &(r, c) in checks {
                 let rule = &self.rules[r];
+                if rule.checks[c].once_per_unit {
+                    if unit_checks_done.contains(&(r, c)) {
+                        continue;
+                    }
+                    unit_checks_done.push((r, c));
+                }
                 match rule.checks[c].matcher.eval(&resource.body, &ctx) {
                     Outcome::Match(witnesses) => {
                         hits.extend(witnesses.into_iter().map(|witness| Hit {

@@ -233,6 +233,25 @@ pub fn read(r: &mut Reader, relation: &str, node: &Node) -> Option<Matcher> {
     }
 }
 
+/// A check's `scope`: `resource` (the default: every resource of its types)
+/// or `unit` (once per unit); true for `unit`.
+pub fn read_scope(r: &mut Reader, node: Option<&Node>) -> Option<bool> {
+    let Some(node) = node else {
+        return Some(false);
+    };
+    match r.string(node, "scope")?.as_str() {
+        "resource" => Some(false),
+        "unit" => Some(true),
+        other => {
+            r.error(
+                node.span,
+                format!("unknown scope `{other}`; expected resource or unit"),
+            );
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::model::Unit;
