@@ -6,8 +6,9 @@ use std::fmt::Write;
 use std::path::Path;
 
 fn main() {
-    // Read at run time: `env!` would bake in the checkout the build script
-    // was first compiled in, and a copied target/ would embed its rules.
+    // Read at run time, not with env!(): a build script compiled for one
+    // checkout must not embed another checkout's rules when target/ is shared
+    // or copied.
     let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap();
     let root = Path::new(&manifest_dir).join("rules");
     println!("cargo:rerun-if-changed={}", root.display());

@@ -9,6 +9,9 @@ use crate::source::SourceFile;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// The service model of a resource type the catalog does not list.
+pub const FALLBACK_MODEL: ServiceModel = ServiceModel::Iaas;
+
 #[derive(Debug)]
 pub struct Attribution {
     models: HashMap<String, ServiceModel>,
@@ -133,6 +136,32 @@ impl Attribution {
     /// The service model of a resource type, if the catalog lists it.
     pub fn service_model(&self, resource_type: &str) -> Option<ServiceModel> {
         self.models.get(resource_type).copied()
+    }
+
+    /// A warning for each resource type a rule checks that the catalog does
+    /// not list: its findings get [`FALLBACK_MODEL`], which may be wrong.
+    pub fn unlisted_rule_types(&self, rules: &crate::rules::RuleSet) -> Vec<ScanError> {
+        let mut warnings = Vec::new();
+        for rule in &rules.rules {
+            for check in &rule.checks {
+                let positions = check.resource_type_positions.iter();
+                for (t, &(line, column)) in check.resource_types.iter().zip(positions) {
+                    if self.service_model(t).is_none() {
+                        warnings.push(ScanError {
+                            file: rule.path.clone(),
+                            line: Some(line),
+                            column: Some(column),
+                            message: format!(
+                                "rule {}: resource type `{t}` is not in the catalog; its findings assume the service model {} (add the type to rules/catalog.yaml)",
+                                rule.info.id,
+                                FALLBACK_MODEL.name()
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        warnings
     }
 
     /// Owner and the sentence saying why, for a layer under a service model.

@@ -1,5 +1,5 @@
 //! The command line: `demarc scan`, `demarc baseline`, `demarc rules`,
-//! `demarc explain`.
+//! `demarc explain`, `demarc test`.
 //!
 //! A scan runs the same way wherever it is started: `.demarc.yaml` (found
 //! from the scan root up to the repository root, or `--config`) supplies
@@ -24,6 +24,8 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime};
+
+mod rule_test;
 
 /// Exit codes (design.md): what a CI gate reads.
 pub const EXIT_CLEAN: u8 = 0;
@@ -56,6 +58,8 @@ enum Command {
     Rules(RulesArgs),
     /// Show a rule's documentation: what it checks, why, how to fix
     Explain(ExplainArgs),
+    /// Run the bad/good fixtures of the rules in user rule directories
+    Test(rule_test::TestArgs),
 }
 
 /// What to scan and how to read it: shared by `scan` and `baseline`.
@@ -201,6 +205,7 @@ pub fn main() -> ExitCode {
         Command::Baseline(args) => run_baseline(args),
         Command::Rules(args) => run_rules(args),
         Command::Explain(args) => run_explain(args),
+        Command::Test(args) => rule_test::run(args),
     };
     ExitCode::from(code)
 }
@@ -235,6 +240,17 @@ fn or_config<T: Clone>(cli: &[T], config: &[T]) -> Vec<T> {
     }
 }
 
+/// Where the paths of `.demarc.yaml` must stay: the repository around the
+/// scan root (the directory holding `.git`), else the scan root itself.
+fn config_root(scan_root: &std::path::Path) -> PathBuf {
+    let dir = crate::repo::absolute(scan_root);
+    let dir = match dir.parent() {
+        Some(parent) if dir.is_file() => parent.to_path_buf(),
+        _ => dir,
+    };
+    crate::repo::find_root(&dir).unwrap_or(dir)
+}
+
 /// Everything a scan needs, settled from the command line and the config.
 struct Prepared {
     config: Config,
@@ -242,6 +258,8 @@ struct Prepared {
     attribution: Attribution,
     options: ScanOptions,
     repo: RepoPaths,
+    /// Rule resource types the catalog does not list.
+    rule_warnings: Vec<ScanError>,
 }
 
 fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Prepared, u8> {
@@ -251,7 +269,7 @@ fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Pr
         .clone()
         .or_else(|| crate::config::find(&scan_root));
     let config = match config_path {
-        Some(path) => Config::load(&path).map_err(print_config_errors)?,
+        Some(path) => Config::load(&path, &config_root(&scan_root)).map_err(print_config_errors)?,
         None => Config::default(),
     };
     let mut rules = load_rules(&or_config(&input.rule_dirs, &config.rule_dirs))?;
@@ -259,6 +277,7 @@ fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Pr
         .apply_to_rules(&mut rules)
         .map_err(print_config_errors)?;
     let attribution = Attribution::embedded().map_err(print_config_errors)?;
+    let rule_warnings = attribution.unlisted_rule_types(&rules);
     let options = ScanOptions {
         paths: input.paths,
         walk: WalkOptions {
@@ -285,12 +304,16 @@ fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Pr
         attribution,
         options,
         repo,
+        rule_warnings,
     })
 }
 
 /// Runs the scan and gives each finding its CODEOWNERS teams.
 fn scan_with_owners(prepared: &Prepared) -> ScanResult {
     let mut result = scan::scan(&prepared.options, &prepared.rules, &prepared.attribution);
+    result
+        .warnings
+        .extend(prepared.rule_warnings.iter().cloned());
     if let Some((owners, warnings)) = prepared.repo.root().and_then(CodeOwners::load) {
         result.warnings.extend(warnings);
         for finding in &mut result.findings {
@@ -312,10 +335,10 @@ fn run_scan(args: ScanArgs) -> u8 {
 
     // Where each report goes: the command line's formats, else the
     // config's, else text; `--output` takes the one meant for stdout.
-    let mut outputs = or_config(&args.format, &prepared.config.formats);
+    let mut outputs = args.format.clone();
     if outputs.is_empty() {
         outputs.push(Output {
-            format: Format::Text,
+            format: prepared.config.format.unwrap_or(Format::Text),
             path: None,
         });
     }
@@ -365,8 +388,18 @@ fn run_scan(args: ScanArgs) -> u8 {
         None => None,
     };
 
+    if let Some(message) = shared_output_file(&outputs) {
+        return usage_error(&message);
+    }
+    if let Err(message) = check_owner_teams(&prepared.repo, &args.owner) {
+        return usage_error(&message);
+    }
+
     prepared.options.list_checked = outputs.iter().any(|o| o.format == Format::Junit);
     let mut result = scan_with_owners(&prepared);
+    if args.changed_since.is_none() {
+        warn_of_paths_without_iac(&mut result, &prepared.options);
+    }
     if let Some(baseline) = &baseline {
         baseline.apply(&mut result, &prepared.repo);
     }
@@ -394,10 +427,7 @@ fn run_scan(args: ScanArgs) -> u8 {
         let written = match &output.path {
             Some(path) => std::fs::write(path, text.as_bytes())
                 .map_err(|e| format!("cannot write {}: {e}", path.display())),
-            None => std::io::stdout()
-                .lock()
-                .write_all(text.as_bytes())
-                .map_err(|e| format!("cannot write output: {e}")),
+            None => print_stdout(&text).map_err(|e| format!("cannot write output: {e}")),
         };
         if let Err(message) = written {
             return usage_error(&message);
@@ -406,14 +436,85 @@ fn run_scan(args: ScanArgs) -> u8 {
     exit_code(&result, fail_on)
 }
 
+/// Writes to standard output. A reader that stopped early (`| head`)
+/// closed the pipe: that is not an error, and the command ends quietly
+/// with the exit code it would have had.
+fn print_stdout(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// Two reports written to one file would leave only the last: a mistake.
+fn shared_output_file(outputs: &[Output]) -> Option<String> {
+    let mut seen = std::collections::HashSet::new();
+    outputs
+        .iter()
+        .filter_map(|o| o.path.as_ref())
+        .find(|path| !seen.insert(crate::repo::absolute(path)))
+        .map(|path| {
+            format!(
+                "two reports would be written to {}; give each --format (and --output) its own file",
+                path.display()
+            )
+        })
+}
+
+/// `--owner` must name a team CODEOWNERS knows: a typo would otherwise
+/// keep no finding and pass the gate.
+fn check_owner_teams(repo: &RepoPaths, teams: &[String]) -> Result<(), String> {
+    if teams.is_empty() {
+        return Ok(());
+    }
+    let Some((owners, _)) = repo.root().and_then(CodeOwners::load) else {
+        return Err(format!(
+            "--owner needs a CODEOWNERS file ({} at the repository root), and there is none",
+            crate::codeowners::LOCATIONS.join(", ")
+        ));
+    };
+    match teams.iter().find(|team| !owners.names(team)) {
+        Some(team) => Err(format!(
+            "--owner {team}: CODEOWNERS names no such owner; `--owner` takes a team or user as CODEOWNERS writes it"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A PATH in which nothing was scanned is most likely a mistake (a typo, the
+/// wrong directory): a warning, rather than a clean "no findings".
+fn warn_of_paths_without_iac(result: &mut ScanResult, options: &ScanOptions) {
+    let under = |file: &str, root: &std::path::Path| {
+        crate::repo::absolute(std::path::Path::new(file)).starts_with(root)
+    };
+    for path in options.paths.iter().filter(|p| p.exists()) {
+        let root = crate::repo::absolute(path);
+        let scanned = result.scanned_files.iter().any(|f| under(f, &root))
+            || result.errors.iter().any(|e| under(&e.file, &root));
+        if !scanned {
+            let filtered = if options.file_filter.is_some() {
+                " after `.demarc.yaml`'s include and exclude"
+            } else {
+                ""
+            };
+            result.warnings.push(ScanError {
+                file: crate::discover::display_path(path),
+                line: None,
+                column: None,
+                message: format!("no Terraform or CloudFormation file to scan here{filtered}; nothing was scanned"),
+            });
+        }
+    }
+}
+
 /// Keeps the findings (and the baseline counts) of the named teams.
-/// `@org/team` and `org/team` name the same team.
 fn keep_owned_by(result: &mut ScanResult, teams: &[String]) {
-    let normal = |t: &str| t.trim_start_matches('@').to_ascii_lowercase();
-    let wanted: Vec<String> = teams.iter().map(|t| normal(t)).collect();
-    result
-        .findings
-        .retain(|f| f.owners.iter().any(|o| wanted.contains(&normal(o))));
+    result.findings.retain(|f| {
+        f.owners
+            .iter()
+            .any(|o| teams.iter().any(|t| crate::codeowners::same_owner(o, t)))
+    });
     if let Some(counts) = &mut result.baseline {
         counts.new = result.findings.iter().filter(|f| f.is_active()).count();
         counts.matched = result
@@ -470,8 +571,23 @@ fn exit_code(result: &ScanResult, threshold: Option<Severity>) -> u8 {
     }
 }
 
+/// The rules `rules` and `explain` show: the built-in ones plus the
+/// directories of `--rules`, else of the `.demarc.yaml` a scan of the
+/// current directory reads.
+fn listed_rules(cli_dirs: &[PathBuf]) -> Result<RuleSet, u8> {
+    if !cli_dirs.is_empty() {
+        return load_rules(cli_dirs);
+    }
+    let here = std::path::Path::new(".");
+    let config = match crate::config::find(here) {
+        Some(path) => Config::load(&path, &config_root(here)).map_err(print_config_errors)?,
+        None => Config::default(),
+    };
+    load_rules(&config.rule_dirs)
+}
+
 fn run_rules(args: RulesArgs) -> u8 {
-    let rules = match load_rules(&args.rule_dirs) {
+    let rules = match listed_rules(&args.rule_dirs) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -480,16 +596,23 @@ fn run_rules(args: RulesArgs) -> u8 {
         let infos: Vec<_> = rules.rules.iter().map(|r| &*r.info).collect();
         out = serde_json::to_string_pretty(&infos).expect("rules serialize") + "\n";
     } else {
+        let slug_width = rules
+            .rules
+            .iter()
+            .map(|r| r.info.slug.len())
+            .max()
+            .unwrap_or(0);
         out.push_str(&format!(
-            "{:<18} {:<9} {:<12} {:<11} SUMMARY\n",
-            "ID", "SEVERITY", "LAYER", "FRAMEWORKS"
+            "{:<18} {:<slug_width$} {:<9} {:<12} {:<11} SUMMARY\n",
+            "ID", "SLUG", "SEVERITY", "LAYER", "FRAMEWORKS"
         ));
         for rule in &rules.rules {
             let i = &rule.info;
             let frameworks: Vec<&str> = i.frameworks.iter().map(|f| short_framework(*f)).collect();
             out.push_str(&format!(
-                "{:<18} {:<9} {:<12} {:<11} {}\n",
+                "{:<18} {:<slug_width$} {:<9} {:<12} {:<11} {}\n",
                 i.id,
+                i.slug,
                 i.severity.name(),
                 i.layer.name(),
                 frameworks.join(","),
@@ -501,8 +624,20 @@ fn run_rules(args: RulesArgs) -> u8 {
             rules.rules.len()
         ));
     }
-    print!("{out}");
-    EXIT_CLEAN
+    match print_stdout(&out) {
+        Ok(()) => EXIT_CLEAN,
+        Err(e) => usage_error(&format!("cannot write output: {e}")),
+    }
+}
+
+/// A fixture line as a reader should see it: without the test harness's
+/// `# expect: ID` marker (a line that is only a marker is dropped).
+fn without_expect_marker(line: &str) -> Option<&str> {
+    match line.split_once("# expect:") {
+        Some((code, _)) if code.trim().is_empty() => None,
+        Some((code, _)) => Some(code.trim_end()),
+        None => Some(line),
+    }
 }
 
 fn short_framework(f: Framework) -> &'static str {
@@ -513,7 +648,7 @@ fn short_framework(f: Framework) -> &'static str {
 }
 
 fn run_explain(args: ExplainArgs) -> u8 {
-    let rules = match load_rules(&args.rule_dirs) {
+    let rules = match listed_rules(&args.rule_dirs) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -558,11 +693,8 @@ fn run_explain(args: ExplainArgs) -> u8 {
         } else {
             "not flagged"
         };
-        out.push_str(&format!(
-            "\nExample ({}, {verdict}: fixtures/{}/{}/{}/{})\n",
-            example.framework, i.id, example.framework, example.kind, example.file
-        ));
-        for line in example.text.lines() {
+        out.push_str(&format!("\nExample ({}, {verdict})\n", example.framework));
+        for line in example.text.lines().filter_map(without_expect_marker) {
             out.push_str(&format!("    {line}\n"));
         }
     }
@@ -573,6 +705,8 @@ fn run_explain(args: ExplainArgs) -> u8 {
         }
     }
     out.push_str(&format!("\nDefined in {}\n", rule.path));
-    print!("{out}");
-    EXIT_CLEAN
+    match print_stdout(&out) {
+        Ok(()) => EXIT_CLEAN,
+        Err(e) => usage_error(&format!("cannot write output: {e}")),
+    }
 }

@@ -98,6 +98,11 @@ impl CodeOwners {
         )
     }
 
+    /// Whether any line names `owner` (see [`same_owner`]).
+    pub fn names(&self, owner: &str) -> bool {
+        self.owners.iter().flatten().any(|o| same_owner(o, owner))
+    }
+
     /// The owners of a path relative to the repository root (`/`-separated).
     pub fn owners_of(&self, path: &str) -> &[String] {
         self.set
@@ -107,6 +112,13 @@ impl CodeOwners {
             .max()
             .map_or(&[], |rule| &self.owners[rule])
     }
+}
+
+/// Whether two spellings name the same owner: `@org/team` and `org/team`
+/// alike, and without regard to case, as GitHub compares them.
+pub fn same_owner(a: &str, b: &str) -> bool {
+    a.trim_start_matches('@')
+        .eq_ignore_ascii_case(b.trim_start_matches('@'))
 }
 
 /// The globs one pattern stands for.

@@ -16,13 +16,20 @@
 //! cloudformation:
 //!   parameter-files: [params/prod.json]   # like --cfn-params
 //! baseline: .demarc-baseline.json      # like --baseline
-//! format: [text, sarif=demarc.sarif]   # like --format
+//! format: sarif                        # the standard-output report, like --format
 //! ```
 //!
 //! A rule selector is a rule id, slug or alias, or `layer:NAME`,
-//! `provider:NAME`, `service:NAME`, `severity:LEVEL`. Paths are relative to
-//! the file's directory. Unknown keys and bad values are errors with their
-//! line; command-line flags override the file.
+//! `provider:NAME`, `service:NAME`, `severity:LEVEL`. Unknown keys and bad
+//! values are errors with their line; command-line flags override the file.
+//!
+//! The file is part of the scanned repository, so it is untrusted input:
+//! every path in it is relative to its directory and must stay inside the
+//! repository (the directory holding `.git`, or the scan root outside a
+//! repository), symbolic links included; an absolute path or a `..` that
+//! leaves is an error with its line. It names no output file: where reports
+//! are written comes from the command line only, so a pull request cannot
+//! make demarc create or truncate a file (a CI script, a git hook).
 //!
 //! The file is found at the scan root or above it, up to the repository root
 //! (the directory holding `.git`); outside a repository only at the scan
@@ -30,7 +37,7 @@
 
 use crate::finding::{Layer, RuleInfo, Severity};
 use crate::model::ScanError;
-use crate::report::Output;
+use crate::report::{Format, Output};
 use crate::rules::load::Reader;
 use crate::rules::RuleSet;
 use crate::source::{SourceFile, Span};
@@ -151,7 +158,9 @@ pub struct Config {
     pub var_files: Vec<PathBuf>,
     pub parameter_files: Vec<PathBuf>,
     pub baseline: Option<PathBuf>,
-    pub formats: Vec<Output>,
+    /// The standard-output report's format (never a file: see the module
+    /// documentation).
+    pub format: Option<Format>,
     /// The file's text, for locating selector errors found later.
     source: Option<Arc<SourceFile>>,
 }
@@ -184,7 +193,8 @@ pub fn find(scan_root: &Path) -> Option<PathBuf> {
 }
 
 impl Config {
-    pub fn load(path: &Path) -> Result<Config, Vec<ScanError>> {
+    /// Reads the file at `path`; the paths in it must stay inside `root`.
+    pub fn load(path: &Path, root: &Path) -> Result<Config, Vec<ScanError>> {
         let display = crate::discover::display_path(path);
         let text = std::fs::read_to_string(path).map_err(|e| {
             vec![ScanError {
@@ -201,11 +211,16 @@ impl Config {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        Config::parse(SourceFile::new(display, text.into()), &base)
+        Config::parse(SourceFile::new(display, text.into()), &base, root)
     }
 
-    /// Reads the file's text; paths in it are relative to `base`.
-    pub fn parse(file: SourceFile, base: &Path) -> Result<Config, Vec<ScanError>> {
+    /// Reads the file's text; paths in it are relative to `base` and must
+    /// stay inside `root`.
+    pub fn parse(
+        file: SourceFile,
+        base: &Path,
+        repo_root: &Path,
+    ) -> Result<Config, Vec<ScanError>> {
         let file = Arc::new(file);
         let mut r = Reader::new(&file);
         let root = match crate::parse::yaml::parse_yaml(&file.text, 0) {
@@ -225,10 +240,33 @@ impl Config {
         }
         let entries = r.map(&root, "the configuration");
         r.only_keys(entries, &TOP_KEYS, "the configuration");
-        let path = |p: String| base.join(p);
+        let paths = |r: &mut Reader, node: &Node, what: &str| -> Vec<PathBuf> {
+            items(node)
+                .into_iter()
+                .filter_map(|item| {
+                    let text = r.string(item, what)?;
+                    confine(repo_root, base, &text)
+                        .map_err(|e| r.error(item.span, e))
+                        .ok()
+                })
+                .collect()
+        };
 
         let include = get(entries, "include").map(|n| globs(&mut r, n));
         let exclude = get(entries, "exclude").map(|n| globs(&mut r, n));
+        if let Some(key) = entries
+            .iter()
+            .find(|e| (e.key == "include" || e.key == "exclude") && !base.starts_with(repo_root))
+        {
+            r.error(
+                key.key_span,
+                format!(
+                    "`{}` globs start from this file's directory, which is outside the repository ({})",
+                    key.key,
+                    repo_root.display()
+                ),
+            );
+        }
         if include.is_some() || exclude.is_some() {
             config.filter = Some(FileFilter {
                 base: base.to_path_buf(),
@@ -246,11 +284,7 @@ impl Config {
                 config.disable = selectors(&mut r, n);
             }
             if let Some(n) = get(fields, "dirs") {
-                config.rule_dirs = r
-                    .strings(n, "a rule directory")
-                    .into_iter()
-                    .map(path)
-                    .collect();
+                config.rule_dirs = paths(&mut r, n, "a rule directory");
             }
         }
         if let Some(n) = get(entries, "severity") {
@@ -287,40 +321,25 @@ impl Config {
             let fields = r.map(n, "`terraform`");
             r.only_keys(fields, &["var-files"], "`terraform`");
             if let Some(n) = get(fields, "var-files") {
-                config.var_files = r.strings(n, "a var file").into_iter().map(path).collect();
+                config.var_files = paths(&mut r, n, "a var file");
             }
         }
         if let Some(n) = get(entries, "cloudformation") {
             let fields = r.map(n, "`cloudformation`");
             r.only_keys(fields, &["parameter-files"], "`cloudformation`");
             if let Some(n) = get(fields, "parameter-files") {
-                config.parameter_files = r
-                    .strings(n, "a parameter file")
-                    .into_iter()
-                    .map(path)
-                    .collect();
+                config.parameter_files = paths(&mut r, n, "a parameter file");
             }
         }
         if let Some(n) = get(entries, "baseline") {
-            config.baseline = r.string(n, "`baseline`").map(path);
+            if let Some(text) = r.string(n, "`baseline`") {
+                config.baseline = confine(repo_root, base, &text)
+                    .map_err(|e| r.error(n.span, e))
+                    .ok();
+            }
         }
         if let Some(n) = get(entries, "format") {
-            let items: Vec<&Node> = match &n.value {
-                Value::List(items) => items.iter().collect(),
-                _ => vec![n],
-            };
-            for item in items {
-                let Some(text) = r.string(item, "a format") else {
-                    continue;
-                };
-                match Output::parse(&text) {
-                    Ok(mut output) => {
-                        output.path = output.path.map(|p| base.join(p));
-                        config.formats.push(output);
-                    }
-                    Err(e) => r.error(item.span, e),
-                }
-            }
+            config.format = read_format(&mut r, n);
         }
         if r.errors.is_empty() {
             Ok(config)
@@ -388,13 +407,87 @@ fn get<'n>(entries: &'n [Entry], key: &str) -> Option<&'n Node> {
     entries.iter().find(|e| e.key == key).map(|e| &e.value)
 }
 
-fn selectors(r: &mut Reader, node: &Node) -> Vec<Placed<Selector>> {
-    let items: Vec<&Node> = match &node.value {
+/// A list's items, or the node itself: a single value may stand for a
+/// list of one.
+fn items(node: &Node) -> Vec<&Node> {
+    match &node.value {
         Value::List(items) => items.iter().collect(),
         _ => vec![node],
+    }
+}
+
+/// `text`, a path from the configuration in `base`, checked to stay inside
+/// `root`: not absolute, no `..` past the root, and no symbolic link on the
+/// way that leads out. A path that does not exist yet is checked as far as
+/// it exists (its reader reports it missing).
+fn confine(root: &Path, base: &Path, text: &str) -> Result<PathBuf, String> {
+    let outside = || {
+        format!(
+            "`{text}` is outside the repository ({}); paths in the configuration are relative to it and stay inside the repository",
+            root.display()
+        )
     };
+    let written = Path::new(text);
+    if written.is_absolute() || written.has_root() {
+        return Err(outside());
+    }
+    let path = crate::repo::absolute(&base.join(written));
+    if !path.starts_with(root) {
+        return Err(outside());
+    }
+    let real_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let existing = path
+        .ancestors()
+        .take_while(|p| p.starts_with(root))
+        .find(|p| p.symlink_metadata().is_ok());
+    if let Some(existing) = existing {
+        let real = existing.canonicalize().map_err(|e| {
+            format!(
+                "cannot resolve `{text}`: {}",
+                crate::discover::io_message(&e)
+            )
+        })?;
+        if !real.starts_with(&real_root) {
+            return Err(format!(
+                "`{text}` leads outside the repository ({}) through a symbolic link",
+                root.display()
+            ));
+        }
+    }
+    Ok(path)
+}
+
+/// `format`: the format of the standard-output report. Report files come
+/// from the command line only, so `FORMAT=FILE` is an error here.
+fn read_format(r: &mut Reader, node: &Node) -> Option<Format> {
+    let list = items(node);
+    if let Some(extra) = list.get(1) {
+        r.error(
+            extra.span,
+            "`format` names one format, the standard-output report's; write more reports with `--format FORMAT=FILE` on the command line",
+        );
+    }
+    let item = list.first()?;
+    let text = r.string(item, "a format")?;
+    match Output::parse(&text) {
+        Ok(Output { path: Some(_), .. }) => {
+            r.error(
+                item.span,
+                format!("`{text}`: the configuration cannot name a report file, so a scanned repository cannot choose where demarc writes; use `--format {text}` or `--output` on the command line"),
+            );
+            None
+        }
+        Ok(output) => Some(output.format),
+        Err(e) => {
+            r.error(item.span, e);
+            None
+        }
+    }
+}
+
+fn selectors(r: &mut Reader, node: &Node) -> Vec<Placed<Selector>> {
     let mut out = Vec::new();
-    for item in items {
+    for item in items(node) {
         let Some(text) = r.string(item, "a rule selector") else {
             continue;
         };
@@ -413,16 +506,21 @@ fn selectors(r: &mut Reader, node: &Node) -> Vec<Placed<Selector>> {
 /// A glob list; each pattern also matches everything below a directory of
 /// that name (`examples` excludes `examples/…`).
 fn globs(r: &mut Reader, node: &Node) -> Option<GlobSet> {
-    let items: Vec<&Node> = match &node.value {
-        Value::List(items) => items.iter().collect(),
-        _ => vec![node],
-    };
     let mut builder = GlobSetBuilder::new();
-    for item in items {
+    for item in items(node) {
         let Some(text) = r.string(item, "a glob") else {
             continue;
         };
         let pattern = text.trim_start_matches("./").trim_end_matches('/');
+        // Globs match paths below this file's directory: an absolute or
+        // `..` pattern could never match, so it is a mistake to report.
+        if Path::new(pattern).has_root() || pattern.split('/').any(|part| part == "..") {
+            r.error(
+                item.span,
+                format!("glob `{text}` reaches outside this file's directory; globs match paths below it"),
+            );
+            continue;
+        }
         for p in [pattern.to_string(), format!("{pattern}/**")] {
             match GlobBuilder::new(&p).literal_separator(true).build() {
                 Ok(glob) => {
@@ -446,13 +544,14 @@ mod tests {
         Config::parse(
             SourceFile::new(".demarc.yaml".into(), text.into()),
             Path::new("/repo"),
+            Path::new("/repo"),
         )
     }
 
     #[test]
     fn reads_every_key() {
         let config = parse(
-            "include: [\"infra/**\"]\nexclude: \"**/examples\"\nrules:\n  enable: [provider:aws]\n  disable: [AWS-VPC-001, layer:logging]\n  dirs: [policies]\nseverity:\n  AWS-EC2-001: low\nfail-on: none\nterraform:\n  var-files: [prod.tfvars]\ncloudformation:\n  parameter-files: [p.json]\nbaseline: base.json\nformat: [text, sarif=out.sarif]\n",
+            "include: [\"infra/**\"]\nexclude: \"**/examples\"\nrules:\n  enable: [provider:aws]\n  disable: [AWS-VPC-001, layer:logging]\n  dirs: [policies]\nseverity:\n  AWS-EC2-001: low\nfail-on: none\nterraform:\n  var-files: [prod.tfvars]\ncloudformation:\n  parameter-files: [p.json]\nbaseline: base.json\nformat: [sarif]\n",
         )
         .unwrap();
         let filter = config.filter.unwrap();
@@ -468,11 +567,7 @@ mod tests {
         assert_eq!(config.var_files, [PathBuf::from("/repo/prod.tfvars")]);
         assert_eq!(config.parameter_files, [PathBuf::from("/repo/p.json")]);
         assert_eq!(config.baseline, Some(PathBuf::from("/repo/base.json")));
-        assert_eq!(config.formats.len(), 2);
-        assert_eq!(
-            config.formats[1].path,
-            Some(PathBuf::from("/repo/out.sarif"))
-        );
+        assert_eq!(config.format, Some(Format::Sarif));
     }
 
     #[test]
@@ -494,9 +589,40 @@ mod tests {
     }
 
     #[test]
+    fn paths_stay_inside_the_repository_and_formats_name_no_file() {
+        let errors = parse(
+            "terraform:\n  var-files: [/etc/passwd, ok.tfvars, ../up.tfvars]\ncloudformation:\n  parameter-files: [a/../../b.json]\nbaseline: /tmp/b.json\nrules:\n  dirs: [\"..\"]\nformat: json=out.json\ninclude: [\"../**\"]\n",
+        )
+        .unwrap_err();
+        let lines: Vec<(Option<usize>, Option<usize>)> =
+            errors.iter().map(|e| (e.line, e.column)).collect();
+        assert_eq!(
+            lines,
+            [
+                (Some(9), Some(11)),
+                (Some(7), Some(10)),
+                (Some(2), Some(15)),
+                (Some(2), Some(39)),
+                (Some(4), Some(21)),
+                (Some(5), Some(11)),
+                (Some(8), Some(9)),
+            ],
+            "{errors:?}"
+        );
+        assert!(errors[2]
+            .message
+            .contains("`/etc/passwd` is outside the repository"));
+        assert!(errors[6].message.contains("cannot name a report file"));
+        assert!(errors[0].message.contains("reaches outside"));
+        let errors = parse("format: [text, json]\n").unwrap_err();
+        assert_eq!(errors[0].line, Some(1));
+        assert!(errors[0].message.contains("names one format"));
+    }
+
+    #[test]
     fn empty_file_is_an_empty_config() {
         let config = parse("# nothing yet\n").unwrap();
-        assert!(config.filter.is_none() && config.formats.is_empty());
+        assert!(config.filter.is_none() && config.format.is_none());
     }
 
     #[test]

@@ -125,9 +125,18 @@ impl Owner {
 pub struct RuleDocs {
     pub what: String,
     pub why: String,
-    /// `(framework name, how to fix)` in the rule file's order.
+    /// `(framework name, how to fix)` in the rule file's order; an object
+    /// keyed by framework in JSON.
+    #[serde(serialize_with = "pairs_as_object")]
     pub fix: Vec<(String, String)>,
     pub references: Vec<String>,
+}
+
+fn pairs_as_object<S: serde::Serializer>(
+    pairs: &[(String, String)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(pairs.iter().map(|(key, value)| (key, value)))
 }
 
 /// What reporters need to know about a rule.

@@ -10,7 +10,8 @@
 //! `config` (`.demarc.yaml`), `suppress` (inline suppressions),
 //! `fingerprint` and `baseline` (gate on what is new), `codeowners` (who
 //! answers for a finding), `diff` (`--changed-since`), with `repo` and
-//! `date` as helpers.
+//! `date` as helpers; `fixtures` runs rules' bad/good examples (the test
+//! harness and `demarc test`).
 
 pub mod attribution;
 pub mod baseline;
@@ -23,6 +24,7 @@ pub mod discover;
 pub mod eval;
 pub mod finding;
 pub mod fingerprint;
+pub mod fixtures;
 pub mod model;
 pub mod parse;
 pub mod repo;

@@ -7,9 +7,7 @@ use crate::config::FileFilter;
 use crate::discover::{self, display_path, Discovery, UnitSource, WalkOptions};
 use crate::eval::cloudformation::{self, Syntax};
 use crate::eval::terraform;
-use crate::finding::{
-    CheckedResource, Finding, Location, Provenance, ScanResult, ServiceModel, StageTimes,
-};
+use crate::finding::{CheckedResource, Finding, Location, Provenance, ScanResult, StageTimes};
 use crate::model::{ScanError, Unit};
 use crate::parse::limits::MAX_FILE_BYTES;
 use crate::rules::{Hit, RuleSet};
@@ -592,7 +590,7 @@ fn to_finding(hit: &Hit, unit: &Unit, attribution: &Attribution) -> Finding {
     // an unlisted type from a user rule counts as infrastructure.
     let service_model = attribution
         .service_model(&hit.resource.resource_type)
-        .unwrap_or(ServiceModel::Iaas);
+        .unwrap_or(crate::attribution::FALLBACK_MODEL);
     let (owner, reason) = attribution.owner(info.layer, service_model);
     Finding {
         rule: info.clone(),

@@ -43,8 +43,8 @@ pub enum Dialect {
 }
 
 impl Dialect {
-    /// Foreign suppressions name checks demarc mostly does not have; those
-    /// are another tool's business and pass without a word.
+    /// Foreign suppressions name checks demarc mostly does not have; they
+    /// are another tool's business and never give a warning.
     fn is_foreign(self) -> bool {
         self != Dialect::Demarc
     }
@@ -211,10 +211,13 @@ pub fn merge(directives: Vec<Directive>) -> Vec<Directive> {
     merged.into_values().collect()
 }
 
-/// The warnings a set of merged directives gives.
+/// The warnings a set of merged directives gives: demarc's own only. Another
+/// tool's suppression (`checkov:skip`, `tfsec:ignore`, `trivy:ignore`,
+/// `Metadata.checkov`) answers to that tool; in a repository that runs both,
+/// one that suppresses nothing here, or expired, is not demarc's to report.
 pub fn warnings(directives: &[Directive]) -> Vec<ScanError> {
     let mut out = Vec::new();
-    for d in directives {
+    for d in directives.iter().filter(|d| !d.dialect.is_foreign()) {
         let mut warn = |message: String| {
             out.push(ScanError {
                 file: d.file.clone(),

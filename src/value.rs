@@ -98,12 +98,31 @@ impl Node {
     /// A key step applied to a list applies to every element, because
     /// Terraform writes a single nested block and a list of blocks alike.
     pub fn lookup(&self, path: &Path) -> Lookup<'_> {
+        self.lookup_with(path, &structured_only)
+    }
+
+    /// [`Node::lookup`] with a decoder for `|json` steps: it returns the
+    /// decoded document, or `None` when the value cannot be decoded (which
+    /// makes that branch unknown).
+    pub fn lookup_with<'a>(
+        &'a self,
+        path: &Path,
+        decode: &dyn Fn(&'a Node) -> Option<&'a Node>,
+    ) -> Lookup<'a> {
         let mut current = vec![self];
         let mut unknown = Vec::new();
         for step in &path.steps {
             let mut next = Vec::new();
             for node in current {
-                step_into(node, step, &mut next, &mut unknown);
+                match (&node.value, step) {
+                    (Value::Unknown(_) | Value::Ref(_), _) => unknown.push(node),
+                    (Value::Null, Step::Json) => {}
+                    (_, Step::Json) => match decode(node) {
+                        Some(decoded) => next.push(decoded),
+                        None => unknown.push(node),
+                    },
+                    _ => step_into(node, step, &mut next, &mut unknown),
+                }
             }
             current = next;
         }
@@ -134,10 +153,19 @@ fn step_into<'a>(
         }
         (Value::List(items), Step::Each) => out.extend(items.iter()),
         (Value::List(items), Step::Index(i)) => out.extend(items.get(*i)),
+        // `[*]` on a map is each of its values.
+        (Value::Map(entries), Step::Each) => out.extend(entries.iter().map(|e| &e.value)),
         // `[*]` on a single value is the value itself, as in Terraform splats.
         (_, Step::Each) => out.push(node),
         _ => {}
     }
+}
+
+/// The `|json` decoder of [`Node::lookup`]: a map or list (already
+/// structured, e.g. from `jsonencode`) is itself; a string cannot be decoded
+/// without a place to keep the result, so it is unknown.
+fn structured_only(node: &Node) -> Option<&Node> {
+    matches!(node.value, Value::Map(_) | Value::List(_)).then_some(node)
 }
 
 /// The result of a path lookup: the nodes found and the unknown nodes that
@@ -191,13 +219,15 @@ impl Value {
         }
     }
 
-    /// A number, or a string holding one (`"22"`).
+    /// A number, or a string holding one (`"22"`); never infinite or NaN
+    /// (`1e400` overflows: no port, size or count is infinite).
     pub fn as_number(&self) -> Option<f64> {
         match self {
             Value::Number(n) => Some(*n),
             Value::String(s) => s.trim().parse().ok(),
             _ => None,
         }
+        .filter(|n: &f64| n.is_finite())
     }
 }
 
@@ -235,13 +265,17 @@ pub struct Path {
 pub enum Step {
     Key(String),
     Index(usize),
-    /// `[*]`: every element.
+    /// `[*]`: every element of a list, every value of a map.
     Each,
+    /// `|json`: the JSON document a string holds.
+    Json,
 }
 
 impl Path {
     /// Parses `a.b[*].c[0]`; keys may be quoted to hold dots or colons
-    /// (`Condition."aws:SourceIp"`). The empty path is the node itself.
+    /// (`Condition."aws:SourceIp"`). `|json` after a step decodes the JSON
+    /// string found there (`container_definitions|json[*].image`). The
+    /// empty path is the node itself.
     pub fn parse(text: &str) -> Result<Path, String> {
         let mut steps = Vec::new();
         let mut rest = text.trim();
@@ -249,7 +283,17 @@ impl Path {
             if let Some(r) = rest.strip_prefix('.') {
                 rest = r;
             }
-            if let Some(r) = rest.strip_prefix('[') {
+            if let Some(r) = rest.strip_prefix('|') {
+                let end = r.find(['.', '[', '|']).unwrap_or(r.len());
+                if &r[..end] != "json" {
+                    return Err(format!(
+                        "unknown step `|{}` in path `{text}`; the only one is `|json`",
+                        &r[..end]
+                    ));
+                }
+                steps.push(Step::Json);
+                rest = &r[end..];
+            } else if let Some(r) = rest.strip_prefix('[') {
                 let close = r
                     .find(']')
                     .ok_or_else(|| format!("unclosed `[` in path `{text}`"))?;
@@ -271,7 +315,7 @@ impl Path {
                 steps.push(Step::Key(r[..close].to_string()));
                 rest = &r[close + 1..];
             } else {
-                let end = rest.find(['.', '[']).unwrap_or(rest.len());
+                let end = rest.find(['.', '[', '|']).unwrap_or(rest.len());
                 if end == 0 {
                     return Err(format!("empty key in path `{text}`"));
                 }
@@ -318,6 +362,44 @@ mod tests {
             ]
         );
         assert!(Path::parse("a[x]").is_err());
+        assert_eq!(
+            Path::parse("defs|json[*].image").unwrap().steps,
+            vec![
+                Step::Key("defs".into()),
+                Step::Json,
+                Step::Each,
+                Step::Key("image".into()),
+            ]
+        );
+        assert!(Path::parse("defs|yaml").is_err());
+    }
+
+    #[test]
+    fn each_on_a_map_yields_its_values() {
+        let doc = map(vec![(
+            "tags",
+            map(vec![
+                ("a", s(Value::String("x".into()))),
+                ("b", s(Value::String("y".into()))),
+            ]),
+        )]);
+        let found = doc.lookup(&Path::parse("tags[*]").unwrap());
+        let values: Vec<_> = found.nodes.iter().filter_map(|n| n.as_str()).collect();
+        assert_eq!(values, ["x", "y"]);
+    }
+
+    #[test]
+    fn json_steps_pass_structures_and_leave_strings_to_the_decoder() {
+        let doc = map(vec![
+            ("m", map(vec![("k", s(Value::Bool(true)))])),
+            ("t", s(Value::String("{}".into()))),
+        ]);
+        let found = doc.lookup(&Path::parse("m|json.k").unwrap());
+        assert_eq!(found.nodes[0].value, Value::Bool(true));
+        // Without a decoder a JSON string is unknown, never absent.
+        let found = doc.lookup(&Path::parse("t|json.k").unwrap());
+        assert!(found.nodes.is_empty());
+        assert_eq!(found.unknown.len(), 1);
     }
 
     #[test]

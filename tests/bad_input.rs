@@ -260,3 +260,350 @@ fn symlink_loops_and_dangling_links_are_errors_not_hangs() {
         .collect();
     assert!(messages.iter().any(|m| m.contains("loop")), "{messages:?}");
 }
+
+#[test]
+fn operands_that_fail_to_parse_are_not_reparsed_per_nesting_level() {
+    // Each `a<b/{` doubled hcl-edit 0.10.0's work: 30 of them (155 bytes)
+    // ran for more than ten minutes; the scan's timeout catches a relapse.
+    let hostile = format!("d=8/{}\n", "a<b/{".repeat(30));
+    let error = scan_one("hostile.tf", hostile.as_bytes());
+    assert_eq!(position(&error).0, 1, "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("HCL syntax error"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_bare_path_reference_is_a_located_error_and_the_module_is_still_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("paths");
+    std::fs::create_dir_all(&module).unwrap();
+    let main = format!("resource \"aws_s3_bucket\" \"b\" {{\n  bucket = path\n}}\n{HEALTHY}");
+    std::fs::write(module.join("main.tf"), main).unwrap();
+    let outcome = scan(dir.path(), &[]);
+    assert_eq!(outcome.code, 2, "{}", outcome.report);
+    outcome.assert_healthy_module_still_reported();
+    let errors = outcome.errors_for("paths/main.tf");
+    assert_eq!(errors.len(), 1, "{}", outcome.report);
+    assert_eq!(position(errors[0]), (2, 12), "{}", errors[0]);
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("invalid reference"),
+        "{}",
+        errors[0]
+    );
+    // The same module's other resources keep their findings.
+    let findings = outcome.report["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().any(|f| f["rule_id"] == "AWS-EC2-001"
+            && f["file"].as_str().unwrap().ends_with("paths/main.tf")),
+        "{}",
+        outcome.report
+    );
+}
+
+#[test]
+fn malformed_plan_entries_are_located_errors() {
+    let plan = r#"{
+  "format_version": "1.2",
+  "planned_values": {"root_module": {"resources": [
+    {"address": "aws_security_group_rule.ssh", "mode": "managed", "type": "aws_security_group_rule",
+     "values": {"type": "ingress", "from_port": 22, "to_port": 22, "protocol": "tcp",
+                "cidr_blocks": ["0.0.0.0/0"], "security_group_id": "sg-1"}},
+    {"mode": "managed", "type": "aws_s3_bucket", "values": {"bucket": "hidden"}},
+    {"address": "aws_s3_bucket.b", "mode": "managed", "type": "aws_s3_bucket"}
+  ], "child_modules": {"not": "a list"}}}
+}"#;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("plan.json"), plan).unwrap();
+    let outcome = scan(dir.path(), &[]);
+    assert_eq!(outcome.code, 2, "{}", outcome.report);
+    outcome.assert_healthy_module_still_reported();
+    let mut lines: Vec<u64> = outcome
+        .errors_for("plan.json")
+        .iter()
+        .map(|e| {
+            assert!(
+                e["message"].as_str().unwrap().contains("malformed plan"),
+                "{e}"
+            );
+            position(e).0
+        })
+        .collect();
+    lines.sort_unstable();
+    assert_eq!(lines, [7, 8, 9], "{}", outcome.report);
+    // The well-formed entry is still scanned.
+    assert!(
+        outcome.report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| {
+                f["rule_id"] == "AWS-EC2-001" && f["file"].as_str().unwrap().ends_with("plan.json")
+            }),
+        "{}",
+        outcome.report
+    );
+}
+
+#[test]
+fn numbers_that_overflow_are_not_ports() {
+    // 1e400 is infinite as a float; read as a port it opened every port.
+    let yaml = "AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n  Wide:\n    Type: AWS::EC2::SecurityGroupIngress\n    Properties:\n      GroupId: sg-1\n      IpProtocol: tcp\n      FromPort: 0\n      ToPort: 1e400\n      CidrIp: 0.0.0.0/0\n";
+    let json = r#"{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Wide": {
+  "Type": "AWS::EC2::SecurityGroupIngress",
+  "Properties": {"GroupId": "sg-1", "IpProtocol": "tcp", "FromPort": 0, "ToPort": 1e400, "CidrIp": "0.0.0.0/0"}}}}"#;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("wide.yaml"), yaml).unwrap();
+    std::fs::write(dir.path().join("wide.json"), json).unwrap();
+    let outcome = scan(dir.path(), &[]);
+    outcome.assert_healthy_module_still_reported();
+    let flagged: Vec<&Value> = outcome.report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["file"].as_str().unwrap().contains("wide."))
+        .collect();
+    assert!(flagged.is_empty(), "{flagged:?}");
+}
+
+#[test]
+fn duplicate_declarations_are_located_errors_naming_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("dup");
+    std::fs::create_dir_all(&module).unwrap();
+    let bucket = "resource \"aws_s3_bucket\" \"a\" {\n  bucket = \"x\"\n}\n";
+    std::fs::write(module.join("a.tf"), format!("{bucket}{bucket}")).unwrap();
+    std::fs::write(module.join("b.tf"), format!("\n{bucket}{HEALTHY}")).unwrap();
+    // An override file merges into the block it repeats: no error.
+    std::fs::write(module.join("b_override.tf"), bucket).unwrap();
+    let outcome = scan(dir.path(), &[]);
+    assert_eq!(outcome.code, 2, "{}", outcome.report);
+    outcome.assert_healthy_module_still_reported();
+    let mut errors: Vec<(String, u64, String)> = outcome.report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["file"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string(),
+                position(e).0,
+                e["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    errors.sort();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!((errors[0].0.as_str(), errors[0].1), ("a.tf", 4));
+    assert_eq!((errors[1].0.as_str(), errors[1].1), ("b.tf", 2));
+    for (_, _, message) in &errors {
+        assert!(
+            message.contains("duplicate resource `aws_s3_bucket.a`") && message.contains("a.tf:1"),
+            "{message}"
+        );
+    }
+    // The module's other resources are still scanned.
+    assert!(
+        outcome.report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| {
+                f["rule_id"] == "AWS-EC2-001" && f["file"].as_str().unwrap().ends_with("dup/b.tf")
+            }),
+        "{}",
+        outcome.report
+    );
+}
+
+/// Address space the scan of one hostile module may use: every case below
+/// asked for gigabytes before its budget charged by size.
+const MEMORY_CAP_KIB: u64 = 1 << 20;
+
+/// Scans `files` as a module `hostile/` (directories in names are created)
+/// beside the healthy module, under [`MEMORY_CAP_KIB`]; checks that the
+/// healthy module is reported and returns the errors of `hostile/`.
+fn scan_hostile(files: &[(&str, String)]) -> Vec<Value> {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join("hostile").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let healthy = dir.path().join("healthy");
+    std::fs::create_dir_all(&healthy).unwrap();
+    std::fs::write(healthy.join("main.tf"), HEALTHY).unwrap();
+    let demarc = assert_cmd::cargo::cargo_bin("demarc");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {MEMORY_CAP_KIB} && exec \"$0\" \"$@\""))
+        .arg(demarc)
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let outcome = Outcome {
+        code: out.status.code().expect("exited, not killed"),
+        report,
+    };
+    assert_eq!(outcome.code, 2, "{}", outcome.report);
+    outcome.assert_healthy_module_still_reported();
+    let errors: Vec<Value> = outcome.report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["file"].as_str().unwrap().contains("hostile/"))
+        .cloned()
+        .collect();
+    assert!(!errors.is_empty(), "no error: {}", outcome.report);
+    errors
+}
+
+/// The one error of a hostile module: at `line` of `file`, saying `says`.
+fn assert_one_error(errors: &[Value], file: &str, line: u64, says: &str) {
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let error = &errors[0];
+    assert!(error["file"].as_str().unwrap().ends_with(file), "{error}");
+    assert_eq!(position(error).0, line, "{error}");
+    assert!(error["message"].as_str().unwrap().contains(says), "{error}");
+}
+
+/// A 64 KiB string in a local (a width of 65536 is the most `format` pads).
+const WIDE: &str = "locals {\n  s = format(\"%65536s\", \"\")\n}\n";
+
+#[test]
+fn copies_pay_for_their_size() {
+    // 100,000 copies of 64 KiB: 6.5 GB if a copy costs one step.
+    let main =
+        format!("{WIDE}resource \"x\" \"y\" {{\n  v = [for i in range(100000) : local.s]\n}}\n");
+    let errors = scan_hostile(&[("main.tf", main)]);
+    assert_one_error(&errors, "main.tf", 5, "evaluation stopped");
+}
+
+#[test]
+fn replace_checks_the_result_size_before_building_it() {
+    // Every one of 128 Ki spaces replaced by 128 KiB: 16 GiB.
+    let main = "locals {\n  s = format(\"%65536s%65536s\", \"\", \"\")\n}\nresource \"x\" \"y\" {\n  v = replace(local.s, \" \", local.s)\n}\n".to_string();
+    let errors = scan_hostile(&[("main.tf", main)]);
+    assert_one_error(&errors, "main.tf", 5, "a string of more than 16 MiB");
+}
+
+#[test]
+fn formatlist_rows_pay_as_they_grow() {
+    let main = "resource \"x\" \"y\" {\n  v = formatlist(\"%65536d%65536d\", range(100000), range(100000))\n}\n".to_string();
+    let errors = scan_hostile(&[("main.tf", main)]);
+    assert_one_error(&errors, "main.tf", 2, "evaluation stopped");
+}
+
+#[test]
+fn regular_expressions_are_bounded_in_size_and_input() {
+    // Compiled, this repetition is far past the size limit.
+    let big = format!(
+        "{WIDE}resource \"x\" \"y\" {{\n  v = regexall(\"(a{{1,100}}){{1,100}}b\", local.s)\n}}\n"
+    );
+    let errors = scan_hostile(&[("main.tf", big)]);
+    assert_one_error(&errors, "main.tf", 5, "regular expression larger than");
+    // Within the size limit, the input pays by its length: 16 MiB scanned
+    // 40 times is past the budget.
+    let long = format!(
+        "{WIDE}locals {{\n  m = join(\"\", [for i in range(256) : local.s])\n}}\nresource \"x\" \"y\" {{\n  v = [for i in range(40) : regexall(\"[a-z]{{1,20}}b\", local.m)]\n}}\n"
+    );
+    let errors = scan_hostile(&[("main.tf", long)]);
+    assert_one_error(&errors, "main.tf", 8, "evaluation stopped");
+}
+
+#[test]
+fn instances_are_limited_across_the_module_tree() {
+    // Two levels of count = 10000: 10^8 instances.
+    let errors = scan_hostile(&[
+        (
+            "main.tf",
+            "module \"a\" {\n  source = \"./a\"\n  count  = 10000\n}\n".into(),
+        ),
+        (
+            "a/main.tf",
+            "module \"b\" {\n  source = \"../b\"\n  count  = 10000\n}\n".into(),
+        ),
+        ("b/main.tf", "resource \"x\" \"y\" {}\n".into()),
+    ]);
+    // Reported where the budget ran out: the inner call, and the resource
+    // of the instances already made.
+    assert_all_say(&errors, "100000 resource and module instances");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["file"].as_str().unwrap().ends_with("a/main.tf") && position(e) == (1, 1)),
+        "{errors:?}"
+    );
+    // 31 levels of two calls each: 2^31 instances.
+    let mut files = vec![(
+        "main.tf",
+        "module \"l\" {\n  source = \"./n\"\n}\nmodule \"r\" {\n  source = \"./n\"\n}\n"
+            .to_string(),
+    )];
+    let mut paths = vec![String::new()];
+    for level in 0..31 {
+        let dir = format!("{}n/", paths[level]);
+        paths.push(dir);
+    }
+    let texts: Vec<String> = (1..=31)
+        .map(|level| {
+            if level == 31 {
+                "resource \"x\" \"y\" {}\n".to_string()
+            } else {
+                "module \"l\" {\n  source = \"./n\"\n}\nmodule \"r\" {\n  source = \"./n\"\n}\n"
+                    .to_string()
+            }
+        })
+        .collect();
+    let names: Vec<String> = (1..=31).map(|l| format!("{}main.tf", paths[l])).collect();
+    for (name, text) in names.iter().zip(texts) {
+        files.push((name.as_str(), text));
+    }
+    assert_all_say(
+        &scan_hostile(&files),
+        "100000 resource and module instances",
+    );
+}
+
+fn assert_all_say(errors: &[Value], says: &str) {
+    assert!(
+        errors
+            .iter()
+            .all(|e| e["message"].as_str().unwrap().contains(says) && e["line"].is_u64()),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn sixteen_megabytes_of_list_are_refused_before_they_are_parsed() {
+    // 8 million elements: 1.3 GB parsed as JSON, 1.7 GB as HCL.
+    let zeros = vec!["0"; (8 << 20) - 64].join(",");
+    let errors = scan_hostile(&[
+        ("main.tf", "variable \"v\" {}\nvariable \"w\" {}\n".into()),
+        ("terraform.tfvars", format!("v = [{zeros}]\n")),
+        ("terraform.tfvars.json", format!("{{\"w\": [{zeros}]}}")),
+    ]);
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_all_say(&errors, "more than 2000000 elements");
+}

@@ -236,14 +236,34 @@ fn rules_lists_every_rule_and_explain_finds_by_id_slug_or_alias() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("AWS-EC2-001") && text.contains("critical") && text.contains("network"));
+    // Errors and selectors ask for slugs, so the table shows them.
+    let header: Vec<&str> = text.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["ID", "SLUG", "SEVERITY", "LAYER", "FRAMEWORKS", "SUMMARY"]
+    );
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("AWS-EC2-001 "))
+        .unwrap();
+    assert_eq!(
+        row.split_whitespace().nth(1),
+        Some("security-group-admin-port-open-to-internet")
+    );
 
     let json = demarc().args(["rules", "--json"]).output().unwrap();
     let rules: Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert!(rules
+    let ec2 = rules
         .as_array()
         .unwrap()
         .iter()
-        .any(|r| r["id"] == "AWS-EC2-001"));
+        .find(|r| r["id"] == "AWS-EC2-001")
+        .unwrap();
+    // How to fix, keyed by framework.
+    let fix = ec2["docs"]["fix"].as_object().unwrap();
+    let frameworks: Vec<&String> = fix.keys().collect();
+    assert_eq!(frameworks, ["terraform", "cloudformation"]);
+    assert!(fix["terraform"].as_str().unwrap().contains("cidr_blocks"));
 
     for name in [
         "AWS-EC2-001",
@@ -262,10 +282,14 @@ fn rules_lists_every_rule_and_explain_finds_by_id_slug_or_alias() {
             "Example (terraform, flagged",
             "Example (terraform, not flagged",
             "Example (cloudformation, flagged",
-            "# expect: AWS-EC2-001",
+            "cidr_blocks = [\"10.0.0.0/8\", \"0.0.0.0/0\"]\n",
         ] {
             assert!(text.contains(section), "explain {name} lacks {section}");
         }
+        // The examples are shown as a user would write them: no test
+        // markers, no paths into demarc's source tree.
+        assert!(!text.contains("expect:"), "{text}");
+        assert!(!text.contains("fixtures/"), "{text}");
     }
     demarc().args(["explain", "NOPE-000"]).assert().code(2);
 }
@@ -322,6 +346,50 @@ fn user_rule_directories_add_rules() {
 }
 
 #[test]
+fn rules_and_explain_read_the_rule_directories_of_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::create_dir(dir.path().join("policies")).unwrap();
+    std::fs::write(dir.path().join("policies/owner-tag.yaml"), USER_RULE).unwrap();
+    std::fs::write(
+        dir.path().join(".demarc.yaml"),
+        "rules:\n  dirs: [policies]\n",
+    )
+    .unwrap();
+    let out = demarc()
+        .current_dir(dir.path())
+        .arg("rules")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines().any(|l| l.starts_with("ACME-S3-001 ")),
+        "{text}"
+    );
+    let out = demarc()
+        .current_dir(dir.path())
+        .args(["explain", "acme-bucket-needs-owner-tag"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("ACME-S3-001 "));
+    // The config's mistakes stop them as they stop a scan.
+    std::fs::write(dir.path().join(".demarc.yaml"), "rules:\n  dirs: [../x]\n").unwrap();
+    let out = demarc()
+        .current_dir(dir.path())
+        .arg("rules")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(".demarc.yaml:2:10:"));
+}
+
+#[test]
 fn rule_file_errors_point_at_their_line() {
     let dir = tempfile::tempdir().unwrap();
     let broken = USER_RULE
@@ -350,4 +418,165 @@ fn rule_file_errors_point_at_their_line() {
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 2, "one error per problem: {stderr}");
+}
+
+/// Runs demarc with its standard output a pipe whose reader is already
+/// gone, so the first write meets a closed pipe whatever its size.
+fn run_with_closed_stdout(dir: &Path, args: &[&str]) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("demarc"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn every_command_ends_quietly_on_a_closed_pipe() {
+    let dir = open_admin_ports();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    std::fs::write(dir.path().join("rules/owner-tag.yaml"), USER_RULE).unwrap();
+    let cases: [(&[&str], i32); 7] = [
+        // The rule has no fixtures: a failed test, exit 1.
+        (&["test", "rules"], 1),
+        (&["rules"], 0),
+        (&["rules", "--json"], 0),
+        (&["explain", "AWS-S3-001"], 0),
+        (&["scan", "."], 1),
+        (&["scan", ".", "--format", "json"], 1),
+        (&["--help"], 0),
+    ];
+    for (args, code) in cases {
+        let out = run_with_closed_stdout(dir.path(), args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+    }
+}
+
+/// `demarc … | head -1`: the reader takes one line of a report larger than
+/// the pipe's buffer and goes away while demarc is still writing.
+#[test]
+fn a_reader_that_stops_after_one_line_ends_the_scan_quietly() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let many: String = (0..100)
+        .map(|i| {
+            OPEN_ADMIN_PORTS
+                .replace("\"ssh\"", &format!("\"ssh{i}\""))
+                .replace("\"rdp\"", &format!("\"rdp{i}\""))
+        })
+        .collect();
+    std::fs::write(dir.path().join("main.tf"), many).unwrap();
+    for args in [&["scan", "."][..], &["rules", "--json"]] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("demarc"))
+            .args(args)
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(!first.is_empty(), "{args:?}");
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {stderr}");
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+/// Mistakes that used to pass without a word: a PATH with nothing to scan,
+/// a `--var` no root declares, two reports to one file.
+#[test]
+fn silent_mistakes_are_warnings_or_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("docs")).unwrap();
+    std::fs::write(dir.path().join("docs/README.md"), "# notes\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("app")).unwrap();
+    std::fs::write(
+        dir.path().join("app/main.tf"),
+        format!("variable \"env\" {{\n  default = \"dev\"\n}}\n{CLEAN}"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("net")).unwrap();
+    std::fs::write(dir.path().join("net/main.tf"), CLEAN).unwrap();
+    let run = |args: &[&str]| {
+        demarc()
+            .current_dir(dir.path())
+            .arg("scan")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    // Nothing to scan: a warning naming the path, in text and JSON.
+    let out = run(&["docs", "missing-typo"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("warning: docs: no Terraform or CloudFormation file to scan here"),
+        "{text}"
+    );
+    let out = run(&["docs", "app", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["warnings"].as_array().unwrap().len(), 1, "{report}");
+    assert_eq!(report["warnings"][0]["file"], "docs");
+    assert_eq!(report["warnings"][0]["line"], Value::Null);
+    assert_eq!(report["summary"]["warnings"], 1);
+    // A path with IaC in it gives no such warning.
+    let out = run(&["app", "--format", "json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["warnings"], serde_json::json!([]));
+
+    // --var: an error (exit 2, the scan still reported) unless some
+    // scanned root declares it.
+    let out = run(&["app", "net", "--var", "env=prod", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "one of two roots declares it");
+    let out = run(&["net", "--var", "env=prod", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["errors"][0]["file"], "--var");
+    assert!(report["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no scanned root module declares a variable `env`"));
+
+    // Two reports to one file, counting --output.
+    for args in [
+        &[
+            "app",
+            "--format",
+            "json=r.json",
+            "--format",
+            "sarif=./r.json",
+        ][..],
+        &[
+            "app",
+            "--format",
+            "text",
+            "--format",
+            "json=r.json",
+            "--output",
+            "r.json",
+        ],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("two reports would be written to"),
+            "{args:?}"
+        );
+        assert!(!dir.path().join("r.json").exists(), "{args:?}");
+    }
 }

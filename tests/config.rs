@@ -182,18 +182,19 @@ fn include_and_exclude_choose_the_files() {
 #[test]
 fn default_formats_and_baseline_come_from_the_file() {
     let dir = repo();
-    write(
-        dir.path(),
-        ".demarc.yaml",
-        "format: [text, sarif=reports/demarc.sarif]\n",
-    );
-    std::fs::create_dir(dir.path().join("reports")).unwrap();
+    write(dir.path(), ".demarc.yaml", "format: sarif\n");
     let out = demarc(dir.path()).args(["scan", "infra"]).output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("AWS-EC2-001"));
-    let sarif: Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("reports/demarc.sarif")).unwrap(),
-    )
-    .unwrap();
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    // The command line says where it goes.
+    let out = demarc(dir.path())
+        .args(["scan", "infra", "--output", "demarc.sarif"])
+        .output()
+        .unwrap();
+    assert!(out.stdout.is_empty());
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("demarc.sarif")).unwrap())
+            .unwrap();
     assert_eq!(sarif["version"], "2.1.0");
 
     // A baseline named in the file is used.
@@ -249,6 +250,113 @@ fn mistakes_are_errors_with_file_and_line() {
     assert_eq!(code, 2);
     assert!(
         stderr.contains("nope.yaml: cannot read the configuration"),
+        "{stderr}"
+    );
+}
+
+/// The config is part of the scanned repository, so it is untrusted: it
+/// names no report file, and every path in it stays inside the repository.
+#[test]
+fn the_file_cannot_write_or_read_outside_the_repository() {
+    let outer = tempfile::tempdir().unwrap();
+    let outside = outer.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    write(&outside, "secret.tfvars", "x = 1\n");
+    write(&outside, "victim.txt", "keep me\n");
+    let repo_dir = outer.path().join("repo");
+    std::fs::create_dir_all(repo_dir.join(".git")).unwrap();
+    write(&repo_dir, "infra/main.tf", MAIN_TF);
+    let victim = outside.join("victim.txt");
+
+    // A report file named by the config is refused: nothing is created or
+    // truncated, inside the repository or out.
+    for format in [
+        format!("json={}", victim.display()),
+        "markdown=../outside/victim.txt".to_string(),
+        "json=report.json".to_string(),
+    ] {
+        write(
+            &repo_dir,
+            ".demarc.yaml",
+            &format!("format: [\"{format}\"]\n"),
+        );
+        let (_, code, stderr) = scan_json(&repo_dir, &["infra"]);
+        assert_eq!(code, 2, "{format}: {stderr}");
+        assert!(
+            stderr.contains(".demarc.yaml:1:10: `") && stderr.contains("cannot name a report file"),
+            "{stderr}"
+        );
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me\n");
+        assert!(!repo_dir.join("report.json").exists());
+    }
+
+    // Paths that leave: absolute, `..`, and a symbolic link out.
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&outside, repo_dir.join("env")).unwrap();
+    let secret = outside.join("secret.tfvars");
+    let cases = [
+        format!("terraform:\n  var-files: [\"{}\"]\n", secret.display()),
+        "terraform:\n  var-files: [../outside/secret.tfvars]\n".to_string(),
+        "cloudformation:\n  parameter-files: [infra/../../outside/p.json]\n".to_string(),
+        "rules:\n  dirs: [../outside]\n".to_string(),
+        "baseline:\n  ../outside/secret.tfvars\n".to_string(),
+        #[cfg(unix)]
+        "terraform:\n  var-files: [env/secret.tfvars]\n".to_string(),
+        #[cfg(unix)]
+        "rules:\n  dirs: [env]\n".to_string(),
+    ];
+    for config in cases {
+        write(&repo_dir, ".demarc.yaml", &config);
+        let (report, code, stderr) = scan_json(&repo_dir, &["infra"]);
+        assert_eq!(code, 2, "{config}: {stderr}");
+        assert!(stderr.contains(".demarc.yaml:2:"), "{config}: {stderr}");
+        assert!(
+            stderr.contains("outside the repository"),
+            "{config}: {stderr}"
+        );
+        assert_eq!(report, Value::Null, "no scan runs: {config}");
+    }
+
+    // Inside the repository, paths work (through `..` that stays inside too).
+    write(&repo_dir, "env-prod/prod.tfvars", "x = 1\n");
+    write(
+        &repo_dir,
+        ".demarc.yaml",
+        "terraform:\n  var-files: [infra/../env-prod/prod.tfvars]\n",
+    );
+    let (_, code, stderr) = scan_json(&repo_dir, &["infra"]);
+    assert_eq!(code, 1, "{stderr}");
+
+    // Outside a git repository the scan root is the boundary.
+    let plain = tempfile::tempdir().unwrap();
+    write(plain.path(), "shared.tfvars", "x = 1\n");
+    write(plain.path(), "root/main.tf", MAIN_TF);
+    write(
+        plain.path(),
+        "root/.demarc.yaml",
+        "terraform:\n  var-files: [../shared.tfvars]\n",
+    );
+    let (_, code, stderr) = scan_json(plain.path(), &["root"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("root/.demarc.yaml:2:15: `../shared.tfvars` is outside"),
+        "{stderr}"
+    );
+
+    // A config named on the command line from outside the repository
+    // cannot aim include/exclude globs at it.
+    write(&outside, "ci.yaml", "exclude: [infra]\n");
+    let (_, code, stderr) = scan_json(
+        &repo_dir,
+        &[
+            "infra",
+            "--config",
+            &outside.join("ci.yaml").to_string_lossy(),
+        ],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("ci.yaml:1:1: `exclude` globs start from this file's directory"),
         "{stderr}"
     );
 }

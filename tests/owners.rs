@@ -129,9 +129,37 @@ fn owner_filters_to_one_team() {
         assert_eq!(report["summary"]["total"], 1);
         assert_eq!(out.status.code(), Some(1));
     }
+    // A team CODEOWNERS names, whose lines later ones override: no finding.
     let out = demarc(dir.path())
-        .args(["scan", ".", "--owner", "@org/nobody"])
+        .args(["scan", ".", "--owner", "@org/platform"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "no finding of that team");
+    // A team CODEOWNERS never names is a typo, not a clean result.
+    let out = demarc(dir.path())
+        .args([
+            "scan",
+            ".",
+            "--owner",
+            "@org/network",
+            "--owner",
+            "@org/nobody",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--owner @org/nobody: CODEOWNERS names no such owner"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    // So is --owner without a CODEOWNERS file.
+    std::fs::remove_file(dir.path().join(".github/CODEOWNERS")).unwrap();
+    let out = demarc(dir.path())
+        .args(["scan", ".", "--owner", "@org/network"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--owner needs a CODEOWNERS file"));
 }

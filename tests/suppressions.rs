@@ -279,6 +279,55 @@ fn checkov_tfsec_and_trivy_suppressions_work_through_aliases() {
     let (report, code) = scan_json(dir.path(), &[]);
     assert_eq!(code, 1);
     assert!(findings(&report)[0]["suppressed"].is_null());
+    // The finding says so in a note; the expired date is tfsec's to warn of.
+    assert!(findings(&report)[0]["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("expired on 2001-01-01"));
+    assert_eq!(report["warnings"], serde_json::json!([]));
+}
+
+/// In a repository that runs Checkov or Trivy too, their suppressions are
+/// theirs: one that suppresses nothing here, or has a bad date, gives no
+/// warning. The same mistakes in demarc's own syntax do.
+#[test]
+fn only_demarc_suppressions_give_warnings() {
+    let quiet_bucket = "resource \"aws_s3_bucket_acl\" \"private\" {\n  bucket = \"b\"\n  acl    = \"private\"\n}\n";
+    let foreign = [
+        "#checkov:skip=CKV_AWS_24:nothing to skip here\n",
+        "#tfsec:ignore:aws-ec2-no-public-ingress-sgr\n",
+        "# trivy:ignore:AVD-AWS-0107:exp:2030-13-45\n",
+    ];
+    for comment in foreign {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "main.tf", &format!("{comment}{quiet_bucket}"));
+        let (report, code) = scan_json(dir.path(), &[]);
+        assert_eq!(code, 0, "{comment}");
+        assert_eq!(report["warnings"], serde_json::json!([]), "{comment}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "main.tf",
+        &format!("# demarc:ignore AWS-EC2-001 nothing to skip here\n{quiet_bucket}"),
+    );
+    let (report, _) = scan_json(dir.path(), &[]);
+    let warnings = warnings(&report);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].1.contains("suppresses nothing"));
+
+    // CloudFormation: `Metadata.checkov` skipping a check with no finding,
+    // or an entry without an id, is Checkov's business.
+    let dir = tempfile::tempdir().unwrap();
+    let text = BUCKET_YAML
+        .replace("PubliclyAccessible: true", "PubliclyAccessible: false")
+        .replace(
+            "          - id: CKV_AWS_17\n",
+            "          - id: CKV_AWS_17\n          - comment: no id\n",
+        );
+    write(dir.path(), "db.yaml", &text);
+    let (report, _) = scan_json(dir.path(), &[]);
+    assert_eq!(report["warnings"], serde_json::json!([]), "{text}");
 }
 
 const BUCKET_YAML: &str = "AWSTemplateFormatVersion: \"2010-09-09\"

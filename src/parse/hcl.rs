@@ -1,9 +1,10 @@
 //! HCL parsing through hcl-edit, which keeps the byte span of every
 //! expression, attribute and block.
 //!
-//! The parser is recursive descent, so the nesting depth is checked on the raw
-//! text first ([`limits::excessive_nesting`]); a parse error carries a span at
-//! the position hcl-edit reports.
+//! The parser is recursive descent, so the nesting depth (and the number of
+//! elements, which weigh far more parsed than as text) is checked on the raw
+//! text first ([`limits::excessive_structure`]); a parse error carries a span
+//! at the position hcl-edit reports.
 
 use crate::model::UnitError;
 use crate::parse::limits::{self, Comments};
@@ -13,18 +14,16 @@ use hcl_edit::structure::Body;
 /// A UTF-8 byte order mark, which hcl-edit does not accept.
 const BOM: char = '\u{feff}';
 
-/// Parses one HCL file. Checks nesting depth first (limits::excessive_nesting
-/// with Comments::Hcl) because the parser is recursive; errors carry a span at
-/// the error position (hcl-edit's line/column converted to a byte offset).
+/// Parses one HCL file. Checks nesting depth and element count first
+/// (limits::excessive_structure with Comments::Hcl) because the parser is
+/// recursive; errors carry a span at the error position (hcl-edit's
+/// line/column converted to a byte offset).
 pub fn parse_hcl(text: &str, file: FileId) -> Result<Body, UnitError> {
-    if let Some(offset) = limits::excessive_nesting(text, Comments::Hcl) {
+    if let Some((offset, excess)) = limits::excessive_structure(text, Comments::Hcl) {
         return Err(UnitError {
             file,
             span: Some(char_span(text, file, offset)),
-            message: format!(
-                "nesting deeper than {} levels; the file is not scanned",
-                limits::MAX_NESTING
-            ),
+            message: format!("{}; the file is not scanned", excess.message()),
         });
     }
     // A byte order mark is replaced by as many spaces (three bytes), so every
@@ -142,6 +141,21 @@ mod tests {
         // Past the end of the line: clamped to it.
         assert_eq!(line_col_offset(text, 2, 40), 7);
         assert_eq!(line_col_offset(text, 9, 1), text.len());
+    }
+
+    #[test]
+    fn nested_operands_of_the_backtracking_shape_still_parse_when_valid() {
+        // `{a<b/{…} = 1}` nests an object in an object key; the vendored fix
+        // for exponential re-parsing must leave valid input of that shape alone.
+        let mut value = "{x = 1}".to_string();
+        for _ in 0..40 {
+            value = format!("{{a<b/{value} = 1}}");
+        }
+        let text = format!("d = 8/{value}\n");
+        let body = parse_hcl(&text, 0).unwrap();
+        let attr = body.get_attribute("d").unwrap();
+        let span = hcl_edit::Span::span(&attr.value).unwrap();
+        assert_eq!(&text[span], &text[4..text.len() - 1]);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! with every JSON5/JSONC extension turned off.
 
 use crate::model::UnitError;
-use crate::parse::limits::{excessive_nesting, Comments, MAX_NESTING};
+use crate::parse::limits::{excessive_structure, Comments};
 use crate::source::{FileId, Span};
 use crate::value::{Entry, Node, Value};
 use jsonc_parser::ast;
@@ -22,11 +22,11 @@ pub fn parse_json(text: &str, file: FileId, base: u32) -> Result<Node, UnitError
         Some(rest) => (rest, base + '\u{feff}'.len_utf8() as u32),
         None => (text, base),
     };
-    if let Some(offset) = excessive_nesting(text, Comments::None) {
+    if let Some((offset, excess)) = excessive_structure(text, Comments::None) {
         return Err(UnitError {
             file,
             span: Some(offset_span(file, base as usize + offset)),
-            message: format!("nesting deeper than {MAX_NESTING} levels"),
+            message: excess.message(),
         });
     }
     let options = ParseOptions {
@@ -69,6 +69,17 @@ fn span(file: FileId, base: u32, range: Range) -> Span {
     Span::new(file, range.start..range.end).shifted(base)
 }
 
+/// A number, or unknown when it overflowed to infinity (`1e400`): no value
+/// a template or plan configures is infinite, and an infinite port would
+/// read as "every port".
+pub fn finite_number(number: f64) -> Value {
+    if number.is_finite() {
+        Value::Number(number)
+    } else {
+        Value::Unknown(format!("number out of range ({number})"))
+    }
+}
+
 /// Converts the AST; the depth was bounded by the pre-check, so recursion is safe.
 fn convert(value: ast::Value<'_>, file: FileId, base: u32) -> Node {
     match value {
@@ -77,9 +88,8 @@ fn convert(value: ast::Value<'_>, file: FileId, base: u32) -> Node {
             span(file, base, s.range),
         ),
         ast::Value::NumberLit(n) => {
-            // Strict JSON numbers always parse as f64 (huge ones become infinity).
             let number = n.value.parse::<f64>().unwrap_or(f64::NAN);
-            Node::new(Value::Number(number), span(file, base, n.range))
+            Node::new(finite_number(number), span(file, base, n.range))
         }
         ast::Value::BooleanLit(b) => Node::new(Value::Bool(b.value), span(file, base, b.range)),
         ast::Value::NullKeyword(n) => Node::new(Value::Null, span(file, base, n.range)),
@@ -222,7 +232,8 @@ mod tests {
         let err = parse_json(&text, 0, 5).unwrap_err();
         assert_eq!(err.message, "nesting deeper than 256 levels");
         assert_eq!(err.span, Some(Span::new(0, 261..261)));
-        let ok = format!("{}{}", "[".repeat(MAX_NESTING), "]".repeat(MAX_NESTING));
+        let depth = crate::parse::limits::MAX_NESTING;
+        let ok = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
         assert!(parse_json(&ok, 0, 0).is_ok());
     }
 

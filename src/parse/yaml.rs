@@ -4,8 +4,9 @@
 //! The tree is built from saphyr-parser's event stream with an explicit stack,
 //! so nesting is bounded by [`MAX_NESTING`] before any deeper node is built and
 //! nothing here recurses on the input's depth. Aliases are refused (as
-//! CloudFormation does), which also defuses alias bombs. Only the first
-//! document is read.
+//! CloudFormation does), which also defuses alias bombs; rule files may use
+//! them ([`parse_yaml_with_aliases`]) within a budget of expanded nodes.
+//! Only the first document is read.
 //!
 //! Plain scalars are typed as YAML 1.1 types them (`yes`/`on` are booleans,
 //! `0755` is octal); quoted and block scalars are always strings.
@@ -18,6 +19,7 @@ use crate::source::{FileId, Span};
 use crate::value::{Entry, Node, Value};
 use regex::Regex;
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// The handle saphyr gives `!!` tags (`!!str`, `!!int`).
@@ -53,8 +55,49 @@ pub fn parse_yaml(text: &str, file: FileId) -> Result<Node, UnitError> {
         offsets: Offsets::new(text),
         stack: Vec::new(),
         root: None,
+        aliases: None,
     }
     .run()
+}
+
+/// [`parse_yaml`] that also expands aliases (`*name` copies the node anchored
+/// `&name`), up to `max_nodes` nodes copied in all: an alias bomb is an error,
+/// not a hang. For demarc's own files (rules), never for templates.
+pub fn parse_yaml_with_aliases(
+    text: &str,
+    file: FileId,
+    max_nodes: usize,
+) -> Result<Node, UnitError> {
+    Builder {
+        text,
+        file,
+        offsets: Offsets::new(text),
+        stack: Vec::new(),
+        root: None,
+        aliases: Some(Aliases {
+            anchored: HashMap::new(),
+            budget: max_nodes,
+            max_nodes,
+        }),
+    }
+    .run()
+}
+
+/// The anchors seen so far and how many more nodes aliases may copy.
+struct Aliases {
+    /// Anchor id → the anchored node and its node count.
+    anchored: HashMap<usize, (Node, usize)>,
+    budget: usize,
+    max_nodes: usize,
+}
+
+/// How many nodes a tree holds.
+pub fn node_count(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::List(items) => items.iter().map(node_count).sum(),
+        Value::Map(entries) => entries.iter().map(|e| node_count(&e.value)).sum(),
+        _ => 0,
+    }
 }
 
 /// A collection being built.
@@ -62,6 +105,8 @@ struct Frame {
     kind: Kind,
     start: u32,
     tag: Option<Tag>,
+    /// The anchor id (`&name`) of the collection; 0 for none.
+    anchor: usize,
 }
 
 enum Kind {
@@ -79,6 +124,8 @@ struct Builder<'t> {
     offsets: Offsets<'t>,
     stack: Vec<Frame>,
     root: Option<Node>,
+    /// `None`: aliases are refused.
+    aliases: Option<Aliases>,
 }
 
 impl Builder<'_> {
@@ -92,21 +139,20 @@ impl Builder<'_> {
                 Event::Nothing | Event::StreamStart | Event::DocumentStart(_) => {}
                 // Only the first document is read.
                 Event::DocumentEnd | Event::StreamEnd => break,
-                Event::Alias(_) => {
-                    return Err(self.error(
-                        start,
-                        "YAML aliases are not allowed in CloudFormation templates".into(),
-                    ));
+                Event::Alias(id) => {
+                    let node = self.expand_alias(id, start)?;
+                    self.add(node, None);
                 }
-                Event::Scalar(value, style, _anchor, tag) => {
+                Event::Scalar(value, style, anchor, tag) => {
                     let span = self.scalar_span(start, end, style);
                     let tag = tag.map(|t| t.into_owned());
                     let typed = scalar_value(&value, style, tag.as_ref());
                     let node = self.apply_tag(Node::new(typed, span), tag.as_ref());
+                    self.anchor(anchor, &node);
                     let raw = self.expecting_key().then(|| value.into_owned());
                     self.add(node, raw);
                 }
-                Event::SequenceStart(_, ref tag) | Event::MappingStart(_, ref tag) => {
+                Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
                     if self.stack.len() >= MAX_NESTING {
                         return Err(
                             self.error(start, format!("nesting deeper than {MAX_NESTING} levels"))
@@ -124,6 +170,7 @@ impl Builder<'_> {
                         kind,
                         start: start as u32,
                         tag: tag.as_ref().map(|t| t.clone().into_owned()),
+                        anchor,
                     });
                 }
                 Event::SequenceEnd | Event::MappingEnd => {
@@ -171,6 +218,7 @@ impl Builder<'_> {
                         }
                     };
                     let node = self.apply_tag(Node::new(value, span), frame.tag.as_ref());
+                    self.anchor(frame.anchor, &node);
                     self.add(node, None);
                 }
             }
@@ -178,6 +226,37 @@ impl Builder<'_> {
         Ok(self
             .root
             .unwrap_or(Node::new(Value::Null, Span::new(self.file, 0..0))))
+    }
+
+    /// Remembers an anchored node when aliases are allowed.
+    fn anchor(&mut self, id: usize, node: &Node) {
+        if let (Some(aliases), true) = (&mut self.aliases, id != 0) {
+            aliases
+                .anchored
+                .insert(id, (node.clone(), node_count(node)));
+        }
+    }
+
+    /// A copy of the node an alias names, charged against the budget.
+    fn expand_alias(&mut self, id: usize, start: usize) -> Result<Node, UnitError> {
+        let Some(aliases) = &mut self.aliases else {
+            return Err(self.error(
+                start,
+                "YAML aliases are not allowed in CloudFormation templates".into(),
+            ));
+        };
+        let Some((node, count)) = aliases.anchored.get(&id) else {
+            return Err(self.error(start, "alias to an unknown anchor".into()));
+        };
+        if *count > aliases.budget {
+            let max = aliases.max_nodes;
+            return Err(self.error(
+                start,
+                format!("YAML aliases expand to more than {max} nodes"),
+            ));
+        }
+        aliases.budget -= count;
+        Ok(node.clone())
     }
 
     /// Whether the next node is a mapping key.
@@ -378,7 +457,7 @@ fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
                     _ => Value::String(text.into()),
                 },
                 "int" | "float" => match plain_value(text) {
-                    n @ Value::Number(_) => n,
+                    n @ (Value::Number(_) | Value::Unknown(_)) => n,
                     _ => Value::String(text.into()),
                 },
                 _ => plain_or_string(text, style),
@@ -411,7 +490,7 @@ fn plain_value(text: &str) -> Value {
             Value::Bool(false)
         }
         _ => match number(text) {
-            Some(n) => Value::Number(n),
+            Some(n) => crate::parse::json::finite_number(n),
             None => Value::String(text.into()),
         },
     }
@@ -560,8 +639,9 @@ mod tests {
             ("-.5", Value::Number(-0.5)),
             ("1e3", Value::Number(1000.0)),
             ("6.02e+23", Value::Number(6.02e23)),
-            (".inf", Value::Number(f64::INFINITY)),
-            ("-.Inf", Value::Number(f64::NEG_INFINITY)),
+            (".inf", Value::Unknown("number out of range (inf)".into())),
+            ("-.Inf", Value::Unknown("number out of range (-inf)".into())),
+            ("1e400", Value::Unknown("number out of range (inf)".into())),
             ("null", Value::Null),
             ("Null", Value::Null),
             ("NULL", Value::Null),
@@ -581,7 +661,7 @@ mod tests {
             let doc = parse(&format!("v: {text}\n"));
             assert_eq!(&doc.get("v").unwrap().value, want, "for {text:?}");
         }
-        assert!(matches!(parse("v: .nan").get("v").unwrap().value, Value::Number(n) if n.is_nan()));
+        assert!(!parse("v: .nan").get("v").unwrap().value.is_known());
         assert_eq!(parse("v:\n").get("v").unwrap().value, Value::Null);
     }
 
@@ -766,6 +846,33 @@ mod tests {
         let started = Instant::now();
         let err = parse_yaml(&bomb, 0).unwrap_err();
         assert!(err.message.contains("aliases"));
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn aliases_expand_when_allowed_within_a_budget() {
+        let text = "ports: &db [3306, 5432]\nagain: *db\nscalar: &s x\nother: *s\n";
+        let doc = parse_yaml_with_aliases(text, 0, 100).unwrap();
+        assert_eq!(
+            doc.get("again").unwrap().value,
+            doc.get("ports").unwrap().value
+        );
+        assert_eq!(doc.get("other").unwrap().as_str(), Some("x"));
+        // The budget counts copied nodes: three for the list, one for `x`.
+        assert!(parse_yaml_with_aliases(text, 0, 4).is_ok());
+        let err = parse_yaml_with_aliases(text, 0, 3).unwrap_err();
+        assert_eq!(err.message, "YAML aliases expand to more than 3 nodes");
+        assert_eq!(err.span.unwrap().start as usize, text.find("*s").unwrap());
+
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
+        for pair in names.windows(2) {
+            let refs = vec![format!("*{}", pair[0]); 10].join(",");
+            bomb.push_str(&format!("{}: &{} [{refs}]\n", pair[1], pair[1]));
+        }
+        let started = Instant::now();
+        let err = parse_yaml_with_aliases(&bomb, 0, 10_000).unwrap_err();
+        assert!(err.message.contains("more than 10000 nodes"));
         assert!(started.elapsed() < Duration::from_secs(1));
     }
 

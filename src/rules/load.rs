@@ -1,7 +1,9 @@
 //! Reads rule files (YAML) into [`Rule`]s. Every error points at the line of
 //! the rule file it is about, so a user rule directory is easy to debug.
 
+use super::fragments::Fragments;
 use super::matcher::{Comparison, Matcher, PortsSpec, Test};
+use super::values::{self, IGNORE_CASE, VALUE_TEST_KEYS};
 use super::{Check, Rule};
 use crate::finding::{Layer, RuleDocs, RuleInfo, Severity};
 use crate::model::{Framework, ScanError};
@@ -58,6 +60,12 @@ impl<'a> Reader<'a> {
                 );
             }
         }
+    }
+
+    /// Line and column of a place in the file.
+    pub fn position(&self, span: Span) -> (usize, usize) {
+        let at = self.file.line_col(span.start);
+        (at.line, at.column)
     }
 
     pub fn string(&mut self, node: &Node, what: &str) -> Option<String> {
@@ -123,10 +131,16 @@ const RULE_KEYS: [&str; 15] = [
 ];
 
 /// Reads one rule file. `Err` carries every problem found, each with its line.
+/// `{$ref: NAME}` names a built-in fragment.
 pub fn read_rule(file: &SourceFile) -> Result<Rule, Vec<ScanError>> {
+    read_rule_with(file, Fragments::builtin())
+}
+
+/// [`read_rule`] with the fragments of user rule directories too.
+pub fn read_rule_with(file: &SourceFile, fragments: &Fragments) -> Result<Rule, Vec<ScanError>> {
     let mut r = Reader::new(file);
-    let root = match crate::parse::yaml::parse_yaml(&file.text, 0) {
-        Ok(root) => root,
+    let root = match super::fragments::parse(file) {
+        Ok(root) => fragments.resolve(&mut r, root),
         Err(e) => {
             r.error(e.span.unwrap_or_default(), e.message);
             return Err(r.errors);
@@ -189,9 +203,7 @@ pub fn read_rule(file: &SourceFile) -> Result<Rule, Vec<ScanError>> {
     let mut checks = Vec::new();
     for framework in Framework::ALL {
         if let Some(node) = get(entries, framework.name()) {
-            if let Some(check) = read_check(&mut r, node, framework) {
-                checks.push(check);
-            }
+            checks.extend(read_checks(&mut r, node, framework));
         }
     }
     if !Framework::ALL
@@ -230,7 +242,10 @@ pub fn read_rule(file: &SourceFile) -> Result<Rule, Vec<ScanError>> {
                 layer,
                 provider,
                 service,
-                frameworks: checks.iter().map(|c| c.framework).collect(),
+                frameworks: Framework::ALL
+                    .into_iter()
+                    .filter(|f| checks.iter().any(|c| c.framework == *f))
+                    .collect(),
                 docs,
                 compliance,
                 help_uri,
@@ -274,21 +289,81 @@ fn read_docs(r: &mut Reader, node: &Node) -> RuleDocs {
     }
 }
 
+/// A framework's checks: one `{resources, match}` map, or a list of them
+/// (one per kind of resource the control covers).
+fn read_checks(r: &mut Reader, node: &Node, framework: Framework) -> Vec<Check> {
+    match &node.value {
+        Value::List(items) if items.is_empty() => {
+            r.error(node.span, format!("`{}` lists no checks", framework.name()));
+            Vec::new()
+        }
+        Value::List(items) => {
+            let checks: Vec<Check> = items
+                .iter()
+                .filter_map(|item| read_check(r, item, framework))
+                .collect();
+            // A type in two checks would be reported twice for one problem.
+            let mut seen = std::collections::HashSet::new();
+            for check in &checks {
+                let at = check.resource_type_positions.iter();
+                for (t, &(line, column)) in check.resource_types.iter().zip(at) {
+                    if !seen.insert(t) {
+                        r.errors.push(ScanError {
+                            file: r.file.display.clone(),
+                            line: Some(line),
+                            column: Some(column),
+                            message: format!("resource type `{t}` is in two checks; give it one"),
+                        });
+                    }
+                }
+            }
+            checks
+        }
+        _ => read_check(r, node, framework).into_iter().collect(),
+    }
+}
+
 fn read_check(r: &mut Reader, node: &Node, framework: Framework) -> Option<Check> {
     let entries = r.map(node, framework.name());
     r.only_keys(entries, &["resources", "match", "scope"], framework.name());
     let once_per_unit = super::relations::read_scope(r, get(entries, "scope"))?;
-    let resource_types = r
-        .required(node, entries, "resources", framework.name())
-        .map(|n| r.strings(n, "a resource type"))?;
+    let types_node = r.required(node, entries, "resources", framework.name())?;
+    let resource_types = r.strings(types_node, "a resource type");
+    let resource_type_positions = match &types_node.value {
+        Value::List(items) => items.iter().map(|i| r.position(i.span)).collect(),
+        _ => vec![r.position(types_node.span)],
+    };
     let matcher_node = r.required(node, entries, "match", framework.name())?;
     let matcher = read_matcher(r, matcher_node)?;
+    let mut tested = Vec::new();
+    own_type_tests(&matcher, &mut tested);
+    for t in tested.into_iter().filter(|t| !resource_types.contains(t)) {
+        r.error(
+            matcher_node.span,
+            format!("`type: {t}` can never match: the check's resources are {resource_types:?}"),
+        );
+    }
     Some(Check {
         framework,
         resource_types,
+        resource_type_positions,
         matcher,
         once_per_unit,
     })
+}
+
+/// The types named by `type` tests about the resource itself (those inside
+/// a relation are about the related resource).
+fn own_type_tests<'m>(matcher: &'m Matcher, out: &mut Vec<&'m String>) {
+    match matcher {
+        Matcher::Type(types) => out.extend(types),
+        Matcher::All(children) | Matcher::Any(children) => {
+            children.iter().for_each(|c| own_type_tests(c, out))
+        }
+        Matcher::Not(child) => own_type_tests(child, out),
+        Matcher::Each { matcher, .. } => own_type_tests(matcher, out),
+        _ => {}
+    }
 }
 
 const TEST_KEYS: [&str; 10] = [
@@ -351,26 +426,38 @@ pub fn read_matcher(r: &mut Reader, node: &Node) -> Option<Matcher> {
             return super::relations::read(r, relation, n);
         }
     }
+    if let Some(n) = get(entries, "type") {
+        r.only_keys(entries, &["type"], "a `type` matcher");
+        return Some(Matcher::Type(r.strings(n, "a resource type")));
+    }
     if let Some(n) = get(entries, "path") {
-        let mut allowed = vec!["path", "default"];
+        let mut allowed = vec!["path", "default", IGNORE_CASE];
         allowed.extend(TEST_KEYS);
+        allowed.extend(VALUE_TEST_KEYS);
         r.only_keys(entries, &allowed, "a `path` matcher");
         let path = r.path(n)?;
-        let tests: Vec<&Entry> = entries
-            .iter()
-            .filter(|e| TEST_KEYS.contains(&e.key.as_str()))
-            .collect();
+        let is_test = |key: &str| TEST_KEYS.contains(&key) || VALUE_TEST_KEYS.contains(&key);
+        let tests: Vec<&Entry> = entries.iter().filter(|e| is_test(&e.key)).collect();
         let [test] = tests.as_slice() else {
             r.error(
                 node.span,
                 format!(
-                    "a `path` matcher needs exactly one test of: {}",
-                    TEST_KEYS.join(", ")
+                    "a `path` matcher needs exactly one test of: {}, {}",
+                    TEST_KEYS.join(", "),
+                    VALUE_TEST_KEYS.join(", ")
                 ),
             );
             return None;
         };
-        let test = read_test(r, test)?;
+        let read = if VALUE_TEST_KEYS.contains(&test.key.as_str()) {
+            values::read_test(r, test)?
+        } else {
+            read_test(r, test)?
+        };
+        let test = match get(entries, IGNORE_CASE) {
+            Some(flag) => values::ignore_case(r, flag, &test.key, read)?,
+            None => read,
+        };
         let default = get(entries, "default").map(|d| d.value.clone());
         return Some(Matcher::Test {
             path,
@@ -380,7 +467,7 @@ pub fn read_matcher(r: &mut Reader, node: &Node) -> Option<Matcher> {
     }
     r.error(
         node.span,
-        "a matcher needs one of: all, any, not, each, path, ports, policy, referrers, references, in_unit, companion",
+        "a matcher needs one of: all, any, not, each, path, ports, policy, referrers, references, in_unit, companion, type",
     );
     None
 }

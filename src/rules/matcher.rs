@@ -8,9 +8,10 @@
 use super::index::UnitIndex;
 use super::policy::PolicyMatcher;
 use super::relations::{InUnit, References, Referrers};
+use super::values::{self, Decoder, VersionTest};
 use crate::model::{Resource, Unit};
 use crate::source::Span;
-use crate::value::{Node, Origin, Path, Value};
+use crate::value::{Lookup, Node, Origin, Path, Value};
 use regex::Regex;
 
 #[derive(Debug)]
@@ -40,6 +41,8 @@ pub enum Matcher {
     References(References),
     /// Some resource of the unit (`in_unit`, and `companion` without `via`).
     InUnit(InUnit),
+    /// The resource in context is of one of these types; points at its header.
+    Type(Vec<String>),
 }
 
 #[derive(Debug)]
@@ -52,6 +55,18 @@ pub enum Test {
     Compare(Comparison, f64),
     /// `0.0.0.0/0`, `::/0`, any `/0`, and Azure's `*`, `Internet`, `Any`.
     OpenToInternet,
+    /// A scalar other than this one (points at it, unlike `not`).
+    NotEquals(Value),
+    /// A scalar none of these.
+    NotIn(Vec<Value>),
+    Contains(String),
+    StartsWith(String),
+    EndsWith(String),
+    /// Every bound holds on the length of a string, list or map.
+    Length(Vec<(values::Order, f64)>),
+    Version(VersionTest),
+    /// The inner test, whose operands are lowercase, on the value lowercased.
+    IgnoreCase(Box<Test>),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -102,6 +117,15 @@ pub struct Context<'a> {
     pub index: &'a UnitIndex<'a>,
     /// Where "something is missing" findings point.
     pub header: Span,
+    /// Decodes JSON strings for `|json` path steps.
+    pub decoder: &'a Decoder<'a>,
+}
+
+impl Context<'_> {
+    /// The values at `path` below `focus`, decoding JSON at `|json` steps.
+    pub fn lookup<'n>(&'n self, focus: &'n Node, path: &Path) -> Lookup<'n> {
+        focus.lookup_with(path, &|n| self.decoder.decode(n))
+    }
 }
 
 impl Witness {
@@ -159,7 +183,7 @@ impl Matcher {
                 Outcome::NoMatch => Outcome::Match(vec![absent_witness(focus, ctx)]),
             },
             Matcher::Each { path, matcher } => {
-                let found = focus.lookup(path);
+                let found = ctx.lookup(focus, path);
                 let unknown = (!found.unknown.is_empty()).then_some(Outcome::Unknown);
                 // The elements of a list (repeated blocks), or a lone value.
                 let elements = found.nodes.iter().flat_map(|n| match &n.value {
@@ -173,11 +197,18 @@ impl Matcher {
                 test,
                 default,
             } => eval_test(focus, path, test, default.as_ref(), ctx),
-            Matcher::Ports(spec) => eval_ports(focus, spec),
+            Matcher::Ports(spec) => eval_ports(focus, spec, ctx),
             Matcher::Policy(policy) => policy.eval(focus, ctx),
             Matcher::Referrers(relation) => relation.eval(ctx),
             Matcher::References(relation) => relation.eval(ctx),
             Matcher::InUnit(relation) => relation.eval(ctx),
+            Matcher::Type(types) => {
+                if types.contains(&ctx.resource.resource_type) {
+                    Outcome::Match(vec![Witness::header(ctx)])
+                } else {
+                    Outcome::NoMatch
+                }
+            }
         }
     }
 }
@@ -215,7 +246,7 @@ fn eval_test(
     default: Option<&Value>,
     ctx: &Context,
 ) -> Outcome {
-    let found = focus.lookup(path);
+    let found = ctx.lookup(focus, path);
     if let Test::Exists(want) = test {
         // Presence is decided by the nodes found; an unknown branch could be either.
         return match (!found.nodes.is_empty(), found.unknown.is_empty()) {
@@ -285,6 +316,17 @@ fn test_value(test: &Test, value: &Value) -> Option<bool> {
             }
         }
         Test::OpenToInternet => value.scalar_text().is_some_and(|s| is_open_to_internet(&s)),
+        // Negations judge scalars only: a list or map is neither equal nor unequal.
+        Test::NotEquals(want) => value.scalar_text().is_some() && !loosely_equal(value, want),
+        Test::NotIn(options) => {
+            value.scalar_text().is_some() && !options.iter().any(|o| loosely_equal(value, o))
+        }
+        Test::Contains(part) => values::text_test(value, |s| s.contains(part.as_str())),
+        Test::StartsWith(prefix) => values::text_test(value, |s| s.starts_with(prefix.as_str())),
+        Test::EndsWith(suffix) => values::text_test(value, |s| s.ends_with(suffix.as_str())),
+        Test::Length(bounds) => values::length_holds(bounds, value),
+        Test::Version(test) => test.holds(value),
+        Test::IgnoreCase(inner) => return test_value(inner, &values::lowercase(value)),
     })
 }
 
@@ -311,12 +353,12 @@ pub fn is_open_to_internet(text: &str) -> bool {
 
 const ALL_PORTS: (u32, u32) = (0, 65535);
 
-fn eval_ports(focus: &Node, spec: &PortsSpec) -> Outcome {
+fn eval_ports(focus: &Node, spec: &PortsSpec, ctx: &Context) -> Outcome {
     let mut ranges: Vec<((u32, u32), &Node)> = Vec::new();
     let mut unknown = false;
     // Protocol "all" opens every port whatever the range says.
     if let Some(path) = &spec.protocol {
-        let found = focus.lookup(path);
+        let found = ctx.lookup(focus, path);
         unknown |= !found.unknown.is_empty();
         for node in found.nodes {
             match node.value.scalar_text() {
@@ -329,7 +371,7 @@ fn eval_ports(focus: &Node, spec: &PortsSpec) -> Outcome {
         }
     }
     if let (Some(from), Some(to)) = (&spec.from, &spec.to) {
-        let (f, t) = (focus.lookup(from), focus.lookup(to));
+        let (f, t) = (ctx.lookup(focus, from), ctx.lookup(focus, to));
         unknown |= !f.unknown.is_empty() || !t.unknown.is_empty();
         if let (Some(fnode), Some(tnode)) = (f.nodes.first(), t.nodes.first()) {
             match (fnode.value.as_number(), tnode.value.as_number()) {
@@ -342,14 +384,17 @@ fn eval_ports(focus: &Node, spec: &PortsSpec) -> Outcome {
         }
     }
     if let Some(path) = &spec.ranges {
-        let found = focus.lookup(&Path {
-            steps: path
-                .steps
-                .iter()
-                .cloned()
-                .chain([crate::value::Step::Each])
-                .collect(),
-        });
+        let found = ctx.lookup(
+            focus,
+            &Path {
+                steps: path
+                    .steps
+                    .iter()
+                    .cloned()
+                    .chain([crate::value::Step::Each])
+                    .collect(),
+            },
+        );
         unknown |= !found.unknown.is_empty();
         if found.is_absent() && spec.absent_is_all {
             ranges.push((ALL_PORTS, focus));

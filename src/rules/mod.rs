@@ -1,15 +1,18 @@
 //! Rules as data: one YAML file per rule, embedded at build time or read from
 //! `--rules DIR`, each with a matcher per framework.
 
+pub mod fragments;
 pub mod index;
 pub mod load;
 pub mod matcher;
 pub mod policy;
 pub mod relations;
+pub mod values;
 
 use crate::finding::RuleInfo;
 use crate::model::{Framework, Resource, ScanError, Unit};
 use crate::source::SourceFile;
+use fragments::Fragments;
 use matcher::{Context, Matcher, Outcome, Witness};
 use std::collections::HashMap;
 use std::path::Path;
@@ -22,6 +25,10 @@ mod embedded {
 /// Files under `rules/` that are data for attribution, not rules.
 pub const CATALOG_FILE: &str = "catalog.yaml";
 pub const MATRIX_FILE: &str = "matrix.yaml";
+/// The directory in a user rule directory that holds its rules' fixtures
+/// (`fixtures/<ID>/<framework>/{bad,good}/`), as `fixtures/` beside `rules/`
+/// does for the built-in ones; its YAML files are templates, not rules.
+pub const FIXTURES_DIR: &str = "fixtures";
 
 /// A rule's example from its fixtures: framework, whether it is flagged
 /// ("bad") or clean ("good"), the file name and its text.
@@ -68,6 +75,8 @@ pub struct Rule {
 pub struct Check {
     pub framework: Framework,
     pub resource_types: Vec<String>,
+    /// Line and column of each resource type in the rule file, for warnings.
+    pub resource_type_positions: Vec<(usize, usize)>,
     pub matcher: Matcher,
     /// `scope: unit`: evaluated once per unit, on its first resource of
     /// `resource_types` (unit order), where its finding attaches.
@@ -97,24 +106,34 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     /// (framework, resource type) → (rule index, check index).
     index: HashMap<(Framework, String), Vec<(usize, usize)>>,
+    /// The fragments rules may refer to: built-in, then user directories'.
+    fragments: Fragments,
 }
 
 impl RuleSet {
     /// The rules built into the binary.
     pub fn embedded() -> Result<RuleSet, Vec<ScanError>> {
+        let mut set = RuleSet::default();
+        if let Some(file) = fragments::builtin_file() {
+            set.fragments.add_file(&file)?;
+        }
         let files = embedded::EMBEDDED
             .iter()
             .filter(|(path, _)| path.contains('/'))
             .map(|(path, text)| SourceFile::new(format!("rules/{path}"), Arc::from(*text)));
-        Self::from_files(files.collect())
+        set.rules = Self::from_files(files.collect(), &set.fragments)?;
+        set.reindex();
+        Ok(set)
     }
 
-    /// Adds the rules of a user directory (every `.yaml`/`.yml` below it).
+    /// Adds the rules of a user directory (every `.yaml`/`.yml` below it,
+    /// except in its `fixtures/`).
     pub fn add_dir(&mut self, dir: &Path) -> Result<(), Vec<ScanError>> {
         let mut files = Vec::new();
         let mut errors = Vec::new();
         for entry in ignore::WalkBuilder::new(dir)
             .standard_filters(false)
+            .filter_entry(|e| !(e.depth() == 1 && e.file_name() == FIXTURES_DIR))
             .build()
         {
             match entry {
@@ -138,14 +157,21 @@ impl RuleSet {
                 Err(err) => errors.push(file_error(dir, &err.to_string())),
             }
         }
+        let (fragment_files, files): (Vec<_>, Vec<_>) =
+            files.into_iter().partition(Fragments::is_fragment_file);
+        for file in &fragment_files {
+            if let Err(e) = self.fragments.add_file(file) {
+                errors.extend(e);
+            }
+        }
         if files.is_empty() && errors.is_empty() {
             errors.push(file_error(dir, "no rule files (*.yaml) found"));
         }
-        let mut added = Self::from_files(files).unwrap_or_else(|e| {
+        let mut added = Self::from_files(files, &self.fragments).unwrap_or_else(|e| {
             errors.extend(e);
-            RuleSet::default()
+            Vec::new()
         });
-        for rule in &added.rules {
+        for rule in &added {
             if self.rules.iter().any(|r| r.info.id == rule.info.id) {
                 errors.push(ScanError {
                     file: rule.path.clone(),
@@ -158,29 +184,28 @@ impl RuleSet {
         if !errors.is_empty() {
             return Err(errors);
         }
-        self.rules.append(&mut added.rules);
+        self.rules.append(&mut added);
         self.reindex();
         Ok(())
     }
 
-    fn from_files(files: Vec<SourceFile>) -> Result<RuleSet, Vec<ScanError>> {
+    fn from_files(
+        files: Vec<SourceFile>,
+        fragments: &Fragments,
+    ) -> Result<Vec<Rule>, Vec<ScanError>> {
         let mut rules = Vec::new();
         let mut errors = Vec::new();
         for file in &files {
-            match load::read_rule(file) {
+            match load::read_rule_with(file, fragments) {
                 Ok(rule) => rules.push(rule),
                 Err(e) => errors.extend(e),
             }
         }
-        if !errors.is_empty() {
-            return Err(errors);
+        if errors.is_empty() {
+            Ok(rules)
+        } else {
+            Err(errors)
         }
-        let mut set = RuleSet {
-            rules,
-            index: HashMap::new(),
-        };
-        set.reindex();
-        Ok(set)
     }
 
     fn reindex(&mut self) {
@@ -219,6 +244,9 @@ impl RuleSet {
     pub fn run<'a>(&'a self, unit: &'a Unit) -> (Vec<Hit<'a>>, usize) {
         let mut hits = Vec::new();
         let mut undecided = 0;
+        // JSON strings `|json` decodes, each once for the whole unit.
+        let arena = typed_arena::Arena::new();
+        let decoder = values::Decoder::new(unit, &arena);
         let index = index::UnitIndex::new(unit);
         let mut unit_checks_done = Vec::new();
         for resource in unit.resources.iter().filter(|r| !r.is_data) {
@@ -233,6 +261,7 @@ impl RuleSet {
                 resource,
                 index: &index,
                 header: resource.header,
+                decoder: &decoder,
             };
             for &(r, c) in checks {
                 let rule = &self.rules[r];

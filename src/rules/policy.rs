@@ -66,7 +66,7 @@ pub enum KeysTest {
 impl PolicyMatcher {
     pub fn eval(&self, focus: &Node, ctx: &Context) -> Outcome {
         union(self.paths.iter().map(|path| {
-            let found = focus.lookup(path);
+            let found = ctx.lookup(focus, path);
             let unknown = (!found.unknown.is_empty()).then_some(Outcome::Unknown);
             union(
                 found
@@ -99,27 +99,13 @@ impl PolicyMatcher {
     }
 }
 
-/// The document as a map: a map as is, a JSON string decoded. When the
-/// source text under the string's span is the string itself (a heredoc, a
-/// quoted string without escapes), or differs only in indentation (a `<<-`
-/// heredoc: JSON ignores it), the source is decoded so findings point inside
-/// it; otherwise every node gets the string's span.
+/// The document as a map: a map as is, a JSON string decoded (pointing
+/// inside the string where its source allows, see
+/// [`super::values::decode_json`]).
 fn document<'a>(node: &'a Node, ctx: &Context) -> Option<Cow<'a, Node>> {
     match &node.value {
         Value::Map(_) => Some(Cow::Borrowed(node)),
-        Value::String(text) => {
-            let raw = ctx.unit.file(node.span).slice(node.span);
-            if raw.split_whitespace().eq(text.split_whitespace()) {
-                if let Ok(doc) =
-                    crate::parse::json::parse_json(raw, node.span.file, node.span.start)
-                {
-                    return Some(Cow::Owned(doc));
-                }
-            }
-            let mut doc = crate::parse::json::parse_json(text, node.span.file, 0).ok()?;
-            doc.respan(node.span);
-            Some(Cow::Owned(doc))
-        }
+        Value::String(_) => super::values::decode_json(node, ctx.unit).map(Cow::Owned),
         _ => None,
     }
 }

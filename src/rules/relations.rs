@@ -61,6 +61,7 @@ fn related(ctx: &Context, i: usize, matcher: Option<&Matcher>, place: Witness) -
         index: ctx.index,
         resource: other,
         header: other.header,
+        decoder: ctx.decoder,
     };
     match matcher {
         None => Outcome::Match(vec![place]),
@@ -281,6 +282,8 @@ mod tests {
     /// the matched lines, "no match" or "unknown".
     fn outcomes(unit: &Unit, kind: &str, m: &Matcher) -> Vec<(String, String)> {
         let index = UnitIndex::new(unit);
+        let arena = typed_arena::Arena::new();
+        let decoder = crate::rules::values::Decoder::new(unit, &arena);
         unit.resources
             .iter()
             .filter(|r| r.resource_type == kind)
@@ -290,6 +293,7 @@ mod tests {
                     index: &index,
                     resource: r,
                     header: r.header,
+                    decoder: &decoder,
                 };
                 let text = match m.eval(&r.body, &ctx) {
                     Outcome::Match(w) => {

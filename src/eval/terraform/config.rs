@@ -9,6 +9,7 @@ use super::types::Type;
 use crate::model::UnitError;
 use crate::parse::hcl::parse_hcl;
 use crate::parse::json::parse_json;
+use crate::source::SourceFile;
 use crate::value::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -112,7 +113,10 @@ impl ModuleDir {
             let index = dir.files.len() as u32;
             match kind {
                 FileKind::Hcl => match parse_hcl(&text, index) {
-                    Ok(body) => dir.config.add(lower_body(&body, index), &mut dir.errors),
+                    Ok(body) => {
+                        let body = lower_body(&body, index);
+                        dir.config.add(body, is_override(&display), &mut dir.errors)
+                    }
                     Err(e) => dir.errors.push(e),
                 },
                 FileKind::Json => match parse_json(&text, index, 0) {
@@ -124,7 +128,7 @@ impl ModuleDir {
                         };
                         let body = json.config_body(&node);
                         dir.errors.append(&mut json.errors);
-                        dir.config.add(body, &mut dir.errors);
+                        dir.config.add(body, is_override(&display), &mut dir.errors);
                     }
                     Err(e) => dir.errors.push(e),
                 },
@@ -142,8 +146,45 @@ impl ModuleDir {
             (var_file_rank(a), a.as_str()).cmp(&(var_file_rank(b), b.as_str()))
         });
         dir.var_files = var_files.into_iter().map(|(_, v)| v).collect();
+        dir.report_duplicates();
         dir
     }
+
+    /// One error per repeated declaration, at the repeat, naming where the
+    /// first one is.
+    fn report_duplicates(&mut self) {
+        let duplicates = std::mem::take(&mut self.config.duplicates);
+        // Line indexes only of the files holding first declarations, each
+        // built once.
+        let mut indexed: HashMap<u32, SourceFile> = HashMap::new();
+        for (what, first, again) in duplicates {
+            let file = &self.files[first.file as usize];
+            let line = indexed
+                .entry(first.file)
+                .or_insert_with(|| SourceFile::new(file.display.clone(), file.text.clone()))
+                .line_col(first.start)
+                .line;
+            self.errors.push(UnitError {
+                file: again.file,
+                span: Some(again.in_unit(0)),
+                message: format!(
+                    "duplicate {what}: already declared at {}:{line}; Terraform refuses this configuration (the first declaration is scanned)",
+                    file.display
+                ),
+            });
+        }
+    }
+}
+
+/// Override files (`override.tf`, `*_override.tf` and their `.json` forms)
+/// merge into the blocks they repeat rather than declaring them again.
+fn is_override(display: &str) -> bool {
+    let name = file_name(display);
+    let stem = name
+        .strip_suffix(".tf")
+        .or_else(|| name.strip_suffix(".tf.json"))
+        .unwrap_or(name);
+    stem == "override" || stem.ends_with("_override")
 }
 
 /// Reads a variable file given on the command line (`--var-file`): HCL, or
@@ -194,6 +235,8 @@ pub struct ModuleConfig {
     output_index: HashMap<String, usize>,
     resource_index: HashMap<(bool, String, String), usize>,
     call_index: HashMap<String, usize>,
+    /// Names declared twice: (what, the first declaration, the repeat).
+    duplicates: Vec<(String, At, At)>,
 }
 
 #[derive(Debug)]
@@ -218,6 +261,7 @@ pub struct Local {
 #[derive(Debug)]
 pub struct Output {
     pub name: String,
+    pub header: At,
     pub expr: Option<Expr>,
 }
 
@@ -277,11 +321,18 @@ impl ModuleConfig {
     }
 
     /// Adds the declarations of one file's body. A name declared twice keeps
-    /// its first declaration (Terraform rejects the configuration).
+    /// its first declaration and is recorded as a duplicate (Terraform
+    /// rejects the configuration), except in an override file, whose blocks
+    /// Terraform merges into the ones they repeat.
     ///
     /// It takes the body by value so resource bodies, the bulk of a
     /// configuration, move into place instead of being copied.
-    fn add(&mut self, body: Body, errors: &mut Vec<UnitError>) {
+    fn add(&mut self, body: Body, is_override: bool, errors: &mut Vec<UnitError>) {
+        let mut duplicate = |what: String, first: At, again: At| {
+            if !is_override {
+                self.duplicates.push((what, first, again));
+            }
+        };
         let blocks = body.items.into_iter().filter_map(|item| match item {
             Item::Block(block) => Some(block),
             Item::Attribute(_) => None,
@@ -296,7 +347,12 @@ impl ModuleConfig {
             match block.kind.as_str() {
                 "variable" => {
                     let Some(name) = label(0) else { continue };
-                    if self.variable_index.contains_key(&name) {
+                    if let Some(&first) = self.variable_index.get(&name) {
+                        duplicate(
+                            format!("variable `{name}`"),
+                            self.variables[first].header,
+                            header,
+                        );
                         continue;
                     }
                     let attr = |n: &str| block.body.attribute(n).map(|a| a.expr.clone());
@@ -316,7 +372,12 @@ impl ModuleConfig {
                 }
                 "locals" => {
                     for attribute in block.body.attributes() {
-                        if self.local_index.contains_key(&attribute.name) {
+                        if let Some(&first) = self.local_index.get(&attribute.name) {
+                            duplicate(
+                                format!("local value `{}`", attribute.name),
+                                self.locals[first].name_at,
+                                attribute.name_at,
+                            );
                             continue;
                         }
                         self.local_index
@@ -330,12 +391,18 @@ impl ModuleConfig {
                 }
                 "output" => {
                     let Some(name) = label(0) else { continue };
-                    if self.output_index.contains_key(&name) {
+                    if let Some(&first) = self.output_index.get(&name) {
+                        duplicate(
+                            format!("output `{name}`"),
+                            self.outputs[first].header,
+                            header,
+                        );
                         continue;
                     }
                     self.output_index.insert(name.clone(), self.outputs.len());
                     self.outputs.push(Output {
                         name,
+                        header,
                         expr: block.body.attribute("value").map(|a| a.expr.clone()),
                     });
                 }
@@ -354,7 +421,13 @@ impl ModuleConfig {
                         continue;
                     };
                     let key = (is_data, kind.clone(), name.clone());
-                    if self.resource_index.contains_key(&key) {
+                    if let Some(&first) = self.resource_index.get(&key) {
+                        let what = if is_data { "data source" } else { "resource" };
+                        duplicate(
+                            format!("{what} `{kind}.{name}`"),
+                            self.resources[first].header,
+                            header,
+                        );
                         continue;
                     }
                     self.resource_index.insert(key, self.resources.len());
@@ -369,7 +442,12 @@ impl ModuleConfig {
                 }
                 "module" => {
                     let Some(name) = label(0) else { continue };
-                    if self.call_index.contains_key(&name) {
+                    if let Some(&first) = self.call_index.get(&name) {
+                        duplicate(
+                            format!("module call `{name}`"),
+                            self.calls[first].header,
+                            header,
+                        );
                         continue;
                     }
                     let attr = |n: &str| block.body.attribute(n);

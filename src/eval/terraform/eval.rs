@@ -15,24 +15,40 @@ use super::syntax::{
     Binary, Call, Expr, ExprKind, ForExpr, ObjectKey, Operator, Part, Template, Unary,
 };
 use super::values::{
-    add_origins, as_bool, as_number, derived, failure, first_unknown, has_failure, is_failure,
-    json_text, primitive_text, same_value, unknown,
+    add_origins, as_bool, as_number, cost, derived, failure, first_unknown, has_failure,
+    is_failure, json_text, limit_crossed, over_limit, primitive_text, same_value, unknown,
+    MapBuilder, BYTES_PER_STEP,
 };
 use super::Library;
 use crate::model::{Resource, UnitError};
 use crate::source::{FileId, SourceFile, Span};
 use crate::value::{format_number, Entry, Node, Origin, Value};
 use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 
-/// Evaluation work allowed per unit (expressions evaluated plus nodes
-/// copied); past it the unit reports an error and the rest is unknown. A
-/// resource instance takes some 20 steps, so this is room for about 100,000
-/// of them, while bounding what hostile input can make (time and memory).
+/// Evaluation work allowed per unit (expressions evaluated, nodes built or
+/// copied, string bytes by [`BYTES_PER_STEP`], map entries searched by
+/// [`ENTRIES_PER_STEP`]); past it the unit reports an error and the rest is
+/// unknown. A resource instance takes some 20 steps, so this is room for
+/// about 100,000 of them, while bounding what hostile input can make (time,
+/// and memory: some 200 MB of values).
 pub const MAX_STEPS: u64 = 2_000_000;
+
+/// Map entries a key lookup may search for one step. Maps are small in real
+/// code (a lookup in 1,000 keys costs 16 steps); a lookup per element of a
+/// 100,000-key map would otherwise be quadratic for free.
+pub const ENTRIES_PER_STEP: u64 = 64;
+
+/// Resource and module instances one unit may create across its whole
+/// module tree. [`super::module::MAX_INSTANCES`] bounds one `count` or
+/// `for_each`, but limits per call multiply down a chain of modules (two
+/// levels of `count = 10000` are 10^8 instances); this bound composes. It
+/// matches the step budget's room for 100,000 resource instances, five times
+/// the largest single module this tool is benchmarked on.
+pub const MAX_UNIT_INSTANCES: usize = 100_000;
 
 /// How deeply evaluations may nest (expressions within expressions, and
 /// references followed through locals, variables and modules): past it the
@@ -46,6 +62,9 @@ pub const MAX_ORIGINS: usize = 16;
 /// The largest collection or string a function may build.
 pub const MAX_COLLECTION: usize = 100_000;
 pub const MAX_STRING_BYTES: usize = 16 << 20;
+/// What crossing each of them is called in errors.
+pub const TOO_LARGE: &str = "a collection of more than 100000 elements";
+pub const TOO_LONG: &str = "a string of more than 16 MiB";
 
 /// The state of evaluating one scan unit: a root module with every module it
 /// calls, plus the unit's files, errors and notes as they are found.
@@ -65,6 +84,8 @@ pub struct Evaluator<'a> {
     pub instances: RefCell<Vec<Rc<Instance>>>,
     pub resources: RefCell<Vec<Resource>>,
     pub errors: RefCell<Vec<UnitError>>,
+    /// Where [`Evaluator::error_once`] has reported.
+    errors_at: RefCell<HashSet<Span>>,
     pub notes: RefCell<Vec<UnitError>>,
     /// `.terraform/modules/modules.json` of the root: module key to directory.
     pub modules_json: OnceCell<HashMap<String, String>>,
@@ -78,6 +99,8 @@ pub struct Evaluator<'a> {
     pub pending_data: RefCell<Vec<(usize, Rc<Instance>, super::module::DataInstance)>>,
     steps: Cell<u64>,
     exhausted: Cell<bool>,
+    /// Instances created so far against [`MAX_UNIT_INSTANCES`].
+    instances_made: Cell<usize>,
     depth: Cell<usize>,
     too_deep: Cell<bool>,
 }
@@ -173,6 +196,7 @@ impl<'a> Evaluator<'a> {
             instances: RefCell::new(Vec::new()),
             resources: RefCell::new(Vec::new()),
             errors: RefCell::new(Vec::new()),
+            errors_at: RefCell::new(HashSet::new()),
             notes: RefCell::new(Vec::new()),
             modules_json: OnceCell::new(),
             root_inputs: HashMap::new(),
@@ -180,6 +204,7 @@ impl<'a> Evaluator<'a> {
             pending_data: RefCell::new(Vec::new()),
             steps: Cell::new(0),
             exhausted: Cell::new(false),
+            instances_made: Cell::new(0),
             depth: Cell::new(0),
             too_deep: Cell::new(false),
         }
@@ -191,6 +216,14 @@ impl<'a> Evaluator<'a> {
             span: Some(span),
             message,
         });
+    }
+
+    /// An error at `span` that a module instantiated several times reports
+    /// once (the first message at a span wins).
+    pub fn error_once(&self, span: Span, message: String) {
+        if self.errors_at.borrow_mut().insert(span) {
+            self.error(span, message);
+        }
     }
 
     /// A non-fatal message; a module instantiated several times says it once.
@@ -229,10 +262,50 @@ impl<'a> Evaluator<'a> {
         true
     }
 
+    /// Whether `n` more steps fit the budget, without spending them; when
+    /// they do not, the budget is spent (an error says so) as by
+    /// [`Evaluator::tick`]. For work that must be refused before it is done.
+    pub fn affords(&self, n: u64, span: Span) -> bool {
+        if self.steps.get().saturating_add(n) > MAX_STEPS {
+            return self.tick(n, span);
+        }
+        !self.exhausted.get()
+    }
+
+    /// Reserves `n` instances of the unit's [`MAX_UNIT_INSTANCES`]; false
+    /// (with an error at `span`, once per place) when they do not fit.
+    pub fn reserve_instances(&self, n: usize, span: Span) -> bool {
+        let made = self.instances_made.get() + n;
+        if made > MAX_UNIT_INSTANCES {
+            self.error_once(
+                span,
+                format!("this expansion would bring the module tree past {MAX_UNIT_INSTANCES} resource and module instances; it is not evaluated"),
+            );
+            return false;
+        }
+        self.instances_made.set(made);
+        true
+    }
+
+    /// Pays for searching `value` for a key (see [`ENTRIES_PER_STEP`]).
+    pub fn charge_search(&self, value: &Value, span: Span) -> bool {
+        match value {
+            Value::Map(entries) => self.tick(entries.len() as u64 / ENTRIES_PER_STEP, span),
+            _ => true,
+        }
+    }
+
     /// A copy of `node` at the use site `span`, with `label` (where the value
     /// was set) added to the provenance of every node of the copy.
     pub fn rehome(&self, node: &Node, span: Span, label: Option<&str>) -> Node {
-        if !self.tick(1, span) {
+        // The node itself and the text copied with it (its string or its
+        // keys); the children pay for themselves.
+        let bytes = match &node.value {
+            Value::String(s) => s.len(),
+            Value::Map(entries) => entries.iter().map(|e| e.key.len()).sum(),
+            _ => 0,
+        };
+        if !self.tick(1 + bytes as u64 / BYTES_PER_STEP, span) {
             return Node::new(unknown("evaluation limit"), span);
         }
         let mut origins = Vec::with_capacity(node.origins.len() + usize::from(label.is_some()));
@@ -301,7 +374,7 @@ impl<'a> Evaluator<'a> {
         let value = match &expr.kind {
             ExprKind::Null => Value::Null,
             ExprKind::Bool(b) => Value::Bool(*b),
-            ExprKind::Number(n) => Value::Number(*n),
+            ExprKind::Number(n) => finite(*n),
             ExprKind::String(s) => Value::String(s.clone()),
             ExprKind::Invalid => failure("invalid expression"),
             ExprKind::Tuple(items) => {
@@ -332,7 +405,7 @@ impl<'a> Evaluator<'a> {
     }
 
     fn eval_object(&self, items: &[super::syntax::ObjectItem], span: Span, scope: &Scope) -> Node {
-        let mut entries: Vec<Entry> = Vec::with_capacity(items.len());
+        let mut entries = MapBuilder::default();
         for item in items {
             let (key, key_span) = match &item.key {
                 ObjectKey::Name(name, at) => (name.clone(), scope.span(*at)),
@@ -347,18 +420,13 @@ impl<'a> Evaluator<'a> {
                     }
                 }
             };
-            let entry = Entry {
+            entries.insert(Entry {
                 key,
                 key_span,
                 value: self.eval(&item.value, scope),
-            };
-            // A repeated key: the last one wins, as in a map.
-            match entries.iter_mut().find(|e| e.key == entry.key) {
-                Some(existing) => *existing = entry,
-                None => entries.push(entry),
-            }
+            });
         }
-        Node::new(Value::Map(entries), span)
+        Node::new(Value::Map(entries.into_entries()), span)
     }
 
     /// A template: one interpolation alone is its value, unconverted; else
@@ -375,8 +443,20 @@ impl<'a> Evaluator<'a> {
                 span,
                 origins,
             },
-            Err(value) => Node::new(value, span),
+            Err(value) => self.located(value, span),
         }
+    }
+
+    /// The node of a value that could not be computed; one that crossed a
+    /// limit is reported at `span` (once per place).
+    pub fn located(&self, value: Value, span: Span) -> Node {
+        if let Some(what) = limit_crossed(&value) {
+            self.error_once(
+                span,
+                format!("{what} would be built here; it is not evaluated (unknown)"),
+            );
+        }
+        Node::new(value, span)
     }
 
     fn render(
@@ -444,7 +524,7 @@ impl<'a> Evaluator<'a> {
                 }
             }
             if out.len() > MAX_STRING_BYTES {
-                return Err(failure("string too long"));
+                return Err(over_limit(TOO_LONG));
             }
         }
         let charged = out.len() as u64 / 256;
@@ -503,7 +583,7 @@ impl<'a> Evaluator<'a> {
             Err(value) => return Node::new(value, span),
         };
         let mut list = Vec::new();
-        let mut map: Vec<Entry> = Vec::new();
+        let mut map = MapBuilder::default();
         for (key, value) in &items {
             let value_symbol = Symbol {
                 name: &f.value_var,
@@ -545,7 +625,7 @@ impl<'a> Evaluator<'a> {
                     let Some(name) = primitive_text(&key.value) else {
                         return Node::new(propagate(&key.value, "for expression key"), span);
                     };
-                    match map.iter_mut().find(|e| e.key == name) {
+                    match map.get_mut(&name) {
                         Some(existing) if f.grouping => {
                             if let Value::List(group) = &mut existing.value.value {
                                 group.push(element);
@@ -554,7 +634,7 @@ impl<'a> Evaluator<'a> {
                         Some(_) => {
                             return Node::new(failure(format!("duplicate key `{name}`")), span)
                         }
-                        None => map.push(Entry {
+                        None => map.insert(Entry {
                             key: name,
                             key_span: key.span,
                             value: if f.grouping {
@@ -568,7 +648,7 @@ impl<'a> Evaluator<'a> {
             }
         }
         let value = if f.key.is_some() {
-            Value::Map(map)
+            Value::Map(map.into_entries())
         } else {
             Value::List(list)
         };
@@ -699,6 +779,14 @@ impl<'a> Evaluator<'a> {
                 let value = match attr(0) {
                     Some("module") => Value::String(instance.path_module.clone()),
                     Some("root") | Some("cwd") => Value::String(".".into()),
+                    // Terraform refuses the configuration ("Invalid reference").
+                    None if ops.is_empty() => {
+                        self.error_once(
+                            span,
+                            "invalid reference: `path` cannot be used alone; use path.module, path.root or path.cwd".into(),
+                        );
+                        return Node::new(failure("invalid reference `path`"), span);
+                    }
                     _ => failure("unknown path attribute"),
                 };
                 self.apply_ops(Node::new(value, span), &ops[1..], span, scope)
@@ -739,6 +827,9 @@ impl<'a> Evaluator<'a> {
         let mut node = value;
         let mut consumed = 0;
         for op in ops {
+            if !self.charge_search(&node.value, span) {
+                return Node::new(unknown("evaluation limit"), span);
+            }
             let next = match (op, &node.value) {
                 (Operator::Attr(name), Value::Map(entries)) => {
                     entries.iter().find(|e| &e.key == name).map(|e| &e.value)
@@ -781,6 +872,9 @@ impl<'a> Evaluator<'a> {
                     continue;
                 }
                 _ => {}
+            }
+            if !self.charge_search(&node.value, span) {
+                return Node::new(unknown("evaluation limit"), span);
             }
             node = match op {
                 Operator::Attr(name) => match node.value {
@@ -839,8 +933,7 @@ impl<'a> Evaluator<'a> {
 
     /// The elements to iterate over (see [`iteration`]), copies paid for.
     pub fn iterate(&self, collection: &Node) -> Result<Vec<(Node, Node)>, Value> {
-        let size = super::policy::node_count(collection) as u64;
-        if !self.tick(size, collection.span) {
+        if !self.tick(cost(collection), collection.span) {
             return Err(unknown("evaluation limit"));
         }
         iteration(collection)
@@ -1057,11 +1150,11 @@ fn binary(op: Binary, left: &Node, right: &Node) -> Value {
                 return failure("arithmetic on a non-number");
             };
             match op {
-                Binary::Add => Value::Number(a + b),
-                Binary::Sub => Value::Number(a - b),
-                Binary::Mul => Value::Number(a * b),
+                Binary::Add => finite(a + b),
+                Binary::Sub => finite(a - b),
+                Binary::Mul => finite(a * b),
                 Binary::Div if b == 0.0 => failure("division by zero"),
-                Binary::Div => Value::Number(a / b),
+                Binary::Div => finite(a / b),
                 Binary::Mod if b == 0.0 => failure("modulo by zero"),
                 Binary::Mod => Value::Number(a % b),
                 Binary::Less => Value::Bool(a < b),
@@ -1071,6 +1164,16 @@ fn binary(op: Binary, left: &Node, right: &Node) -> Value {
                 Binary::Eq | Binary::NotEq | Binary::And | Binary::Or => unreachable!(),
             }
         }
+    }
+}
+
+/// A number, or a failure when it overflowed: Terraform's numbers are
+/// arbitrary-precision, so an infinity here means a value no provider takes.
+fn finite(number: f64) -> Value {
+    if number.is_finite() {
+        Value::Number(number)
+    } else {
+        failure("number out of range")
     }
 }
 

@@ -11,11 +11,13 @@
 //! here, and those whose result is not knowable before apply (`timestamp`,
 //! `uuid`), are unknown.
 
-use super::eval::{propagate, Evaluator, Scope, Symbol, MAX_COLLECTION, MAX_STRING_BYTES};
+use super::eval::{
+    propagate, Evaluator, Scope, Symbol, MAX_COLLECTION, MAX_STRING_BYTES, TOO_LARGE, TOO_LONG,
+};
 use super::syntax::{lower_template_text, At};
 use super::values::{
-    add_origins, as_bool, as_number, failure, first_unknown, json_text, primitive_text, same_value,
-    unknown,
+    add_origins, as_bool, as_number, cost, failure, first_unknown, json_text, over_limit,
+    primitive_text, same_value, unknown, MapBuilder, BYTES_PER_STEP,
 };
 use crate::source::Span;
 use crate::value::{format_number, Entry, Node, Origin, Value};
@@ -37,24 +39,33 @@ pub fn call(ev: &Evaluator, name: &str, args: Vec<Node>, span: Span, scope: &Sco
     }
     let result = dispatch(ev, name, args, span, scope, &mut origins);
     let node = match result {
+        // A picked argument was paid for when it was evaluated.
         Ok(Out::Node(node)) => return node,
         Ok(Out::Value(value)) => Node {
             value,
             span,
             origins,
         },
-        Err(value) => Node::new(value, span),
+        Err(value) => return ev.located(value, span),
     };
-    let size = match &node.value {
-        Value::List(items) => items.len(),
-        Value::Map(entries) => entries.len(),
-        Value::String(s) => s.len() / 256,
-        _ => 0,
-    };
-    if size > 0 && !ev.tick(size as u64, span) {
+    // A computed value pays for its size; functions whose result can be
+    // much larger than their arguments also pay before they build it.
+    if !ev.tick(cost(&node) - 1, span) {
         return Node::new(unknown("evaluation limit"), span);
     }
     node
+}
+
+/// Checks that `bytes` of text about to be built fit [`MAX_STRING_BYTES`]
+/// and the unit's budget (the result pays when it is returned).
+fn fits_text(ev: &Evaluator, bytes: usize, span: Span) -> R<()> {
+    if bytes > MAX_STRING_BYTES {
+        return Err(over_limit(TOO_LONG));
+    }
+    if !ev.affords(bytes as u64 / BYTES_PER_STEP, span) {
+        return Err(unknown("evaluation limit"));
+    }
+    Ok(())
 }
 
 fn dispatch(
@@ -90,6 +101,13 @@ fn dispatch(
                 Value::Map(_) | Value::List(_) => Out::Node(arg),
                 _ => {
                     let text = string(&arg)?;
+                    // Decoded nodes (each with the argument's provenance)
+                    // weigh far more than their text: paid for before
+                    // decoding.
+                    let nodes = json_node_bound(&text) * (1 + arg.origins.len() as u64);
+                    if !ev.tick(nodes + text.len() as u64 / BYTES_PER_STEP, span) {
+                        return Err(unknown("evaluation limit"));
+                    }
                     let json: serde_json::Value = serde_json::from_str(&text)
                         .map_err(|e| failure(format!("invalid JSON: {e}")))?;
                     Out::Node(from_json(&json, span, &arg.origins))
@@ -214,6 +232,7 @@ fn dispatch(
             }
             let length = length.unwrap_or(1);
             let mut out = Vec::with_capacity(length);
+            let mut bytes = 0;
             for i in 0..length {
                 let row: Vec<Node> = args[1..]
                     .iter()
@@ -222,7 +241,14 @@ fn dispatch(
                         _ => a.clone(),
                     })
                     .collect();
-                out.push(Node::new(Value::String(go_format(&format, &row)?), span));
+                let text = go_format(&format, &row)?;
+                // Each row is bounded; the rows together must fit the
+                // budget as they grow.
+                bytes += text.len();
+                if !ev.affords(bytes as u64 / BYTES_PER_STEP, span) {
+                    return Err(unknown("evaluation limit"));
+                }
+                out.push(Node::new(Value::String(text), span));
             }
             V(Value::List(out))
         }
@@ -241,6 +267,14 @@ fn dispatch(
             arity(2, 2)?;
             let separator = string(&args[0])?;
             let text = string(&args[1])?;
+            let parts = if separator.is_empty() {
+                text.chars().count()
+            } else {
+                text.matches(separator.as_str()).count() + 1
+            };
+            if parts > MAX_COLLECTION {
+                return Err(over_limit(TOO_LARGE));
+            }
             let parts: Vec<Node> = if separator.is_empty() {
                 text.chars()
                     .map(|c| Node::new(Value::String(c.to_string()), span))
@@ -323,17 +357,46 @@ fn dispatch(
                 .and_then(|s| s.strip_suffix('/'))
                 .filter(|_| search.len() > 1)
             {
-                Some(pattern) => regex(pattern)?
-                    .replace_all(&text, replacement.as_str())
-                    .into_owned(),
-                None => text.replace(&search, &replacement),
+                Some(pattern) => {
+                    let pattern = regex(pattern)?;
+                    pay_for_regex(ev, &text, span)?;
+                    // Built piece by piece, so a growing result stops at the
+                    // limit rather than after it is allocated.
+                    let mut out = String::new();
+                    let mut last = 0;
+                    for found in pattern.captures_iter(&text) {
+                        let whole = found.get(0).expect("group 0 is the match");
+                        out.push_str(&text[last..whole.start()]);
+                        found.expand(&replacement, &mut out);
+                        last = whole.end();
+                        if out.len() > MAX_STRING_BYTES {
+                            return Err(over_limit(TOO_LONG));
+                        }
+                    }
+                    out.push_str(&text[last..]);
+                    out
+                }
+                None => {
+                    // The result's size is known before it is built.
+                    let (found, removed) = if search.is_empty() {
+                        (text.chars().count() + 1, 0)
+                    } else {
+                        let found = text.matches(search.as_str()).count();
+                        (found, found * search.len())
+                    };
+                    let size = (text.len() - removed)
+                        .saturating_add(found.saturating_mul(replacement.len()));
+                    fits_text(ev, size, span)?;
+                    text.replace(&search, &replacement)
+                }
             };
-            V(Value::String(limited(replaced)?))
+            V(Value::String(replaced))
         }
         "regex" | "regexall" => {
             arity(2, 2)?;
             let pattern = regex(&string(&args[0])?)?;
             let text = string(&args[1])?;
+            pay_for_regex(ev, &text, span)?;
             let mut matches = pattern
                 .captures_iter(&text)
                 .map(|c| captures(&pattern, &c, span));
@@ -342,7 +405,12 @@ fn dispatch(
                     .next()
                     .ok_or_else(|| failure("pattern does not match"))?)
             } else {
-                V(Value::List(matches.map(|v| Node::new(v, span)).collect()))
+                // An empty pattern matches between every two characters.
+                let all: Vec<Node> = matches
+                    .take(MAX_COLLECTION + 1)
+                    .map(|v| Node::new(v, span))
+                    .collect();
+                V(Value::List(bounded(all)?))
             }
         }
 
@@ -364,28 +432,24 @@ fn dispatch(
             V(Value::List(bounded(out)?))
         }
         "merge" => {
-            let mut out: Vec<Entry> = Vec::new();
+            let mut out = MapBuilder::default();
             for arg in args {
                 match arg.value {
                     Value::Null => continue,
-                    Value::Map(entries) => {
-                        for entry in entries {
-                            match out.iter_mut().find(|e| e.key == entry.key) {
-                                Some(existing) => *existing = entry,
-                                None => out.push(entry),
-                            }
-                        }
-                    }
+                    Value::Map(entries) => entries.into_iter().for_each(|e| out.insert(e)),
                     value => return Err(propagate(&value, "merge")),
                 }
             }
-            V(Value::Map(out))
+            V(Value::Map(out.into_entries()))
         }
         "lookup" => {
             arity(2, 3)?;
             let key = string(&args[1])?;
             let default = (args.len() == 3).then(|| args.pop().unwrap());
             let map = args.remove(0);
+            if !ev.charge_search(&map.value, span) {
+                return Err(unknown("evaluation limit"));
+            }
             match map.value {
                 Value::Map(entries) => match entries.into_iter().find(|e| e.key == key) {
                     Some(entry) => Out::Node(entry.value),
@@ -508,17 +572,15 @@ fn dispatch(
             if keys.len() != values.len() {
                 return Err(failure("zipmap lists differ in length"));
             }
-            let mut out: Vec<Entry> = Vec::new();
+            let mut out = MapBuilder::default();
             for (key, value) in keys.into_iter().zip(values) {
-                let name = string(&key)?;
-                out.retain(|e| e.key != name);
-                out.push(Entry {
-                    key: name,
+                out.insert(Entry {
+                    key: string(&key)?,
                     key_span: key.span,
                     value,
                 });
             }
-            V(Value::Map(out))
+            V(Value::Map(out.into_entries()))
         }
         "range" => {
             arity(1, 3)?;
@@ -534,7 +596,7 @@ fn dispatch(
             }
             let count = ((limit - start) / step).ceil().max(0.0);
             if count > MAX_COLLECTION as f64 {
-                return Err(failure("range too large"));
+                return Err(over_limit(TOO_LARGE));
             }
             V(Value::List(
                 (0..count as usize)
@@ -863,7 +925,7 @@ fn known_deep(node: &Node) -> R<()> {
 
 fn bounded(items: Vec<Node>) -> R<Vec<Node>> {
     if items.len() > MAX_COLLECTION {
-        Err(failure("collection too large"))
+        Err(over_limit(TOO_LARGE))
     } else {
         Ok(items)
     }
@@ -871,7 +933,7 @@ fn bounded(items: Vec<Node>) -> R<Vec<Node>> {
 
 fn limited(text: String) -> R<String> {
     if text.len() > MAX_STRING_BYTES {
-        Err(failure("string too long"))
+        Err(over_limit(TOO_LONG))
     } else {
         Ok(text)
     }
@@ -886,7 +948,7 @@ fn flatten(items: Vec<Node>, out: &mut Vec<Node>) -> R<()> {
             _ => out.push(item),
         }
         if out.len() > MAX_COLLECTION {
-            return Err(failure("collection too large"));
+            return Err(over_limit(TOO_LARGE));
         }
     }
     Ok(())
@@ -930,11 +992,59 @@ fn title(text: &str) -> String {
     out
 }
 
+/// Compiled size allowed for a pattern. Validation patterns such as
+/// `^arn:aws:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_-]{1,64}$` take a few KiB;
+/// a large bounded repetition, which makes matching slow in proportion to
+/// its size, is refused: under 1 MiB (the regex crate's old setting here)
+/// `(a{1,100}){1,100}b` took 55 s on 2 MB, under 64 KiB the slowest pattern
+/// measured took 0.1 s. (The lazy DFA's cache keeps its default: a smaller
+/// one falls back to slower matching sooner.)
+const MAX_REGEX_BYTES: usize = 64 << 10;
+
+/// Haystack bytes one step pays for when a regex scans them: a scan costs
+/// more than a copy (real inputs are names and ARNs well under a KiB).
+const REGEX_BYTES_PER_STEP: u64 = 16;
+
 fn regex(pattern: &str) -> R<regex::Regex> {
     regex::RegexBuilder::new(pattern)
-        .size_limit(1 << 20)
+        .size_limit(MAX_REGEX_BYTES)
         .build()
-        .map_err(|e| failure(format!("invalid regular expression: {e}")))
+        .map_err(|e| match e {
+            regex::Error::CompiledTooBig(_) => over_limit(format!(
+                "a regular expression larger than {} KiB compiled",
+                MAX_REGEX_BYTES >> 10
+            )),
+            e => failure(format!("invalid regular expression: {e}")),
+        })
+}
+
+/// Pays for scanning `text` with a regex.
+fn pay_for_regex(ev: &Evaluator, text: &str, span: Span) -> R<()> {
+    if ev.tick(text.len() as u64 / REGEX_BYTES_PER_STEP, span) {
+        Ok(())
+    } else {
+        Err(unknown("evaluation limit"))
+    }
+}
+
+/// At most how many nodes decoding the JSON `text` makes: one more than its
+/// separators and openings outside strings.
+fn json_node_bound(text: &str) -> u64 {
+    let mut nodes = 1;
+    let mut in_string = false;
+    let mut escaped = false;
+    for byte in text.bytes() {
+        match (in_string, byte) {
+            (true, _) if escaped => escaped = false,
+            (true, b'\\') => escaped = true,
+            (true, b'"') => in_string = false,
+            (true, _) => {}
+            (false, b'"') => in_string = true,
+            (false, b',' | b'[' | b'{') => nodes += 1,
+            (false, _) => {}
+        }
+    }
+    nodes
 }
 
 /// A match as `regex` returns it: the text without groups, a list of groups,
@@ -1242,7 +1352,7 @@ fn go_format(format: &str, args: &[Node]) -> R<String> {
         }
         out.push_str(&text);
         if out.len() > MAX_STRING_BYTES {
-            return Err(failure("string too long"));
+            return Err(over_limit(TOO_LONG));
         }
     }
     Ok(out)

@@ -96,7 +96,39 @@ impl Library {
             .collect();
         let mut library = Library::from_parts(dirs, scan_roots, env);
         library.read_var_files(options);
+        library.check_cli_vars(options);
         library
+    }
+
+    /// A `--var` for a variable no scanned root module declares is an
+    /// error, as Terraform refuses it: a typo would otherwise leave the
+    /// default in place unnoticed. With several roots, one declaring it is
+    /// enough; with none (CloudFormation only), there is nothing to set.
+    fn check_cli_vars(&mut self, options: &TerraformOptions) {
+        let roots: Vec<&ModuleDir> = self
+            .roots
+            .iter()
+            .filter_map(|r| self.dirs.get(r))
+            .map(|d| &**d)
+            .collect();
+        if roots.is_empty() {
+            return;
+        }
+        for (name, value) in &options.vars {
+            let declared = roots
+                .iter()
+                .any(|dir| dir.config.variables.iter().any(|v| &v.name == name));
+            if !declared {
+                self.errors.push(ScanError {
+                    file: "--var".into(),
+                    line: None,
+                    column: None,
+                    message: format!(
+                        "`{name}={value}`: no scanned root module declares a variable `{name}`; Terraform refuses a value for an undeclared variable"
+                    ),
+                });
+            }
+        }
     }
 
     fn from_parts(

@@ -79,11 +79,35 @@ pub enum Expansion {
     TooMany,
 }
 
+static NONE: Binding = Binding::None;
+static UNKNOWN: Binding = Binding::Unknown;
+
 impl Expansion {
+    /// How many instances there are.
+    fn len(&self) -> usize {
+        match self {
+            Expansion::Single | Expansion::Unknown => 1,
+            Expansion::Keyed { instances, .. } => instances.len(),
+            Expansion::TooMany => 0,
+        }
+    }
+
+    /// The instance with `key` (`None`: the one instance without a key).
+    /// Keyed instances are sorted by key, so this is a binary search.
+    fn instance(&self, key: Option<&InstanceKey>) -> Option<(Option<&InstanceKey>, &Binding)> {
+        match (self, key) {
+            (Expansion::Single, None) => Some((None, &NONE)),
+            (Expansion::Unknown, None) => Some((None, &UNKNOWN)),
+            (Expansion::Keyed { instances, .. }, Some(key)) => instances
+                .binary_search_by(|(k, _)| k.cmp(key))
+                .ok()
+                .map(|i| (Some(&instances[i].0), &instances[i].1)),
+            _ => None,
+        }
+    }
+
     /// Every instance: its key and binding.
     fn instances(&self) -> Vec<(Option<&InstanceKey>, &Binding)> {
-        static NONE: Binding = Binding::None;
-        static UNKNOWN: Binding = Binding::Unknown;
         match self {
             Expansion::Single => vec![(None, &NONE)],
             Expansion::Unknown => vec![(None, &UNKNOWN)],
@@ -456,8 +480,12 @@ impl Evaluator<'_> {
         }
         instance.expansions.borrow_mut().insert(index, None);
         let config = &instance.dir.config.resources[index];
-        let expansion =
-            Rc::new(self.expand(config.count(), config.for_each(), &Scope::module(instance)));
+        let mut expansion =
+            self.expand(config.count(), config.for_each(), &Scope::module(instance));
+        if !self.reserve_instances(expansion.len(), config.header.in_unit(instance.base)) {
+            expansion = Expansion::TooMany;
+        }
+        let expansion = Rc::new(expansion);
         instance
             .expansions
             .borrow_mut()
@@ -588,11 +616,14 @@ impl Evaluator<'_> {
             return Children::Unavailable("module depth limit".into());
         }
         let base = self.place(&dir);
-        let expansion = self.expand(
+        let mut expansion = self.expand(
             call.count.as_ref(),
             call.for_each.as_ref(),
             &Scope::module(instance),
         );
+        if !self.reserve_instances(expansion.len(), header) {
+            expansion = Expansion::TooMany;
+        }
         let mut call_path = instance.call_path.clone();
         call_path.push(call.name.clone());
         let mut members = Vec::new();
@@ -815,9 +846,10 @@ impl Evaluator<'_> {
                         return Node::new(propagate(&key.value, "module instance key"), span);
                     };
                     rest = &rest[1..];
-                    match instances.iter().position(|(k, _)| *k == wanted) {
-                        Some(i) => members.get(i),
-                        None => return Node::new(failure("no such module instance"), span),
+                    // Instances are sorted by key.
+                    match instances.binary_search_by(|(k, _)| k.cmp(&wanted)) {
+                        Ok(i) => members.get(i),
+                        Err(_) => return Node::new(failure("no such module instance"), span),
                     }
                 }
                 // The whole set of instances: a list (count) or map (for_each).
@@ -973,6 +1005,9 @@ impl Evaluator<'_> {
                     }
                     _ => vec![address.clone()],
                 };
+                if !self.tick(targets.len() as u64, span) {
+                    return Node::new(unknown("evaluation limit"), span);
+                }
                 let list = targets
                     .into_iter()
                     .map(|target| {
@@ -991,6 +1026,7 @@ impl Evaluator<'_> {
         };
         // Which instance: a resource whose instances are not known is one
         // instance with the bare address, whatever key is used.
+        let instance_key = key.clone().flatten();
         let target = match (key, expansion.as_deref()) {
             (_, Some(Expansion::Unknown)) => address.clone(),
             (Some(Some(key)), _) => format!("{address}{}", key.suffix()),
@@ -1014,9 +1050,12 @@ impl Evaluator<'_> {
             && matches!(rest.first(), Some(Operator::Attr(a)) if a == "json" || a == "minified_json")
         {
             if let Some(index) = config_index {
-                let key = (target != address).then(|| target[address.len()..].to_string());
-                if let Some(document) = self.policy_document(instance, index, key.as_deref(), span)
-                {
+                let key = if target == address {
+                    None
+                } else {
+                    instance_key.as_ref()
+                };
+                if let Some(document) = self.policy_document(instance, index, key, span) {
                     return self.apply_ops(document, &rest[1..], span, scope);
                 }
             }
@@ -1040,6 +1079,9 @@ impl Evaluator<'_> {
         instances: &[(InstanceKey, Binding)],
         span: Span,
     ) -> Node {
+        if !self.tick(instances.len() as u64, span) {
+            return Node::new(unknown("evaluation limit"), span);
+        }
         let reference = |key: &InstanceKey| {
             Node::new(
                 Value::Ref(Reference {
@@ -1070,20 +1112,16 @@ impl Evaluator<'_> {
     }
 
     /// The policy a `data.aws_iam_policy_document` instance stands for.
-    /// `key` is the instance suffix (`[0]`), `None` without one.
+    /// `key` is the instance key, `None` without one.
     fn policy_document(
         &self,
         instance: &Rc<Instance>,
         index: usize,
-        key: Option<&str>,
+        key: Option<&InstanceKey>,
         span: Span,
     ) -> Option<Node> {
         let expansion = self.resource_expansion(instance, index);
-        let found = expansion
-            .instances()
-            .into_iter()
-            .find(|(k, _)| k.map(|k| k.suffix()).as_deref() == key)
-            .map(|(k, b)| (k.cloned(), b))?;
+        let found = expansion.instance(key).map(|(k, b)| (k.cloned(), b))?;
         let body = self.data_body(instance, index, found.0.as_ref(), found.1);
         // Building copies the body: paid for before it is done.
         if !self.tick(super::policy::node_count(&body) as u64, span) {

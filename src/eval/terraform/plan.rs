@@ -16,7 +16,7 @@
 //! a reference to it, so companions still link.
 
 use super::{evaluate_root, Library, TerraformOptions};
-use crate::model::{Framework, Resource, Unit};
+use crate::model::{Framework, Resource, Unit, UnitError};
 use crate::parse::json::parse_json;
 use crate::source::{SourceFile, Span};
 use crate::value::{Entry, Node, Reference, Value};
@@ -103,11 +103,12 @@ pub fn load_plan(
         })
         .collect();
     let mut planned = Vec::new();
+    let mut malformed = Vec::new();
     match document
         .get("planned_values")
         .and_then(|p| p.get("root_module"))
     {
-        Some(root) => collect_module(root, &mut planned),
+        Some(root) => collect_module(root, &mut planned, &mut malformed),
         // Without planned values, each change's `after` is the planned state.
         None => {
             for change in list(document.get("resource_changes")) {
@@ -141,8 +142,19 @@ pub fn load_plan(
             object.get("address").and_then(Node::as_str),
             object.get("type").and_then(Node::as_str),
         ) else {
+            malformed.push((
+                object.span,
+                "a planned resource without a string `address` and `type`",
+            ));
             continue;
         };
+        if !matches!(values.value, Value::Map(_)) {
+            malformed.push((
+                values.span,
+                "planned resource values that are not an object",
+            ));
+            continue;
+        }
         let is_data = object.get("mode").and_then(Node::as_str) == Some("data");
         let mut body = values.clone();
         normalize(&mut body);
@@ -172,6 +184,14 @@ pub fn load_plan(
             header,
         });
     }
+    // Terraform never writes these; a plan edited to hide a resource must
+    // not pass quietly.
+    unit.errors
+        .extend(malformed.into_iter().map(|(span, what)| UnitError {
+            file: span.file,
+            span: Some(span),
+            message: format!("malformed plan: {what}; it is not scanned"),
+        }));
     Some(unit)
 }
 
@@ -188,18 +208,48 @@ fn list(node: Option<&Node>) -> &[Node] {
     }
 }
 
-/// The resources of a planned module and, recursively, its child modules.
-fn collect_module<'d>(module: &'d Node, out: &mut Vec<Planned<'d>>) {
-    for resource in list(module.get("resources")) {
-        if let Some(values) = resource.get("values") {
-            out.push(Planned {
-                object: resource,
-                values,
-            });
+/// Where a plan entry is malformed, and how.
+type Malformed = Vec<(Span, &'static str)>;
+
+/// The list at `key` of `node`; absent or null is empty, anything else that
+/// is not a list is malformed.
+fn entries<'d>(node: &'d Node, key: &str, malformed: &mut Malformed) -> &'d [Node] {
+    match node.get(key) {
+        Some(Node {
+            value: Value::List(items),
+            ..
+        }) => items,
+        None
+        | Some(Node {
+            value: Value::Null, ..
+        }) => &[],
+        Some(other) => {
+            malformed.push((
+                other.span,
+                "a module's `resources` or `child_modules` that is not a list",
+            ));
+            &[]
         }
     }
-    for child in list(module.get("child_modules")) {
-        collect_module(child, out);
+}
+
+/// The resources of a planned module and, recursively, its child modules.
+fn collect_module<'d>(module: &'d Node, out: &mut Vec<Planned<'d>>, malformed: &mut Malformed) {
+    if !matches!(module.value, Value::Map(_)) {
+        malformed.push((module.span, "a planned module that is not an object"));
+        return;
+    }
+    for resource in entries(module, "resources", malformed) {
+        match resource.get("values") {
+            Some(values) => out.push(Planned {
+                object: resource,
+                values,
+            }),
+            None => malformed.push((resource.span, "a planned resource without `values`")),
+        }
+    }
+    for child in entries(module, "child_modules", malformed) {
+        collect_module(child, out, malformed);
     }
 }
 

@@ -1734,3 +1734,73 @@ fn templatefile_renders_directives_with_its_variables() {
     assert_eq!(labels(v), ["template `rules.tftpl`"]);
     assert!(!value_at(&unit, "x.y", "missing").value.is_known());
 }
+
+#[test]
+fn large_maps_build_in_linear_time() {
+    // Keys were de-duplicated by a linear search, which made 100,000 keys
+    // from `for` or `zipmap` take 17 s and a 200,000-key object over 300 s.
+    // Half those sizes stay within one unit's step budget. (The object is
+    // given as JSON: hcl-edit's own object parsing is quadratic in the
+    // number of keys.)
+    let maps = r#"
+locals {
+  keys   = [for i in range(50000) : "k${i}"]
+  by_for = { for k in local.keys : k => k }
+  by_zip = zipmap(local.keys, local.keys)
+}
+resource "x" "y" {
+  a = length(local.by_for)
+  b = length(local.by_zip)
+  c = length(local.big)
+  d = local.by_zip["k49999"]
+}
+"#;
+    let big: serde_json::Map<String, serde_json::Value> = (0..100_000)
+        .map(|i| (format!("k{i}"), serde_json::Value::from(i)))
+        .collect();
+    let big = serde_json::json!({ "locals": { "big": big } }).to_string();
+    let unit = load(&[("main.tf", maps), ("big.tf.json", &big)]);
+    assert!(unit.errors.is_empty(), "{:?}", unit.errors);
+    let y = resource(&unit, "x.y");
+    assert_eq!(at(&y.body, "a").value, Value::Number(50_000.0));
+    assert_eq!(at(&y.body, "b").value, Value::Number(50_000.0));
+    assert_eq!(at(&y.body, "c").value, Value::Number(100_000.0));
+    assert_eq!(at(&y.body, "d").value, Value::String("k49999".into()));
+}
+
+#[test]
+fn repeated_object_keys_keep_the_last_value_in_the_first_place() {
+    let unit = load(&[(
+        "main.tf",
+        "resource \"x\" \"y\" {\n  m = { a = 1, b = 2, \"a\" = 3 }\n  z = zipmap([\"p\", \"q\", \"p\"], [1, 2, 3])\n  g = merge({ a = 1, b = 2 }, { a = 4 })\n}\n",
+    )]);
+    let y = resource(&unit, "x.y");
+    for (path, want) in [
+        ("m", [("a", 3.0), ("b", 2.0)]),
+        ("z", [("p", 3.0), ("q", 2.0)]),
+        ("g", [("a", 4.0), ("b", 2.0)]),
+    ] {
+        let Value::Map(entries) = &at(&y.body, path).value else {
+            panic!("{path} is not a map")
+        };
+        let got: Vec<(&str, Value)> = entries
+            .iter()
+            .map(|e| (e.key.as_str(), e.value.value.clone()))
+            .collect();
+        let want: Vec<(&str, Value)> = want.iter().map(|(k, v)| (*k, Value::Number(*v))).collect();
+        assert_eq!(got, want, "{path}");
+    }
+}
+
+#[test]
+fn limit_messages_state_the_limits() {
+    use super::eval::{MAX_COLLECTION, MAX_STRING_BYTES, TOO_LARGE, TOO_LONG};
+    assert!(
+        TOO_LARGE.contains(&MAX_COLLECTION.to_string()),
+        "{TOO_LARGE}"
+    );
+    assert!(
+        TOO_LONG.contains(&format!("{} MiB", MAX_STRING_BYTES >> 20)),
+        "{TOO_LONG}"
+    );
+}

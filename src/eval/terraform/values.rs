@@ -8,10 +8,29 @@
 //! tell them apart and a rule still never fires on either.
 
 use crate::source::Span;
-use crate::value::{format_number, Node, Origin, Value};
+use crate::value::{format_number, Entry, Node, Origin, Value};
+use std::collections::HashMap;
 
 /// Reason prefix of an unknown that stands for an evaluation error.
 const FAILURE: &str = "error: ";
+
+/// Reason prefix of an unknown that a limit of this tool made (Terraform
+/// has no such limit, so it is not a failure `try` could catch).
+const OVER_LIMIT: &str = "over a limit: ";
+
+/// A value not built because it would cross a limit (see
+/// [`super::eval::Evaluator::located`], which reports it).
+pub fn over_limit(what: impl std::fmt::Display) -> Value {
+    Value::Unknown(format!("{OVER_LIMIT}{what}"))
+}
+
+/// What limit `value` crossed, if it is [`over_limit`].
+pub fn limit_crossed(value: &Value) -> Option<&str> {
+    match value {
+        Value::Unknown(reason) => reason.strip_prefix(OVER_LIMIT),
+        _ => None,
+    }
+}
 
 /// An expression Terraform would reject.
 pub fn failure(reason: impl std::fmt::Display) -> Value {
@@ -161,6 +180,55 @@ pub fn add_origins(into: &mut Vec<Origin>, from: &[Origin]) {
         if !into.contains(origin) {
             into.push(origin.clone());
         }
+    }
+}
+
+/// String bytes that cost one evaluation step, as one node does: copies and
+/// built values pay for their size, so the step budget also bounds memory
+/// (at most `MAX_STEPS * BYTES_PER_STEP`, 128 MiB, of text per unit).
+pub const BYTES_PER_STEP: u64 = 64;
+
+/// The steps a value costs to build or copy: one per node, plus its string
+/// values and map keys by size.
+pub fn cost(node: &Node) -> u64 {
+    1 + match &node.value {
+        Value::String(s) => s.len() as u64 / BYTES_PER_STEP,
+        Value::List(items) => items.iter().map(cost).sum(),
+        Value::Map(entries) => entries
+            .iter()
+            .map(|e| e.key.len() as u64 / BYTES_PER_STEP + cost(&e.value))
+            .sum(),
+        _ => 0,
+    }
+}
+
+/// A map's entries built one at a time in linear time: a repeated key finds
+/// its earlier entry through an index rather than a search.
+#[derive(Default)]
+pub struct MapBuilder {
+    entries: Vec<Entry>,
+    index: HashMap<String, usize>,
+}
+
+impl MapBuilder {
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Entry> {
+        self.index.get(key).map(|&i| &mut self.entries[i])
+    }
+
+    /// Adds `entry`; a repeated key replaces the earlier entry in its place
+    /// (the last one wins, as in a map).
+    pub fn insert(&mut self, entry: Entry) {
+        match self.index.get(&entry.key) {
+            Some(&i) => self.entries[i] = entry,
+            None => {
+                self.index.insert(entry.key.clone(), self.entries.len());
+                self.entries.push(entry);
+            }
+        }
+    }
+
+    pub fn into_entries(self) -> Vec<Entry> {
+        self.entries
     }
 }
 
