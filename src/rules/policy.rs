@@ -10,15 +10,8 @@
 
 use super::load::{get, Reader};
 use super::matcher::{union, Context, Matcher, Outcome, Witness};
-use crate::model::ScanError;
-use crate::source::SourceFile;
 use crate::value::{Node, Path, Value};
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::sync::OnceLock;
-
-/// The shared lists of condition keys, `rules/policy-conditions.yaml`.
-pub const CONDITIONS_FILE: &str = "policy-conditions.yaml";
 
 #[derive(Debug)]
 pub struct PolicyMatcher {
@@ -418,75 +411,32 @@ fn read_element_test(r: &mut Reader, node: &Node, what: &str) -> Option<ElementT
     })
 }
 
-/// A list of condition keys, or the name of a shared list.
+/// A list of condition keys (a shared one through a fragment,
+/// `{$ref: narrowing_condition_keys}`), compared in lower case.
 fn read_keys(r: &mut Reader, node: &Node) -> Option<Vec<String>> {
-    let keys = match &node.value {
-        Value::List(_) => r.strings(node, "a condition key"),
-        _ => {
-            let name = r.string(node, "a condition key list")?;
-            let lists = match shared_lists() {
-                Ok(lists) => lists,
-                Err(e) => {
-                    r.error(node.span, format!("cannot read the shared lists: {e}"));
-                    return None;
-                }
-            };
-            let Some(list) = lists.get(&name) else {
-                let mut known: Vec<&str> = lists.keys().map(String::as_str).collect();
-                known.sort_unstable();
-                r.error(
-                    node.span,
-                    format!(
-                        "no shared condition key list `{name}` in rules/{CONDITIONS_FILE}; known: {}",
-                        known.join(", ")
-                    ),
-                );
-                return None;
-            };
-            list.clone()
-        }
-    };
+    if !matches!(node.value, Value::List(_)) {
+        r.error(node.span, "condition keys are a list");
+        return None;
+    }
+    let keys = r.strings(node, "a condition key");
     Some(keys.iter().map(|k| k.to_ascii_lowercase()).collect())
-}
-
-/// The named lists of `rules/policy-conditions.yaml`, read once.
-fn shared_lists() -> Result<&'static HashMap<String, Vec<String>>, String> {
-    static LISTS: OnceLock<Result<HashMap<String, Vec<String>>, String>> = OnceLock::new();
-    LISTS
-        .get_or_init(|| {
-            let text = super::embedded_file(CONDITIONS_FILE)
-                .ok_or_else(|| format!("rules/{CONDITIONS_FILE} is not built in"))?;
-            let file = SourceFile::new(format!("rules/{CONDITIONS_FILE}"), text.into());
-            let root = crate::parse::yaml::parse_yaml(text, 0).map_err(|e| e.message)?;
-            let mut r = Reader::new(&file);
-            let lists = r
-                .map(&root, "the shared lists")
-                .iter()
-                .map(|e| (e.key.clone(), r.strings(&e.value, "a condition key")))
-                .collect();
-            match r.errors.first() {
-                None => Ok(lists),
-                Some(ScanError { message, line, .. }) => {
-                    Err(format!("line {}: {message}", line.unwrap_or(0)))
-                }
-            }
-        })
-        .as_ref()
-        .map_err(Clone::clone)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::parse::json::parse_json;
+    use crate::rules::fragments::Fragments;
     use crate::rules::load::read_matcher;
+    use crate::source::SourceFile;
     use crate::value::Reference;
 
     fn pattern(yaml: &str) -> StatementPattern {
         let text = format!("{{policy: p, statement: {yaml}}}");
         let file = SourceFile::new("rule.yaml".into(), text.as_str().into());
-        let node = crate::parse::yaml::parse_yaml(&text, 0).unwrap();
         let mut reader = Reader::new(&file);
+        let node = crate::parse::yaml::parse_yaml(&text, 0).unwrap();
+        let node = Fragments::builtin().resolve(&mut reader, node);
         let m = read_matcher(&mut reader, &node);
         assert!(reader.errors.is_empty(), "{:?}", reader.errors);
         match m {
@@ -512,7 +462,7 @@ mod tests {
     }
 
     const PUBLIC: &str =
-        "{effect: Allow, principal: {public: true}, condition_keys: {none_of: narrowing}}";
+        "{effect: Allow, principal: {public: true}, condition_keys: {none_of: {$ref: narrowing_condition_keys}}}";
 
     #[test]
     fn public_principal_in_every_shape_unless_a_condition_narrows_it() {
@@ -707,15 +657,14 @@ mod tests {
     }
 
     #[test]
-    fn shared_lists_load_and_unknown_names_are_errors() {
-        assert!(shared_lists().unwrap()["narrowing"].contains(&"aws:SourceVpce".to_string()));
-        let text = "{policy: p, statement: {condition_keys: {none_of: nope}}}";
+    fn condition_keys_are_a_list() {
+        let text = "{policy: p, statement: {condition_keys: {none_of: aws:SourceIp}}}";
         let file = SourceFile::new("rule.yaml".into(), text.into());
         let node = crate::parse::yaml::parse_yaml(text, 0).unwrap();
         let mut reader = Reader::new(&file);
         assert!(read_matcher(&mut reader, &node).is_none());
         assert!(reader.errors[0]
             .message
-            .contains("no shared condition key list `nope`"));
+            .contains("condition keys are a list"));
     }
 }
