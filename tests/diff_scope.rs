@@ -185,7 +185,9 @@ fn changed_since_scans_the_files_changed_since_a_commit() {
     write(
         dir.path(),
         "stacks/db.yaml",
-        "AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n  Db:\n    Type: AWS::RDS::DBInstance\n    Properties:\n      Engine: postgres\n      StorageEncrypted: false\n      PubliclyAccessible: false\n",
+        // Unencrypted, and nothing else wrong with it, so AWS-RDS-002 is its
+        // only finding.
+        "AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n  Db:\n    Type: AWS::RDS::DBInstance\n    Properties:\n      Engine: postgres\n      StorageEncrypted: false\n      PubliclyAccessible: false\n      DeletionProtection: true\n      EnableIAMDatabaseAuthentication: true\n      EnableCloudwatchLogsExports: [postgresql]\n",
     );
     write(dir.path(), "README.md", "changed\n");
     let (report, _) = scan_json(dir.path(), &["--changed-since", "HEAD"]);

@@ -403,10 +403,14 @@ fn cloudformation_metadata_suppresses_in_yaml_and_json() {
                 "Metadata": { "demarc": { "ignore": [
                     { "id": "rds-storage-unencrypted", "reason": "test data only", "until": "2999-01-01" }
                 ] } },
+                // Nothing wrong with it but the suppressed finding.
                 "Properties": {
                     "Engine": "postgres",
                     "StorageEncrypted": false,
-                    "PubliclyAccessible": false
+                    "PubliclyAccessible": false,
+                    "DeletionProtection": true,
+                    "EnableIAMDatabaseAuthentication": true,
+                    "EnableCloudwatchLogsExports": ["postgresql"]
                 }
             }
         }
