@@ -493,3 +493,57 @@ Resources:
     );
     out.write(&format!("serverless/sam-{index:05}.yaml"), &text);
 }
+
+/// One Terraform module of about `resources` resources: buckets, most with an
+/// `aws_s3_bucket_logging` that names its bucket by reference or by literal
+/// name and sends the logs to one log bucket. The shape of a large
+/// monorepo module, and of a pull request that tries to slow the gate down:
+/// every bucket asks "who logs me?", so relations must be lookups.
+pub fn generate_bucket_module(root: &Path, resources: usize, seed: u64) -> Manifest {
+    let mut rng = Rng::new(seed);
+    let mut out = Writer {
+        root,
+        manifest: Manifest::default(),
+    };
+    const PER_FILE: usize = 1000;
+    let mut text = String::from(
+        "resource \"aws_s3_bucket\" \"access_logs\" {\n  bucket = \"bench-access-logs\"\n}\n",
+    );
+    let (mut written, mut file) = (1, 0);
+    let mut bucket = 0;
+    while written < resources {
+        let name = format!("bench-bucket-{bucket}");
+        writeln!(
+            text,
+            "resource \"aws_s3_bucket\" \"b{bucket}\" {{\n  bucket = \"{name}\"\n}}"
+        )
+        .unwrap();
+        written += 1;
+        if rng.chance(10) {
+            out.manifest.inject("AWS-S3-004");
+        } else {
+            let target = if bucket % 2 == 0 {
+                format!("aws_s3_bucket.b{bucket}.id")
+            } else {
+                format!("\"{name}\"")
+            };
+            writeln!(
+                text,
+                "resource \"aws_s3_bucket_logging\" \"b{bucket}\" {{\n  bucket        = {target}\n  target_bucket = aws_s3_bucket.access_logs.id\n  target_prefix = \"{name}/\"\n}}"
+            )
+            .unwrap();
+            written += 1;
+        }
+        bucket += 1;
+        if bucket % PER_FILE == 0 {
+            out.write(&format!("module/buckets_{file}.tf"), &text);
+            text.clear();
+            file += 1;
+        }
+    }
+    if !text.is_empty() {
+        out.write(&format!("module/buckets_{file}.tf"), &text);
+    }
+    std::fs::write(root.join("manifest.json"), out.manifest.to_json(seed)).unwrap();
+    out.manifest
+}

@@ -10,6 +10,10 @@
 //! Arguments (after `--`): `--sizes 1000,10000,50000` (default `1000,10000`),
 //! `--seed N`, `--keep DIR` (write the corpora there and keep them), and
 //! `--generate DIR --files N` (only write a corpus, for comparisons).
+//! `--shape buckets` measures one Terraform module instead, of `--sizes`
+//! resources (buckets and their logging resources, linked by reference and
+//! by name): `--shape buckets --sizes 5000,10000,20000` shows whether
+//! relations between resources stay linear.
 
 #[path = "corpus.rs"]
 mod corpus;
@@ -96,6 +100,9 @@ struct Args {
     seed: u64,
     keep: Option<PathBuf>,
     generate: Option<(PathBuf, usize)>,
+    /// `--shape buckets`: sizes count the resources of one module (see
+    /// `corpus::generate_bucket_module`) instead of the files of a repository.
+    buckets: bool,
 }
 
 fn parse_args() -> Args {
@@ -104,6 +111,7 @@ fn parse_args() -> Args {
         seed: 42,
         keep: None,
         generate: None,
+        buckets: false,
     };
     let mut files = 1000;
     let mut generate_dir = None;
@@ -122,6 +130,11 @@ fn parse_args() -> Args {
             "--keep" => args.keep = Some(PathBuf::from(it.next().unwrap())),
             "--generate" => generate_dir = Some(PathBuf::from(it.next().unwrap())),
             "--files" => files = it.next().unwrap().parse().unwrap(),
+            "--shape" => match it.next().as_deref() {
+                Some("buckets") => args.buckets = true,
+                Some("repository") => args.buckets = false,
+                other => panic!("unknown --shape {other:?}; expected repository or buckets"),
+            },
             // `cargo bench` passes `--bench`; libtest-style filters are ignored.
             _ => {}
         }
@@ -133,7 +146,11 @@ fn parse_args() -> Args {
 fn main() {
     let args = parse_args();
     if let Some((dir, files)) = &args.generate {
-        let manifest = corpus::generate(dir, *files, args.seed);
+        let manifest = if args.buckets {
+            corpus::generate_bucket_module(dir, *files, args.seed)
+        } else {
+            corpus::generate(dir, *files, args.seed)
+        };
         println!(
             "wrote {} files ({:.1} MB) to {}",
             manifest.files,
@@ -154,16 +171,22 @@ fn main() {
         "{:>7} {:>7} {:>8} {:<7} {:>9} {:>10} {:>8} {:>10}",
         "files", "MB", "threads", "stage", "wall ms", "files/s", "MB/s", "peak MiB"
     );
+    let shape = if args.buckets { "buckets" } else { "corpus" };
     for &size in &args.sizes {
         let scratch = match &args.keep {
-            Some(dir) => dir.join(format!("corpus-{size}")),
-            None => {
-                std::env::temp_dir().join(format!("demarc-bench-{}-{size}", std::process::id()))
-            }
+            Some(dir) => dir.join(format!("{shape}-{size}")),
+            None => std::env::temp_dir().join(format!(
+                "demarc-bench-{}-{shape}-{size}",
+                std::process::id()
+            )),
         };
         if !scratch.join("manifest.json").exists() {
             let _ = std::fs::remove_dir_all(&scratch);
-            corpus::generate(&scratch, size, args.seed);
+            if args.buckets {
+                corpus::generate_bucket_module(&scratch, size, args.seed);
+            } else {
+                corpus::generate(&scratch, size, args.seed);
+            }
         }
         let bytes = corpus_bytes(&scratch);
         for threads in [1, 2] {

@@ -1,7 +1,6 @@
 //! Reads rule files (YAML) into [`Rule`]s. Every error points at the line of
 //! the rule file it is about, so a user rule directory is easy to debug.
 
-use super::builtins::Builtin;
 use super::fragments::Fragments;
 use super::matcher::{Comparison, Matcher, PortsSpec, Test};
 use super::values::{self, IGNORE_CASE, VALUE_TEST_KEYS};
@@ -101,7 +100,7 @@ impl<'a> Reader<'a> {
         found
     }
 
-    fn path(&mut self, node: &Node) -> Option<Path> {
+    pub fn path(&mut self, node: &Node) -> Option<Path> {
         let text = self.string(node, "a path")?;
         Path::parse(&text)
             .map_err(|e| self.error(node.span, e))
@@ -109,7 +108,7 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn get<'n>(entries: &'n [Entry], key: &str) -> Option<&'n Node> {
+pub fn get<'n>(entries: &'n [Entry], key: &str) -> Option<&'n Node> {
     entries.iter().find(|e| e.key == key).map(|e| &e.value)
 }
 
@@ -326,7 +325,8 @@ fn read_checks(r: &mut Reader, node: &Node, framework: Framework) -> Vec<Check> 
 
 fn read_check(r: &mut Reader, node: &Node, framework: Framework) -> Option<Check> {
     let entries = r.map(node, framework.name());
-    r.only_keys(entries, &["resources", "match"], framework.name());
+    r.only_keys(entries, &["resources", "match", "scope"], framework.name());
+    let once_per_unit = super::relations::read_scope(r, get(entries, "scope"))?;
     let types_node = r.required(node, entries, "resources", framework.name())?;
     let resource_types = r.strings(types_node, "a resource type");
     let resource_type_positions = match &types_node.value {
@@ -348,6 +348,7 @@ fn read_check(r: &mut Reader, node: &Node, framework: Framework) -> Option<Check
         resource_types,
         resource_type_positions,
         matcher,
+        once_per_unit,
     })
 }
 
@@ -412,52 +413,18 @@ pub fn read_matcher(r: &mut Reader, node: &Node) -> Option<Matcher> {
             matcher: Box::new(matcher),
         });
     }
-    if let Some(n) = get(entries, "builtin") {
-        r.only_keys(entries, &["builtin", "path"], "a `builtin` matcher");
-        let name = r.string(n, "builtin")?;
-        let Some(builtin) = Builtin::parse(&name) else {
-            let known: Vec<&str> = Builtin::ALL.iter().map(|(n, _)| *n).collect();
-            r.error(
-                n.span,
-                format!("unknown builtin `{name}`; known: {}", known.join(", ")),
-            );
-            return None;
-        };
-        let path = match get(entries, "path") {
-            Some(p) => r.path(p)?,
-            None => Path { steps: vec![] },
-        };
-        return Some(Matcher::Builtin { path, builtin });
+    if get(entries, "policy").is_some() {
+        return super::policy::read(r, node, entries);
     }
     if let Some(n) = get(entries, "ports") {
         r.only_keys(entries, &["ports"], "a `ports` matcher");
         return read_ports(r, n).map(Matcher::Ports);
     }
-    if let Some(n) = get(entries, "companion") {
-        r.only_keys(entries, &["companion"], "a `companion` matcher");
-        let fields = r.map(n, "companion");
-        r.only_keys(fields, &["types", "via", "name", "match"], "companion");
-        let types = r
-            .required(n, fields, "types", "companion")
-            .map(|t| r.strings(t, "a resource type"))?;
-        let via = match get(fields, "via") {
-            Some(v) => Some(r.path(v)?),
-            None => None,
-        };
-        let name = match get(fields, "name") {
-            Some(p) => Some(r.path(p)?),
-            None => None,
-        };
-        let matcher = match get(fields, "match") {
-            Some(m) => Some(Box::new(read_matcher(r, m)?)),
-            None => None,
-        };
-        return Some(Matcher::Companion {
-            types,
-            via,
-            name,
-            matcher,
-        });
+    for relation in ["companion", "referrers", "references", "in_unit"] {
+        if let Some(n) = get(entries, relation) {
+            r.only_keys(entries, &[relation], &format!("a `{relation}` matcher"));
+            return super::relations::read(r, relation, n);
+        }
     }
     if let Some(n) = get(entries, "type") {
         r.only_keys(entries, &["type"], "a `type` matcher");
@@ -500,7 +467,7 @@ pub fn read_matcher(r: &mut Reader, node: &Node) -> Option<Matcher> {
     }
     r.error(
         node.span,
-        "a matcher needs one of: all, any, not, each, path, ports, builtin, companion, type",
+        "a matcher needs one of: all, any, not, each, path, ports, policy, referrers, references, in_unit, companion, type",
     );
     None
 }

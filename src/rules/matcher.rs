@@ -5,7 +5,9 @@
 //! [`Outcome::Unknown`] when the answer depends on a value not known before
 //! apply. Only a match raises a finding, so unknowns never do.
 
-use super::builtins::{self, Builtin};
+use super::index::UnitIndex;
+use super::policy::PolicyMatcher;
+use super::relations::{InUnit, References, Referrers};
 use super::values::{self, Decoder, VersionTest};
 use crate::model::{Resource, Unit};
 use crate::source::Span;
@@ -30,19 +32,15 @@ pub enum Matcher {
     },
     /// A port range that includes one of the listed ports.
     Ports(PortsSpec),
-    /// A named Rust predicate over the node at `path`.
-    Builtin { path: Path, builtin: Builtin },
-    /// Another resource of the unit configures this one: it refers to it at
-    /// `via` (an `aws_s3_bucket_logging` whose `bucket` is this bucket).
-    /// With no `via`, any resource of `types` in the unit counts (account-wide
-    /// settings such as `aws_ebs_encryption_by_default` refer to nothing).
-    Companion {
-        types: Vec<String>,
-        via: Option<Path>,
-        /// Also link when `via` holds a literal equal to this attribute of the resource.
-        name: Option<Path>,
-        matcher: Option<Box<Matcher>>,
-    },
+    /// Some statement of the policy document at a path fits a pattern.
+    Policy(PolicyMatcher),
+    /// Resources of the unit that refer to this one (`referrers`, and
+    /// `companion` with `via`).
+    Referrers(Referrers),
+    /// Resources this one refers to.
+    References(References),
+    /// Some resource of the unit (`in_unit`, and `companion` without `via`).
+    InUnit(InUnit),
     /// The resource in context is of one of these types; points at its header.
     Type(Vec<String>),
 }
@@ -115,6 +113,8 @@ pub enum Outcome {
 pub struct Context<'a> {
     pub unit: &'a Unit,
     pub resource: &'a Resource,
+    /// The unit's index, through which relations are looked up.
+    pub index: &'a UnitIndex<'a>,
     /// Where "something is missing" findings point.
     pub header: Span,
     /// Decodes JSON strings for `|json` path steps.
@@ -142,7 +142,7 @@ impl Witness {
     }
 
     /// A place with no offending value: something missing is reported there.
-    fn place(span: Span) -> Self {
+    pub(super) fn place(span: Span) -> Self {
         Witness {
             span,
             value: None,
@@ -198,23 +198,10 @@ impl Matcher {
                 default,
             } => eval_test(focus, path, test, default.as_ref(), ctx),
             Matcher::Ports(spec) => eval_ports(focus, spec, ctx),
-            Matcher::Builtin { path, builtin } => {
-                let found = ctx.lookup(focus, path);
-                let unknown = (!found.unknown.is_empty()).then_some(Outcome::Unknown);
-                union(
-                    found
-                        .nodes
-                        .iter()
-                        .map(|n| builtins::eval(*builtin, n, ctx))
-                        .chain(unknown),
-                )
-            }
-            Matcher::Companion {
-                types,
-                via,
-                name,
-                matcher,
-            } => eval_companion(ctx, types, via.as_ref(), name.as_ref(), matcher.as_deref()),
+            Matcher::Policy(policy) => policy.eval(focus, ctx),
+            Matcher::Referrers(relation) => relation.eval(ctx),
+            Matcher::References(relation) => relation.eval(ctx),
+            Matcher::InUnit(relation) => relation.eval(ctx),
             Matcher::Type(types) => {
                 if types.contains(&ctx.resource.resource_type) {
                     Outcome::Match(vec![Witness::header(ctx)])
@@ -445,83 +432,6 @@ fn parse_port_range(text: &str) -> Option<(u32, u32)> {
     match text.split_once('-') {
         Some((a, b)) => Some((a.trim().parse().ok()?, b.trim().parse().ok()?)),
         None => text.parse().ok().map(|p| (p, p)),
-    }
-}
-
-fn eval_companion(
-    ctx: &Context,
-    types: &[String],
-    via: Option<&Path>,
-    name: Option<&Path>,
-    matcher: Option<&Matcher>,
-) -> Outcome {
-    let own_names: Vec<String> = name
-        .map(|p| {
-            ctx.resource
-                .body
-                .lookup(p)
-                .nodes
-                .iter()
-                .filter_map(|n| n.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut outcomes = Vec::new();
-    for other in ctx
-        .unit
-        .resources
-        .iter()
-        .filter(|r| types.contains(&r.resource_type))
-    {
-        if std::ptr::eq(other, ctx.resource) {
-            continue;
-        }
-        let link = match via {
-            Some(via) => link_to(other, via, &ctx.resource.address, &own_names),
-            None => Link::Yes,
-        };
-        let companion_ctx = Context {
-            unit: ctx.unit,
-            resource: other,
-            header: other.header,
-            decoder: ctx.decoder,
-        };
-        let outcome = match (link, matcher) {
-            (Link::No, _) => continue,
-            (Link::Maybe, _) => Outcome::Unknown,
-            (Link::Yes, None) => Outcome::Match(vec![Witness::header(&companion_ctx)]),
-            (Link::Yes, Some(m)) => m.eval(&other.body, &companion_ctx),
-        };
-        outcomes.push(outcome);
-    }
-    union(outcomes.into_iter())
-}
-
-enum Link {
-    Yes,
-    No,
-    /// The link is a value not known before apply: it may be this resource.
-    Maybe,
-}
-
-fn link_to(other: &Resource, via: &Path, address: &str, names: &[String]) -> Link {
-    let found = other.body.lookup(via);
-    let mut maybe = false;
-    for node in found.nodes.iter().chain(found.unknown.iter()) {
-        match &node.value {
-            Value::Ref(r) if r.target == address => return Link::Yes,
-            // A reference to some other resource is a definite "not this one".
-            Value::Ref(_) => {}
-            Value::String(s) if names.contains(s) => return Link::Yes,
-            Value::String(_) => {}
-            Value::Unknown(_) => maybe = true,
-            _ => {}
-        }
-    }
-    if maybe {
-        Link::Maybe
-    } else {
-        Link::No
     }
 }
 

@@ -1,10 +1,12 @@
 //! Rules as data: one YAML file per rule, embedded at build time or read from
 //! `--rules DIR`, each with a matcher per framework.
 
-pub mod builtins;
 pub mod fragments;
+pub mod index;
 pub mod load;
 pub mod matcher;
+pub mod policy;
+pub mod relations;
 pub mod values;
 
 use crate::finding::RuleInfo;
@@ -76,6 +78,9 @@ pub struct Check {
     /// Line and column of each resource type in the rule file, for warnings.
     pub resource_type_positions: Vec<(usize, usize)>,
     pub matcher: Matcher,
+    /// `scope: unit`: evaluated once per unit, on its first resource of
+    /// `resource_types` (unit order), where its finding attaches.
+    pub once_per_unit: bool,
 }
 
 /// A rule matched on a resource, pointing at one place.
@@ -237,6 +242,8 @@ impl RuleSet {
         // JSON strings `|json` decodes, each once for the whole unit.
         let arena = typed_arena::Arena::new();
         let decoder = values::Decoder::new(unit, &arena);
+        let index = index::UnitIndex::new(unit);
+        let mut unit_checks_done = Vec::new();
         for resource in unit.resources.iter().filter(|r| !r.is_data) {
             let Some(checks) = self
                 .index
@@ -247,11 +254,18 @@ impl RuleSet {
             let ctx = Context {
                 unit,
                 resource,
+                index: &index,
                 header: resource.header,
                 decoder: &decoder,
             };
             for &(r, c) in checks {
                 let rule = &self.rules[r];
+                if rule.checks[c].once_per_unit {
+                    if unit_checks_done.contains(&(r, c)) {
+                        continue;
+                    }
+                    unit_checks_done.push((r, c));
+                }
                 match rule.checks[c].matcher.eval(&resource.body, &ctx) {
                     Outcome::Match(witnesses) => {
                         hits.extend(witnesses.into_iter().map(|witness| Hit {

@@ -394,9 +394,11 @@ mod tests {
         let arena = Arena::new();
         let decoder = Decoder::new(&unit, &arena);
         let resource = &unit.resources[0];
+        let index = crate::rules::index::UnitIndex::new(&unit);
         let ctx = Context {
             unit: &unit,
             resource,
+            index: &index,
             header: resource.header,
             decoder: &decoder,
         };

@@ -1,0 +1,548 @@
+//! Relations between the resources of a unit, in both directions, each a
+//! lookup in the unit's [`UnitIndex`]:
+//!
+//! - `referrers`: the resources that refer to this one at a path (an
+//!   `aws_s3_bucket_logging` whose `bucket` is this bucket), by reference or
+//!   by this resource's literal name;
+//! - `references`: the resources this one refers to at a path (an
+//!   instance's `vpc_security_group_ids[*]`), by reference or by the
+//!   target's literal name;
+//! - `in_unit`: some resource of the unit, wherever it is (account-wide
+//!   settings such as `aws_ebs_encryption_by_default` refer to nothing).
+//!
+//! Each may carry a matcher evaluated on the related resource, which may hold
+//! relations itself, so relations chain. A link whose value is not known
+//! before apply may be the one that matters: it makes the result unknown
+//! unless a known link decides it.
+
+use super::index::RelationKey;
+use super::load::{get, read_matcher, Reader};
+use super::matcher::{union, Context, Matcher, Outcome, Witness};
+use crate::value::{Node, Path, Value};
+
+#[derive(Debug)]
+pub struct Referrers {
+    pub types: Vec<String>,
+    /// The path in the referring resource that holds the reference.
+    pub via: Path,
+    /// A path in *this* resource whose literal value also counts as a
+    /// reference when the referrer holds it (a bucket's `bucket` name).
+    pub name: Option<Path>,
+    pub matcher: Option<Box<Matcher>>,
+}
+
+#[derive(Debug)]
+pub struct References {
+    /// The path in this resource that holds the references.
+    pub path: Path,
+    pub types: Vec<String>,
+    /// A path in the target whose literal value, held at `path`, links the
+    /// two (a trail's `s3_bucket_name` holding a bucket's `bucket`).
+    pub by_name: Option<Path>,
+    pub matcher: Option<Box<Matcher>>,
+}
+
+#[derive(Debug)]
+pub struct InUnit {
+    pub types: Vec<String>,
+    pub matcher: Option<Box<Matcher>>,
+}
+
+fn key<T>(spec: &T) -> RelationKey {
+    std::ptr::from_ref(spec) as usize
+}
+
+/// The related resource `i` linked for sure: its matcher's outcome there, or
+/// (without a matcher) a match at `place`.
+fn related(ctx: &Context, i: usize, matcher: Option<&Matcher>, place: Witness) -> Outcome {
+    let other = ctx.index.resource(i);
+    let other_ctx = Context {
+        unit: ctx.unit,
+        index: ctx.index,
+        resource: other,
+        header: other.header,
+        decoder: ctx.decoder,
+    };
+    match matcher {
+        None => Outcome::Match(vec![place]),
+        Some(m) => m.eval(&other.body, &other_ctx),
+    }
+}
+
+fn is_focus(ctx: &Context, i: usize) -> bool {
+    std::ptr::eq(ctx.index.resource(i), ctx.resource)
+}
+
+impl Referrers {
+    pub fn eval(&self, ctx: &Context) -> Outcome {
+        let table = ctx.index.referrers(key(self), &self.types, &self.via);
+        let own_names = self.name.as_ref().map(|p| ctx.resource.body.lookup(p));
+        let by_name = own_names
+            .iter()
+            .flat_map(|found| found.nodes.iter().filter_map(|n| n.as_str()))
+            .filter_map(|name| table.by_literal.get(name));
+        let mut linked: Vec<usize> = table
+            .by_target
+            .get(&ctx.resource.address)
+            .into_iter()
+            .chain(by_name)
+            .flatten()
+            .copied()
+            .filter(|&i| !is_focus(ctx, i))
+            .collect();
+        linked.sort_unstable();
+        linked.dedup();
+        // An unknown link that is not also a known one may be this resource.
+        let maybe = table
+            .unknown
+            .iter()
+            .any(|&i| !is_focus(ctx, i) && linked.binary_search(&i).is_err());
+        let matcher = self.matcher.as_deref();
+        union(
+            linked
+                .into_iter()
+                .map(|i| {
+                    let place = Witness::place(ctx.index.resource(i).header);
+                    related(ctx, i, matcher, place)
+                })
+                .chain(maybe.then_some(Outcome::Unknown)),
+        )
+    }
+}
+
+impl References {
+    pub fn eval(&self, ctx: &Context) -> Outcome {
+        let found = ctx.resource.body.lookup(&self.path);
+        let names = self
+            .by_name
+            .as_ref()
+            .map(|p| ctx.index.names(key(self), &self.types, p));
+        let mut linked: Vec<(usize, &Node)> = Vec::new();
+        let mut unknown = false;
+        // A path ending at a list (`vpc_security_group_ids`) reads as its elements.
+        let values = found
+            .nodes
+            .iter()
+            .chain(found.unknown.iter())
+            .flat_map(|n| match &n.value {
+                Value::List(items) => items.iter().collect(),
+                _ => vec![*n],
+            });
+        for node in values {
+            match &node.value {
+                Value::Ref(r) => match ctx.index.by_address(&r.target) {
+                    // A data source's settings live outside this code.
+                    Some(i) if ctx.index.resource(i).is_data => unknown = true,
+                    Some(i) if self.types.contains(&ctx.index.resource(i).resource_type) => {
+                        linked.push((i, node))
+                    }
+                    Some(_) => {}
+                    // Not a resource of this unit: it cannot be told apart.
+                    None => unknown = true,
+                },
+                Value::String(s) => {
+                    let targets = names.as_ref().and_then(|n| n.get(s.as_str()));
+                    linked.extend(targets.into_iter().flatten().map(|&i| (i, node)));
+                }
+                Value::Unknown(_) => unknown = true,
+                _ => {}
+            }
+        }
+        linked.sort_by_key(|&(i, _)| i);
+        linked.dedup_by_key(|&mut (i, _)| i);
+        let matcher = self.matcher.as_deref();
+        union(
+            linked
+                .into_iter()
+                .map(|(i, node)| related(ctx, i, matcher, Witness::at(node)))
+                .chain(unknown.then_some(Outcome::Unknown)),
+        )
+    }
+}
+
+impl InUnit {
+    pub fn eval(&self, ctx: &Context) -> Outcome {
+        let matcher = self.matcher.as_deref();
+        union(
+            ctx.index
+                .of_types(&self.types)
+                .into_iter()
+                .filter(|&i| !is_focus(ctx, i))
+                .map(|i| {
+                    let place = Witness::place(ctx.index.resource(i).header);
+                    related(ctx, i, matcher, place)
+                }),
+        )
+    }
+}
+
+/// Reads a relation matcher: `referrers`, `references`, `in_unit`, or
+/// `companion` (the old name: `referrers` with `via`, else `in_unit`).
+pub fn read(r: &mut Reader, relation: &str, node: &Node) -> Option<Matcher> {
+    let fields = r.map(node, relation);
+    let allowed: &[&str] = match relation {
+        "companion" => &["types", "via", "name", "match"],
+        "referrers" => &["types", "via", "name", "match"],
+        "references" => &["path", "types", "by_name", "match"],
+        _ => &["types", "match"],
+    };
+    r.only_keys(fields, allowed, relation);
+    let types = r
+        .required(node, fields, "types", relation)
+        .map(|t| r.strings(t, "a resource type"))?;
+    let optional_path = |r: &mut Reader, key: &str| match get(fields, key) {
+        Some(p) => r.path(p).map(Some),
+        None => Some(None),
+    };
+    let via = optional_path(r, "via")?;
+    let name = optional_path(r, "name")?;
+    let by_name = optional_path(r, "by_name")?;
+    let matcher = match get(fields, "match") {
+        Some(m) => Some(Box::new(read_matcher(r, m)?)),
+        None => None,
+    };
+    if relation == "references" {
+        let path = r
+            .required(node, fields, "path", relation)
+            .and_then(|p| r.path(p))?;
+        return Some(Matcher::References(References {
+            path,
+            types,
+            by_name,
+            matcher,
+        }));
+    }
+    match via {
+        Some(via) => Some(Matcher::Referrers(Referrers {
+            types,
+            via,
+            name,
+            matcher,
+        })),
+        None if relation == "referrers" => {
+            r.error(
+                node.span,
+                "`referrers` needs `via`; for any resource of the unit use `in_unit`",
+            );
+            None
+        }
+        None if name.is_some() => {
+            r.error(node.span, "`name` needs `via`");
+            None
+        }
+        None => Some(Matcher::InUnit(InUnit { types, matcher })),
+    }
+}
+
+/// A check's `scope`: `resource` (the default: every resource of its types)
+/// or `unit` (once per unit); true for `unit`.
+pub fn read_scope(r: &mut Reader, node: Option<&Node>) -> Option<bool> {
+    let Some(node) = node else {
+        return Some(false);
+    };
+    match r.string(node, "scope")?.as_str() {
+        "resource" => Some(false),
+        "unit" => Some(true),
+        other => {
+            r.error(
+                node.span,
+                format!("unknown scope `{other}`; expected resource or unit"),
+            );
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Unit;
+    use crate::rules::index::UnitIndex;
+    use crate::rules::load::{read_matcher, Reader};
+    use crate::rules::matcher::{Context, Matcher, Outcome};
+    use crate::source::SourceFile;
+    use std::sync::Arc;
+
+    fn matcher(yaml: &str) -> Matcher {
+        let file = SourceFile::new("rule.yaml".into(), Arc::from(yaml));
+        let node = crate::parse::yaml::parse_yaml(yaml, 0).unwrap();
+        let mut reader = Reader::new(&file);
+        let m = read_matcher(&mut reader, &node);
+        assert!(reader.errors.is_empty(), "{:?}", reader.errors);
+        m.unwrap()
+    }
+
+    fn terraform(text: &str) -> Unit {
+        crate::eval::terraform::load_module(
+            vec![("main.tf".into(), Arc::from(text))],
+            &Default::default(),
+        )
+    }
+
+    /// The outcome on each resource of `kind`, by address: "match" with
+    /// the matched lines, "no match" or "unknown".
+    fn outcomes(unit: &Unit, kind: &str, m: &Matcher) -> Vec<(String, String)> {
+        let index = UnitIndex::new(unit);
+        let arena = typed_arena::Arena::new();
+        let decoder = crate::rules::values::Decoder::new(unit, &arena);
+        unit.resources
+            .iter()
+            .filter(|r| r.resource_type == kind)
+            .map(|r| {
+                let ctx = Context {
+                    unit,
+                    index: &index,
+                    resource: r,
+                    header: r.header,
+                    decoder: &decoder,
+                };
+                let text = match m.eval(&r.body, &ctx) {
+                    Outcome::Match(w) => {
+                        let lines: Vec<String> = w
+                            .iter()
+                            .map(|w| {
+                                let file = unit.file(w.span);
+                                file.line_col(w.span.start).line.to_string()
+                            })
+                            .collect();
+                        format!("match {}", lines.join(","))
+                    }
+                    Outcome::NoMatch => "no match".into(),
+                    Outcome::Unknown => "unknown".into(),
+                };
+                (r.address.clone(), text)
+            })
+            .collect()
+    }
+
+    fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+        expected
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn referrers_link_by_reference_and_by_name_and_unknown_links_are_unknown() {
+        let unit = terraform(
+            r#"
+resource "aws_s3_bucket" "by_ref" { bucket = "one" }
+resource "aws_s3_bucket" "by_name" { bucket = "two" }
+resource "aws_s3_bucket" "alone" { bucket = "three" }
+resource "aws_s3_bucket_logging" "a" {
+  bucket = aws_s3_bucket.by_ref.id
+}
+resource "aws_s3_bucket_logging" "b" {
+  bucket = "two"
+}
+"#,
+        );
+        let m = matcher("referrers: {types: [aws_s3_bucket_logging], via: bucket, name: bucket}");
+        assert_eq!(
+            outcomes(&unit, "aws_s3_bucket", &m),
+            pairs(&[
+                ("aws_s3_bucket.by_ref", "match 5"),
+                ("aws_s3_bucket.by_name", "match 8"),
+                ("aws_s3_bucket.alone", "no match"),
+            ])
+        );
+        // `companion` is the same relation under its old name.
+        let alias =
+            matcher("companion: {types: [aws_s3_bucket_logging], via: bucket, name: bucket}");
+        assert_eq!(
+            outcomes(&unit, "aws_s3_bucket", &alias),
+            outcomes(&unit, "aws_s3_bucket", &m)
+        );
+
+        let unknown = terraform(
+            r#"
+variable "target" {}
+resource "aws_s3_bucket" "a" { bucket = "one" }
+resource "aws_s3_bucket" "b" { bucket = "two" }
+resource "aws_s3_bucket_logging" "known" { bucket = aws_s3_bucket.a.id }
+resource "aws_s3_bucket_logging" "unknown" { bucket = var.target }
+"#,
+        );
+        assert_eq!(
+            outcomes(&unknown, "aws_s3_bucket", &m),
+            pairs(&[
+                // A known link decides; the unknown one could only add to it.
+                ("aws_s3_bucket.a", "match 5"),
+                ("aws_s3_bucket.b", "unknown"),
+            ])
+        );
+    }
+
+    #[test]
+    fn references_link_by_reference_and_by_name_and_unknown_links_are_unknown() {
+        let unit = terraform(
+            r#"
+variable "group" {}
+resource "aws_security_group" "open" {
+  ingress {
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+resource "aws_security_group" "closed" {
+  name = "closed"
+}
+resource "aws_cloudtrail" "t" { s3_bucket_name = "logs" }
+resource "aws_instance" "uses_open" {
+  vpc_security_group_ids = [aws_security_group.closed.id, aws_security_group.open.id]
+}
+resource "aws_instance" "uses_closed_by_name" {
+  security_groups = ["closed"]
+}
+resource "aws_instance" "uses_unknown" {
+  vpc_security_group_ids = [var.group]
+}
+resource "aws_instance" "uses_other_kind" {
+  vpc_security_group_ids = [aws_cloudtrail.t.id]
+}
+"#,
+        );
+        let m = matcher(
+            r#"
+any:
+  - references:
+      path: vpc_security_group_ids
+      types: [aws_security_group]
+      match: {path: "ingress[*].cidr_blocks[*]", open_to_internet: true}
+  - references:
+      path: "security_groups[*]"
+      types: [aws_security_group]
+      by_name: name
+      match: {path: "ingress[*].cidr_blocks[*]", open_to_internet: true}
+"#,
+        );
+        assert_eq!(
+            outcomes(&unit, "aws_instance", &m),
+            pairs(&[
+                ("aws_instance.uses_open", "match 5"),
+                ("aws_instance.uses_closed_by_name", "no match"),
+                ("aws_instance.uses_unknown", "unknown"),
+                ("aws_instance.uses_other_kind", "no match"),
+            ])
+        );
+        // Without `match` a link is found and the finding points at it.
+        let linked = matcher("references: {path: \"security_groups[*]\", types: [aws_security_group], by_name: name}");
+        assert_eq!(
+            outcomes(&unit, "aws_instance", &linked)[1],
+            ("aws_instance.uses_closed_by_name".into(), "match 16".into())
+        );
+    }
+
+    #[test]
+    fn relations_chain_instance_to_groups_to_their_rules() {
+        let unit = terraform(
+            r#"
+resource "aws_security_group" "web" {}
+resource "aws_security_group" "db" {}
+resource "aws_vpc_security_group_ingress_rule" "ssh" {
+  security_group_id = aws_security_group.web.id
+  cidr_ipv4         = "0.0.0.0/0"
+}
+resource "aws_security_group_rule" "internal" {
+  security_group_id = aws_security_group.db.id
+  cidr_blocks       = ["10.0.0.0/8"]
+}
+resource "aws_instance" "web" {
+  vpc_security_group_ids = [aws_security_group.web.id]
+}
+resource "aws_instance" "db" {
+  vpc_security_group_ids = [aws_security_group.db.id]
+}
+"#,
+        );
+        let m = matcher(
+            r#"
+references:
+  path: vpc_security_group_ids
+  types: [aws_security_group]
+  match:
+    referrers:
+      types: [aws_security_group_rule, aws_vpc_security_group_ingress_rule]
+      via: security_group_id
+      match:
+        any:
+          - {path: cidr_ipv4, open_to_internet: true}
+          - {path: "cidr_blocks[*]", open_to_internet: true}
+"#,
+        );
+        assert_eq!(
+            outcomes(&unit, "aws_instance", &m),
+            pairs(&[
+                ("aws_instance.web", "match 6"),
+                ("aws_instance.db", "no match"),
+            ])
+        );
+    }
+
+    #[test]
+    fn cloudformation_refs_and_getatts_link_both_ways() {
+        let unit = crate::eval::cloudformation::load_template(
+            "t.yaml".into(),
+            Arc::from(
+                r#"
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+  Other:
+    Type: AWS::EC2::VPC
+  Log:
+    Type: AWS::EC2::FlowLog
+    Properties:
+      ResourceId: !Ref Vpc
+  Trail:
+    Type: AWS::CloudTrail::Trail
+    Properties:
+      S3BucketName: !Ref Bucket
+      KMSKeyId: !GetAtt Key.Arn
+  Bucket:
+    Type: AWS::S3::Bucket
+  Key:
+    Type: AWS::KMS::Key
+"#,
+            ),
+            crate::eval::cloudformation::Syntax::Yaml,
+            &Default::default(),
+        )
+        .unwrap();
+        let flow = matcher("referrers: {types: [AWS::EC2::FlowLog], via: Properties.ResourceId}");
+        assert_eq!(
+            outcomes(&unit, "AWS::EC2::VPC", &flow),
+            pairs(&[("Vpc", "match 8"), ("Other", "no match")])
+        );
+        let key = matcher("references: {path: Properties.KMSKeyId, types: [AWS::KMS::Key]}");
+        assert_eq!(
+            outcomes(&unit, "AWS::CloudTrail::Trail", &key),
+            pairs(&[("Trail", "match 16")])
+        );
+        let bucket_is_key =
+            matcher("references: {path: Properties.S3BucketName, types: [AWS::KMS::Key]}");
+        assert_eq!(
+            outcomes(&unit, "AWS::CloudTrail::Trail", &bucket_is_key),
+            pairs(&[("Trail", "no match")])
+        );
+    }
+
+    #[test]
+    fn in_unit_finds_any_resource_of_the_types_but_the_focus() {
+        let unit = terraform(
+            r#"
+resource "aws_ebs_encryption_by_default" "on" { enabled = true }
+resource "aws_ebs_volume" "v" {}
+"#,
+        );
+        let m = matcher("in_unit: {types: [aws_ebs_encryption_by_default], match: {path: enabled, equals: true}}");
+        assert_eq!(
+            outcomes(&unit, "aws_ebs_volume", &m),
+            pairs(&[("aws_ebs_volume.v", "match 2")])
+        );
+        let self_excluded = matcher("in_unit: {types: [aws_ebs_volume]}");
+        assert_eq!(
+            outcomes(&unit, "aws_ebs_volume", &self_excluded),
+            pairs(&[("aws_ebs_volume.v", "no match")])
+        );
+    }
+}
