@@ -74,3 +74,50 @@ fn every_reader_has_a_fuzz_target_with_seeds() {
         "the fuzz corpus is {total} bytes; keep it under {MAX_CORPUS_BYTES}"
     );
 }
+
+/// (name, version, source) of every package a lock file pins; the source
+/// is `None` for a path dependency, so a crate patched with a local copy
+/// differs from the registry's release of the same version.
+type Locked = (String, String, Option<String>);
+
+fn locked_packages(path: &str) -> Vec<Locked> {
+    let lock = std::fs::read_to_string(path).unwrap();
+    lock.split("[[package]]")
+        .skip(1)
+        .map(|package| {
+            let field = |key: &str| {
+                package
+                    .lines()
+                    .find_map(|l| l.strip_prefix(key))
+                    .map(|v| v.trim_matches('"').to_string())
+            };
+            let required = |key: &str| {
+                field(key).unwrap_or_else(|| panic!("{path}: a package without `{key}`"))
+            };
+            (
+                required("name = "),
+                required("version = "),
+                field("source = "),
+            )
+        })
+        .collect()
+}
+
+/// The fuzz targets are their own workspace, with their own lock file and
+/// without the main manifest's `[patch]` sections: without this check they
+/// could fuzz other versions of the parsers than demarc ships with.
+#[test]
+fn fuzz_targets_build_demarc_with_its_own_dependency_versions() {
+    let shipped = locked_packages("Cargo.lock");
+    let mismatched: Vec<Locked> = locked_packages("fuzz/Cargo.lock")
+        .into_iter()
+        .filter(|(name, _, _)| shipped.iter().any(|(n, _, _)| n == name))
+        .filter(|package| !shipped.contains(package))
+        .collect();
+    assert!(
+        mismatched.is_empty(),
+        "fuzz/Cargo.lock pins {mismatched:?}, which Cargo.lock does not; refresh it with \
+         `cp Cargo.lock fuzz/Cargo.lock && cargo metadata --manifest-path fuzz/Cargo.toml >/dev/null` \
+         (and copy any [patch] of Cargo.toml into fuzz/Cargo.toml)"
+    );
+}
