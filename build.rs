@@ -31,9 +31,7 @@ fn main() {
     }
     out.push_str("];\n");
     embed_examples(
-        Path::new(&manifest_dir)
-            .join("fixtures")
-            .as_path(),
+        Path::new(&manifest_dir).join("fixtures").as_path(),
         &mut out,
     );
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("embedded_rules.rs");
