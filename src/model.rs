@@ -62,6 +62,16 @@ pub struct Unit {
     /// not downloaded, a module outside the scanned paths). Unlike `errors`
     /// they do not mean the input could not be scanned.
     pub notes: Vec<UnitError>,
+    /// Terraform `module "NAME" { ... }` blocks of the unit's files, whole:
+    /// a suppression above or inside one covers that module's findings.
+    pub module_blocks: Vec<ModuleBlock>,
+}
+
+/// A `module "NAME"` block and the span of the whole block.
+#[derive(Clone, Debug)]
+pub struct ModuleBlock {
+    pub name: String,
+    pub span: Span,
 }
 
 impl Unit {

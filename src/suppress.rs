@@ -145,8 +145,18 @@ impl Directive {
 /// `Metadata` on its resources.
 pub fn collect(unit: &Unit, rules: &RuleSet) -> Vec<Directive> {
     let mut directives = Vec::new();
-    for file in &unit.files {
-        collect_comments(file, rules, &mut directives);
+    for (id, file) in unit.files.iter().enumerate() {
+        let modules: Vec<ModuleLines> = unit
+            .module_blocks
+            .iter()
+            .filter(|block| block.span.file as usize == id)
+            .map(|block| ModuleLines {
+                name: block.name.clone(),
+                start_line: file.line_col(block.span.start).line,
+                end_line: file.line_col(block.span.end).line,
+            })
+            .collect();
+        collect_comments(file, &modules, rules, &mut directives);
     }
     for resource in &unit.resources {
         if resource.framework == Framework::Cloudformation {
@@ -279,13 +289,17 @@ fn tfsec_regex() -> &'static Regex {
     })
 }
 
-fn collect_comments(file: &SourceFile, rules: &RuleSet, out: &mut Vec<Directive>) {
+fn collect_comments(
+    file: &SourceFile,
+    modules: &[ModuleLines],
+    rules: &RuleSet,
+    out: &mut Vec<Directive>,
+) {
     let text = &*file.text;
     if !MARKERS.iter().any(|m| text.contains(m)) {
         return;
     }
     let lines: Vec<&str> = text.lines().collect();
-    let modules = module_blocks(file);
     for (index, line) in lines.iter().enumerate() {
         let Some(found) = comment_regex().captures(line) else {
             continue;
@@ -498,34 +512,12 @@ fn next_code_line(lines: &[&str], from: usize) -> Option<usize> {
         .map(|(i, _)| i + 1)
 }
 
-/// A `module "NAME" { ... }` block of a Terraform file, by lines.
-struct ModuleBlock {
+/// A `module "NAME" { ... }` block of a file, by lines (from the unit's
+/// evaluation, so no file is parsed twice).
+struct ModuleLines {
     name: String,
     start_line: usize,
     end_line: usize,
-}
-
-fn module_blocks(file: &SourceFile) -> Vec<ModuleBlock> {
-    use hcl_edit::Span as _;
-    if !file.display.ends_with(".tf") || !file.text.contains("module") {
-        return Vec::new();
-    }
-    // A file that does not parse has its errors reported by evaluation.
-    let Ok(body) = crate::parse::hcl::parse_hcl(&file.text, 0) else {
-        return Vec::new();
-    };
-    body.blocks()
-        .filter(|b| b.ident.as_str() == "module")
-        .filter_map(|b| {
-            let name = b.labels.first()?.as_str().to_string();
-            let span = b.span()?;
-            Some(ModuleBlock {
-                name,
-                start_line: file.line_col(span.start as u32).line,
-                end_line: file.line_col(span.end as u32).line,
-            })
-        })
-        .collect()
 }
 
 // ------------------------------------------------------------ metadata
@@ -649,11 +641,14 @@ mod tests {
         RuleSet::embedded().expect("built-in rules load")
     }
 
+    /// The directives of one Terraform file, read as a scan reads it: from
+    /// the evaluated unit, which knows its module blocks.
     fn directives(name: &str, text: &str) -> Vec<Directive> {
-        let file = SourceFile::new(name.to_string(), text.into());
-        let mut out = Vec::new();
-        collect_comments(&file, &rules(), &mut out);
-        out
+        let unit = crate::eval::terraform::load_module(
+            vec![(name.to_string(), text.into())],
+            &Default::default(),
+        );
+        collect(&unit, &rules())
     }
 
     #[test]

@@ -281,6 +281,8 @@ pub struct ResourceConfig {
 pub struct ModuleCall {
     pub name: String,
     pub header: At,
+    /// The whole block, header to closing brace.
+    pub at: At,
     pub source: Option<(String, At)>,
     pub count: Option<Expr>,
     pub for_each: Option<Expr>,
@@ -457,6 +459,7 @@ impl ModuleConfig {
                     self.calls.push(ModuleCall {
                         name,
                         header,
+                        at: block.at,
                         source,
                         count: attr("count").map(|a| a.expr.clone()),
                         for_each: attr("for_each").map(|a| a.expr.clone()),

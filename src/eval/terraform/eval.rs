@@ -76,6 +76,8 @@ pub struct Evaluator<'a> {
     pub files: RefCell<Vec<SourceFile>>,
     /// Where each module directory's files start in `files`.
     pub placed: RefCell<HashMap<PathBuf, FileId>>,
+    /// The module blocks of the placed directories, for suppressions.
+    pub module_blocks: RefCell<Vec<crate::model::ModuleBlock>>,
     /// Directories read during this evaluation (not found by discovery):
     /// remote modules under `.terraform/modules`, ignored directories.
     pub loaded: RefCell<HashMap<PathBuf, Option<Arc<ModuleDir>>>>,
@@ -191,6 +193,7 @@ impl<'a> Evaluator<'a> {
             root_dir,
             files: RefCell::new(Vec::new()),
             placed: RefCell::new(HashMap::new()),
+            module_blocks: RefCell::new(Vec::new()),
             loaded: RefCell::new(HashMap::new()),
             read_files: RefCell::new(HashMap::new()),
             instances: RefCell::new(Vec::new()),

@@ -334,6 +334,7 @@ pub fn evaluate_root(library: &Library, dir: &Path, options: &TerraformOptions) 
         resources: ev.resources.take(),
         errors: ev.errors.take(),
         notes: ev.notes.take(),
+        module_blocks: ev.module_blocks.take(),
     })
 }
 

@@ -242,6 +242,17 @@ impl Evaluator<'_> {
         }
         drop(files);
         self.placed.borrow_mut().insert(dir.path.clone(), base);
+        self.module_blocks
+            .borrow_mut()
+            .extend(
+                dir.config
+                    .calls
+                    .iter()
+                    .map(|call| crate::model::ModuleBlock {
+                        name: call.name.clone(),
+                        span: call.at.in_unit(base),
+                    }),
+            );
         self.errors.borrow_mut().extend(dir.errors.iter().map(|e| {
             let mut e = e.clone();
             e.file += base;
