@@ -144,6 +144,35 @@ mod tests {
     }
 
     #[test]
+    fn object_keys_are_indexed_without_missing_a_repeat() {
+        // The vendored parser indexes identifier and string keys by text and
+        // compares expression keys with each other; a repeat of each kind is
+        // still found (hcl-edit refuses repeated keys), and distinct keys of
+        // different kinds with the same text are not repeats.
+        for repeated in [
+            "a = 1, b = 2, a = 3",
+            "\"a\" = 1, \"a\" = 2",
+            "(x) = 1, ( x ) = 2",
+        ] {
+            let text = format!("m = {{ {repeated} }}\n");
+            assert!(parse_hcl(&text, 0).is_err(), "{text}");
+        }
+        assert!(parse_hcl("m = { a = 1, \"a\" = 2, (a) = 3 }\n", 0).is_ok());
+    }
+
+    #[test]
+    fn expression_keys_of_one_object_are_bounded() {
+        let keys = |n: usize| -> String { (0..n).map(|i| format!("(k{i}) = {i}\n")).collect() };
+        assert!(parse_hcl(&format!("m = {{\n{}}}\n", keys(4096)), 0).is_ok());
+        let text = format!("m = {{\n{}}}\n", keys(4097));
+        let error = parse_hcl(&text, 0).unwrap_err();
+        let start = error.span.expect("located").start as usize;
+        // The 4097th key, on the object's 4098th line.
+        assert_eq!(text[..start].matches('\n').count() + 1, 4098, "{error:?}");
+        assert!(error.message.contains("4096 expression keys"), "{error:?}");
+    }
+
+    #[test]
     fn nested_operands_of_the_backtracking_shape_still_parse_when_valid() {
         // `{a<b/{…} = 1}` nests an object in an object key; the vendored fix
         // for exponential re-parsing must leave valid input of that shape alone.

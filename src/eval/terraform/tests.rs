@@ -1738,10 +1738,10 @@ fn templatefile_renders_directives_with_its_variables() {
 #[test]
 fn large_maps_build_in_linear_time() {
     // Keys were de-duplicated by a linear search, which made 100,000 keys
-    // from `for` or `zipmap` take 17 s and a 200,000-key object over 300 s.
-    // Half those sizes stay within one unit's step budget. (The object is
-    // given as JSON: hcl-edit's own object parsing is quadratic in the
-    // number of keys.)
+    // from `for` or `zipmap` take 17 s and a 200,000-key object over 300 s
+    // (hcl-edit's parser searched every key too: 50,000 took minutes). Half
+    // those sizes stay within one unit's step budget; the object literal is
+    // written both in HCL and in JSON.
     let maps = r#"
 locals {
   keys   = [for i in range(50000) : "k${i}"]
@@ -1753,19 +1753,27 @@ resource "x" "y" {
   b = length(local.by_zip)
   c = length(local.big)
   d = local.by_zip["k49999"]
+  e = length(local.literal)
 }
 "#;
     let big: serde_json::Map<String, serde_json::Value> = (0..100_000)
         .map(|i| (format!("k{i}"), serde_json::Value::from(i)))
         .collect();
     let big = serde_json::json!({ "locals": { "big": big } }).to_string();
-    let unit = load(&[("main.tf", maps), ("big.tf.json", &big)]);
+    let literal: String = (0..100_000).map(|i| format!("    k{i} = {i}\n")).collect();
+    let literal = format!("locals {{\n  literal = {{\n{literal}  }}\n}}\n");
+    let unit = load(&[
+        ("main.tf", maps),
+        ("big.tf.json", &big),
+        ("literal.tf", &literal),
+    ]);
     assert!(unit.errors.is_empty(), "{:?}", unit.errors);
     let y = resource(&unit, "x.y");
     assert_eq!(at(&y.body, "a").value, Value::Number(50_000.0));
     assert_eq!(at(&y.body, "b").value, Value::Number(50_000.0));
     assert_eq!(at(&y.body, "c").value, Value::Number(100_000.0));
     assert_eq!(at(&y.body, "d").value, Value::String("k49999".into()));
+    assert_eq!(at(&y.body, "e").value, Value::Number(100_000.0));
 }
 
 #[test]

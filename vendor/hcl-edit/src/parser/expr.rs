@@ -540,13 +540,14 @@ fn object_items<'i>(
     state: &RefCell<ExprParseState>,
 ) -> impl ModalParser<Input<'i>, (), ContextError> + '_ {
     move |input: &mut Input<'i>| {
-        let mut object = Object::new();
+        let mut items = ObjectItems::default();
 
         loop {
             let trailing = raw_string(ws).parse_next(input)?;
             let ch = peek(any).parse_next(input)?;
 
             if ch == '}' {
+                let mut object = items.into_object();
                 object.set_trailing(trailing);
                 state.borrow_mut().on_expr_term(Expression::Object(object));
                 return Ok(());
@@ -555,7 +556,17 @@ fn object_items<'i>(
             let checkpoint = input.checkpoint();
             let mut key = object_key(input)?;
 
-            if object.contains_key(&key) {
+            if items.too_many_expression_keys(&key) {
+                input.reset(&checkpoint);
+                return cut_err(fail)
+                    .context(StrContext::Label("object item"))
+                    .context(StrContext::Expected(StrContextValue::Description(
+                        "at most 4096 expression keys in one object (demarc's limit)",
+                    )))
+                    .parse_next(input);
+            }
+
+            if items.contains_key(&key) {
                 input.reset(&checkpoint);
                 return cut_err(fail)
                     .context(StrContext::Label("object item"))
@@ -575,7 +586,8 @@ fn object_items<'i>(
             let value_terminator = match ch {
                 '}' => {
                     value.set_terminator(ObjectValueTerminator::None);
-                    object.insert(key, value);
+                    items.push(key, value);
+                    let object = items.into_object();
                     state.borrow_mut().on_expr_term(Expression::Object(object));
                     return Ok(());
                 }
@@ -617,8 +629,67 @@ fn object_items<'i>(
             };
 
             value.set_terminator(value_terminator);
-            object.insert(key, value);
+            items.push(key, value);
         }
+    }
+}
+
+/// The items of an object constructor while it is parsed, with an index of
+/// their keys (demarc patch). `Object` keeps its items in a `VecMap`, whose
+/// `contains_key` and `insert` search every item, so a constructor of n keys
+/// took time quadratic in n (50,000 keys: minutes). Identifier and string
+/// keys are indexed by kind and text; any other key (an expression such as
+/// `(var.name)`) is compared with the other such keys only. Two keys can only
+/// be equal if they are of the same kind (`ObjectKey`'s equality compares
+/// values and ignores decoration), so the index finds every repeat.
+#[derive(Default)]
+struct ObjectItems {
+    items: Vec<(ObjectKey, ObjectValue)>,
+    simple: std::collections::HashSet<(bool, String)>,
+    /// Indexes into `items` of the keys that are neither identifiers nor strings.
+    complex: Vec<usize>,
+}
+
+impl ObjectItems {
+    /// The key's index entry: (is an identifier, its text), for the kinds of
+    /// key that equal each other exactly when their texts do.
+    fn simple_key(key: &ObjectKey) -> Option<(bool, &str)> {
+        match key {
+            ObjectKey::Ident(ident) => Some((true, ident.as_str())),
+            ObjectKey::Expression(Expression::String(text)) => Some((false, text.as_str())),
+            ObjectKey::Expression(_) => None,
+        }
+    }
+
+    /// Expression keys are compared with each other one by one, so their
+    /// number is bounded: real objects have a handful (`(var.name) = ...`).
+    fn too_many_expression_keys(&self, key: &ObjectKey) -> bool {
+        const MAX_EXPRESSION_KEYS: usize = 4096;
+        Self::simple_key(key).is_none() && self.complex.len() >= MAX_EXPRESSION_KEYS
+    }
+
+    fn contains_key(&self, key: &ObjectKey) -> bool {
+        match Self::simple_key(key) {
+            Some((ident, text)) => self.simple.contains(&(ident, text.to_owned())),
+            None => self.complex.iter().any(|&i| self.items[i].0 == *key),
+        }
+    }
+
+    /// Adds an item whose key `contains_key` has just checked.
+    fn push(&mut self, key: ObjectKey, value: ObjectValue) {
+        match Self::simple_key(&key) {
+            Some((ident, text)) => {
+                self.simple.insert((ident, text.to_owned()));
+            }
+            None => self.complex.push(self.items.len()),
+        }
+        self.items.push((key, value));
+    }
+
+    fn into_object(self) -> Object {
+        // SAFETY: `push` is only called for keys `contains_key` found absent,
+        // so no two keys are equal.
+        Object::from(unsafe { vecmap::VecMap::from_vec_unchecked(self.items) })
     }
 }
 
