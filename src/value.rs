@@ -44,7 +44,56 @@ pub enum Value {
     /// unknown as a value, but it links the two resources.
     Ref(Reference),
     /// A value that cannot be known before apply, with the reason.
-    Unknown(String),
+    Unknown(Unknown),
+}
+
+/// Why a value is unknown: rules never fire on any kind, but evaluation
+/// tells them apart (`try` catches a failure, a crossed limit is reported).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unknown {
+    pub kind: UnknownKind,
+    pub reason: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnknownKind {
+    /// Known only after apply or deploy: a data source, a computed
+    /// attribute, a variable or parameter with no value.
+    AfterApply,
+    /// An expression Terraform or CloudFormation would reject (a missing map
+    /// key, a division by zero).
+    Failure,
+    /// A value demarc did not build because it would cross one of demarc's
+    /// limits (the real tool has none there).
+    OverLimit,
+}
+
+impl Unknown {
+    pub fn new(kind: UnknownKind, reason: impl Into<String>) -> Unknown {
+        Unknown {
+            kind,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// A plain reason is a value known only after apply.
+impl From<String> for Unknown {
+    fn from(reason: String) -> Unknown {
+        Unknown::new(UnknownKind::AfterApply, reason)
+    }
+}
+
+impl From<&str> for Unknown {
+    fn from(reason: &str) -> Unknown {
+        Unknown::new(UnknownKind::AfterApply, reason)
+    }
+}
+
+impl std::fmt::Display for Unknown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

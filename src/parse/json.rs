@@ -76,7 +76,7 @@ pub fn finite_number(number: f64) -> Value {
     if number.is_finite() {
         Value::Number(number)
     } else {
-        Value::Unknown(format!("number out of range ({number})"))
+        Value::Unknown(format!("number out of range ({number})").into())
     }
 }
 

@@ -157,7 +157,7 @@ fn cli_entry(item: &Node) -> Result<(String, Node), (Span, String)> {
         (Some(key), None) if previous => Ok((
             key.to_string(),
             Node::new(
-                Value::Unknown(format!("previous value of parameter {key}")),
+                Value::Unknown(format!("previous value of parameter {key}").into()),
                 item.span,
             ),
         )),

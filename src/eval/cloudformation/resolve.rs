@@ -255,7 +255,7 @@ impl<'d> Resolver<'d> {
                 let wrapper = Node::new(Value::Map(vec![call.clone()]), span);
                 match self.condition_expr(&wrapper) {
                     Some(b) => Value::Bool(b),
-                    None => Value::Unknown(format!("{} not known before deploy", call.key)),
+                    None => Value::Unknown(format!("{} not known before deploy", call.key).into()),
                 }
             }
             "Fn::Base64" => return Some(self.base64(args, span)),
@@ -265,7 +265,7 @@ impl<'d> Resolver<'d> {
             // Known only in the deployed account: resolved for their errors.
             "Fn::GetAZs" | "Fn::ImportValue" => {
                 self.resolve(args);
-                Value::Unknown(call.key.clone())
+                Value::Unknown(call.key.clone().into())
             }
             // Macros (`Fn::Transform`, e.g. `AWS::Include`) run in the
             // deploying account: not evaluated.
@@ -275,9 +275,9 @@ impl<'d> Resolver<'d> {
                     span: Some(span),
                     message: "`Fn::Transform` (a macro) is not run; its result is unknown".into(),
                 });
-                Value::Unknown(call.key.clone())
+                Value::Unknown(call.key.clone().into())
             }
-            other => Value::Unknown(other.to_string()),
+            other => Value::Unknown(other.to_string().into()),
         };
         Some(Node::new(value, span))
     }
@@ -969,7 +969,7 @@ fn typed(node: Node, kind: &str, name: &str) -> Result<Node, (Span, Option<Strin
         ));
     }
     if let Value::Unknown(reason) = &node.value {
-        return Err((node.span, None, reason.clone()));
+        return Err((node.span, None, reason.to_string()));
     }
     let is_list = kind == "CommaDelimitedList" || kind.starts_with("List<");
     let span = node.span;
@@ -1101,7 +1101,7 @@ pub(super) fn is_intrinsic(entry: &Entry) -> bool {
 }
 
 pub(super) fn unknown(span: Span, reason: &str) -> Node {
-    Node::new(Value::Unknown(reason.to_string()), span)
+    Node::new(Value::Unknown(reason.to_string().into()), span)
 }
 
 pub(super) fn ref_node(target: &str, attribute: Option<String>, span: Span) -> Node {

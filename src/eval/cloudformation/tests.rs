@@ -316,9 +316,9 @@ fn parameter_values_are_typed_by_their_type() {
     );
     assert_eq!(strings(at(&unit, "R", "Properties.Ids")), vec!["subnet-1"]);
     // SSM parameter types and dynamic references are read at deploy.
-    assert!(matches!(prop(&unit, "Ami"), Value::Unknown(r) if r.contains("SSM")));
-    assert!(matches!(prop(&unit, "Secret"), Value::Unknown(r) if r.contains("dynamic")));
-    assert!(matches!(prop(&unit, "Literal"), Value::Unknown(r) if r.contains("dynamic")));
+    assert!(matches!(prop(&unit, "Ami"), Value::Unknown(r) if r.reason.contains("SSM")));
+    assert!(matches!(prop(&unit, "Secret"), Value::Unknown(r) if r.reason.contains("dynamic")));
+    assert!(matches!(prop(&unit, "Literal"), Value::Unknown(r) if r.reason.contains("dynamic")));
     assert_eq!(prop(&unit, "Open"), Value::Unknown("parameter Open".into()));
     // List elements carry the provenance of the default.
     let Value::List(cidrs) = &at(&unit, "R", "Properties.Cidrs").value else {

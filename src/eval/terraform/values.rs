@@ -4,45 +4,47 @@
 //! Two kinds of "not known" exist while evaluating: a value known only after
 //! apply ([`Value::Unknown`], [`Value::Ref`]), and an expression Terraform
 //! would reject (a missing map key, a division by zero). The second is also
-//! an unknown, marked by its reason's prefix, so that `try` and `can` can
+//! an unknown, of kind [`UnknownKind::Failure`], so that `try` and `can` can
 //! tell them apart and a rule still never fires on either.
 
 use crate::source::Span;
-use crate::value::{format_number, Entry, Node, Origin, Value};
+use crate::value::{format_number, Entry, Node, Origin, Unknown, UnknownKind, Value};
 use std::collections::HashMap;
-
-/// Reason prefix of an unknown that stands for an evaluation error.
-const FAILURE: &str = "error: ";
-
-/// Reason prefix of an unknown that a limit of this tool made (Terraform
-/// has no such limit, so it is not a failure `try` could catch).
-const OVER_LIMIT: &str = "over a limit: ";
 
 /// A value not built because it would cross a limit (see
 /// [`super::eval::Evaluator::located`], which reports it).
 pub fn over_limit(what: impl std::fmt::Display) -> Value {
-    Value::Unknown(format!("{OVER_LIMIT}{what}"))
+    Value::Unknown(Unknown::new(UnknownKind::OverLimit, what.to_string()))
 }
 
 /// What limit `value` crossed, if it is [`over_limit`].
 pub fn limit_crossed(value: &Value) -> Option<&str> {
     match value {
-        Value::Unknown(reason) => reason.strip_prefix(OVER_LIMIT),
+        Value::Unknown(Unknown {
+            kind: UnknownKind::OverLimit,
+            reason,
+        }) => Some(reason),
         _ => None,
     }
 }
 
 /// An expression Terraform would reject.
 pub fn failure(reason: impl std::fmt::Display) -> Value {
-    Value::Unknown(format!("{FAILURE}{reason}"))
+    Value::Unknown(Unknown::new(UnknownKind::Failure, reason.to_string()))
 }
 
 pub fn unknown(reason: impl Into<String>) -> Value {
-    Value::Unknown(reason.into())
+    Value::Unknown(reason.into().into())
 }
 
 pub fn is_failure(value: &Value) -> bool {
-    matches!(value, Value::Unknown(reason) if reason.starts_with(FAILURE))
+    matches!(
+        value,
+        Value::Unknown(Unknown {
+            kind: UnknownKind::Failure,
+            ..
+        })
+    )
 }
 
 /// Some node of the tree is an evaluation error.
@@ -325,5 +327,17 @@ mod tests {
     fn instance_keys_are_written_as_terraform_does() {
         assert_eq!(InstanceKey::Index(3).suffix(), "[3]");
         assert_eq!(InstanceKey::Key("a\"b".into()).suffix(), r#"["a\"b"]"#);
+    }
+
+    #[test]
+    fn failures_limits_and_unknowns_are_told_apart_by_kind_not_text() {
+        assert!(is_failure(&failure("no key `a`")));
+        assert_eq!(limit_crossed(&over_limit("16 MiB")), Some("16 MiB"));
+        assert!(!is_failure(&over_limit("16 MiB")));
+        // A reason that reads like a failure (a variable's value, a data
+        // source's name) is still only unknown.
+        let unknown = unknown("error: from a data source");
+        assert!(!is_failure(&unknown));
+        assert_eq!(limit_crossed(&unknown), None);
     }
 }
