@@ -3,6 +3,7 @@
 
 use crate::model::{Framework, ScanError};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -326,6 +327,9 @@ pub struct ScanResult {
     pub scanned_files: std::collections::BTreeSet<String>,
     /// How the scan compared with a baseline, when one was given.
     pub baseline: Option<BaselineCounts>,
+    /// The frameworks asked for with `--compliance`, evaluated (filled by
+    /// `compliance::evaluate` after post-processing).
+    pub compliance: Vec<ComplianceReport>,
 }
 
 impl ScanResult {
@@ -337,6 +341,122 @@ impl ScanResult {
     pub fn suppressed_count(&self) -> usize {
         self.findings.iter().filter(|f| !f.is_active()).count()
     }
+}
+
+/// Who answers for a compliance control under one service model. Unlike a
+/// finding's [`Owner`], a control can be `provider`: inherited from the
+/// provider's own certifications, nothing for the customer to show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Party {
+    Customer,
+    Shared,
+    Provider,
+}
+
+impl Party {
+    pub fn name(self) -> &'static str {
+        match self {
+            Party::Customer => "customer",
+            Party::Shared => "shared",
+            Party::Provider => "provider",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Party> {
+        [Party::Customer, Party::Shared, Party::Provider]
+            .into_iter()
+            .find(|p| p.name() == text)
+    }
+}
+
+/// A control's party under each service model, with the reason as data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Responsibility {
+    pub iaas: Party,
+    pub paas: Party,
+    pub saas: Party,
+    pub reasoning: String,
+}
+
+/// A control's state in one scan (`demarc scan --compliance`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ControlState {
+    /// Its rules found something (not suppressed).
+    Fail,
+    /// Its rules looked at resources in scope and found nothing.
+    Pass,
+    /// Its rules exist, but nothing scanned is of a type they look at.
+    NotApplicable,
+    /// No rule evidences it: provider-inherited or a process outside code.
+    NotChecked,
+}
+
+impl ControlState {
+    pub const ALL: [ControlState; 4] = [
+        ControlState::Fail,
+        ControlState::Pass,
+        ControlState::NotApplicable,
+        ControlState::NotChecked,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ControlState::Fail => "fail",
+            ControlState::Pass => "pass",
+            ControlState::NotApplicable => "not_applicable",
+            ControlState::NotChecked => "not_checked",
+        }
+    }
+}
+
+/// One framework evaluated against a scan.
+#[derive(Clone, Debug, Serialize)]
+pub struct ComplianceReport {
+    pub framework: String,
+    pub name: String,
+    pub version: String,
+    pub controls: Vec<ControlReport>,
+    pub totals: ComplianceTotals,
+}
+
+/// One control of a [`ComplianceReport`].
+#[derive(Clone, Debug, Serialize)]
+pub struct ControlReport {
+    pub id: String,
+    pub title: String,
+    pub section: String,
+    pub responsibility: Responsibility,
+    pub checkable: bool,
+    /// Why it cannot be checked from code, when it cannot.
+    pub checkable_reason: Option<String>,
+    pub status: ControlState,
+    /// For `not_checked`: whether the provider answers for it or it is a
+    /// customer process outside code (or simply has no rule yet).
+    pub status_reason: Option<String>,
+    /// The rules of this scan that evidence it.
+    pub rules: Vec<String>,
+    /// The layers of those rules.
+    pub layers: Vec<Layer>,
+    /// Unsuppressed findings of those rules.
+    pub findings: usize,
+    pub suppressed: usize,
+    /// Resources those rules looked at (addresses), sorted.
+    pub resources_checked: Vec<String>,
+    /// CODEOWNERS teams of its unsuppressed findings.
+    pub owners: Vec<String>,
+    /// The attribution owners (customer, shared) of those findings.
+    pub finding_owners: Vec<Owner>,
+}
+
+/// Controls counted by status, overall and per layer of their rules (a
+/// control with rules in two layers counts in both; one with no rule in
+/// none).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ComplianceTotals {
+    pub by_status: BTreeMap<ControlState, usize>,
+    pub by_layer: BTreeMap<Layer, BTreeMap<ControlState, usize>>,
 }
 
 /// A rule that looked at a resource.

@@ -19,6 +19,7 @@ pub mod attribution;
 pub mod baseline;
 pub mod cli;
 pub mod codeowners;
+pub mod compliance;
 pub mod config;
 pub mod date;
 pub mod diff;

@@ -25,6 +25,9 @@ mod embedded {
 /// Files under `rules/` that are data for attribution, not rules.
 pub const CATALOG_FILE: &str = "catalog.yaml";
 pub const MATRIX_FILE: &str = "matrix.yaml";
+/// The directory under `rules/` holding the compliance frameworks
+/// (`crate::compliance`), one file per framework.
+pub const COMPLIANCE_DIR: &str = "compliance";
 /// The directory in a user rule directory that holds its rules' fixtures
 /// (`fixtures/<ID>/<framework>/{bad,good}/`), as `fixtures/` beside `rules/`
 /// does for the built-in ones; its YAML files are templates, not rules.
@@ -50,6 +53,11 @@ pub fn examples(rule_id: &str) -> impl Iterator<Item = Example> + '_ {
             file,
             text,
         })
+}
+
+/// Every embedded file: (path relative to `rules/`, contents).
+pub fn embedded_files() -> &'static [(&'static str, &'static str)] {
+    embedded::EMBEDDED
 }
 
 /// The embedded file with this path relative to `rules/`.
@@ -119,7 +127,9 @@ impl RuleSet {
         }
         let files = embedded::EMBEDDED
             .iter()
-            .filter(|(path, _)| path.contains('/'))
+            .filter(|(path, _)| {
+                path.contains('/') && path.split('/').next() != Some(COMPLIANCE_DIR)
+            })
             .map(|(path, text)| SourceFile::new(format!("rules/{path}"), Arc::from(*text)));
         set.rules = Self::from_files(files.collect(), &set.fragments)?;
         set.reindex();
