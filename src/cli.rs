@@ -62,6 +62,15 @@ enum Command {
     Explain(ExplainArgs),
     /// Run the bad/good fixtures of the rules in user rule directories
     Test(rule_test::TestArgs),
+    /// List the compliance frameworks: version, controls, how many code can check and demarc's rules evidence
+    Compliance(ComplianceArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct ComplianceArgs {
+    /// Also count the rules in DIR as evidence
+    #[arg(long = "rules", value_name = "DIR")]
+    rule_dirs: Vec<PathBuf>,
 }
 
 /// What to scan and how to read it: shared by `scan` and `baseline`.
@@ -127,6 +136,9 @@ struct ScanArgs {
     /// Never colour the text report (colour is also off when NO_COLOR is set or output is not a terminal)
     #[arg(long)]
     no_color: bool,
+    /// Report each control of FRAMEWORK (e.g. cis-aws-3.0) as fail, pass, not_applicable or not_checked in this scan; repeatable. `demarc compliance` lists them
+    #[arg(long, value_name = "FRAMEWORK")]
+    compliance: Vec<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -208,6 +220,7 @@ pub fn main() -> ExitCode {
         Command::Rules(args) => run_rules(args),
         Command::Explain(args) => run_explain(args),
         Command::Test(args) => rule_test::run(args),
+        Command::Compliance(args) => run_compliance(args),
     };
     ExitCode::from(code)
 }
@@ -416,7 +429,13 @@ fn run_scan(args: ScanArgs) -> u8 {
         return usage_error(&message);
     }
 
-    prepared.options.list_checked = outputs.iter().any(|o| o.format == Format::Junit);
+    let frameworks = match compliance_frameworks(&args.compliance) {
+        Ok(f) => f,
+        Err(message) => return usage_error(&message),
+    };
+    // Passing controls need the (rule, resource) pairs looked at, as JUnit does.
+    prepared.options.list_checked =
+        !frameworks.is_empty() || outputs.iter().any(|o| o.format == Format::Junit);
     let mut result = scan_and_finish(
         &prepared,
         postprocess::Finish {
@@ -427,6 +446,10 @@ fn run_scan(args: ScanArgs) -> u8 {
     if args.changed_since.is_none() {
         warn_of_paths_without_iac(&mut result, &prepared.options);
     }
+    result.compliance = frameworks
+        .iter()
+        .map(|f| crate::compliance::evaluate(f, &result))
+        .collect();
 
     let fail_on = match (args.fail_on, prepared.config.fail_on) {
         (Some(cli), _) => cli.threshold(),
@@ -604,6 +627,64 @@ fn listed_rules(cli_dirs: &[PathBuf]) -> Result<RuleSet, u8> {
         None => Config::default(),
     };
     load_rules(&config.rule_dirs)
+}
+
+/// The frameworks `--compliance` names, in the order given; an unknown
+/// name is an error that lists the known ones.
+fn compliance_frameworks(names: &[String]) -> Result<Vec<crate::compliance::Framework>, String> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let all = crate::compliance::embedded().map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        lines.join("\n")
+    })?;
+    let mut chosen: Vec<crate::compliance::Framework> = Vec::new();
+    for name in names {
+        let Some(framework) = all.iter().find(|f| f.key.eq_ignore_ascii_case(name)) else {
+            let keys: Vec<&str> = all.iter().map(|f| f.key.as_str()).collect();
+            return Err(format!(
+                "--compliance {name}: no such framework; expected one of: {}",
+                keys.join(", ")
+            ));
+        };
+        if !chosen.iter().any(|f| f.key == framework.key) {
+            chosen.push(framework.clone());
+        }
+    }
+    Ok(chosen)
+}
+
+fn run_compliance(args: ComplianceArgs) -> u8 {
+    let rules = match listed_rules(&args.rule_dirs) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let frameworks = match crate::compliance::embedded() {
+        Ok(f) => f,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("error: {e}");
+            }
+            return EXIT_ERROR;
+        }
+    };
+    let mut out = format!(
+        "{:<14} {:<10} {:>8} {:>9} {:>9}  NAME\n",
+        "FRAMEWORK", "VERSION", "CONTROLS", "CHECKABLE", "EVIDENCED"
+    );
+    for framework in &frameworks {
+        let c = crate::compliance::coverage(framework, rules.rules.iter().map(|r| &*r.info));
+        out.push_str(&format!(
+            "{:<14} {:<10} {:>8} {:>9} {:>9}  {}\n",
+            framework.key, framework.version, c.total, c.checkable, c.evidenced, framework.name
+        ));
+    }
+    out.push_str("\nCHECKABLE: controls infrastructure code can show at all; EVIDENCED: controls a rule names in its `compliance:` field.\n`demarc scan --compliance FRAMEWORK` reports each control's state.\n");
+    match print_stdout(&out) {
+        Ok(()) => EXIT_CLEAN,
+        Err(e) => usage_error(&format!("cannot write output: {e}")),
+    }
 }
 
 fn run_rules(args: RulesArgs) -> u8 {

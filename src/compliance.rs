@@ -513,6 +513,28 @@ mod tests {
     }
 
     #[test]
+    fn every_control_a_rule_evidences_is_marked_checkable() {
+        let frameworks = embedded().unwrap();
+        let rules = crate::rules::RuleSet::embedded().unwrap();
+        let mut wrong = Vec::new();
+        for rule in &rules.rules {
+            for (key, id) in &rule.info.compliance {
+                let control = frameworks
+                    .iter()
+                    .find(|f| &f.key == key)
+                    .and_then(|f| f.control(id));
+                if control.is_some_and(|c| !c.checkable) {
+                    wrong.push(format!("{} {key} {id}", rule.info.id));
+                }
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "evidenced but marked not checkable: {wrong:?}"
+        );
+    }
+
+    #[test]
     fn the_embedded_frameworks_are_the_five_the_rules_use() {
         let keys: Vec<_> = embedded().unwrap().into_iter().map(|f| f.key).collect();
         assert_eq!(

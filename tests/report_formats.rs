@@ -405,7 +405,7 @@ fn sarif_carries_the_contract_fields() {
     assert!(rules[1].get("helpUri").is_none());
     assert_eq!(
         s3["properties"]["tags"],
-        json!(["security", "identity", "aws"])
+        json!(["security", "identity", "aws", "cis-aws-3.0/2.1.1"])
     );
     assert_eq!(s3["properties"]["precision"], json!("high"));
     let markdown = s3["help"]["markdown"].as_str().unwrap();

@@ -97,6 +97,15 @@ fn vulnerability(finding: &Finding) -> Value {
             "value": alias,
         }));
     }
+    // The compliance controls the rule evidences, one identifier each, typed
+    // by framework (`cis-aws-3.0`), so GitLab can group vulnerabilities by them.
+    for (framework, control) in &rule.compliance {
+        identifiers.push(json!({
+            "type": framework,
+            "name": format!("{framework} {control}"),
+            "value": control,
+        }));
+    }
     let description = format!(
         "{}\n\n{} ({}, layer {}, owner {})",
         rule.docs.what.trim(),

@@ -36,6 +36,13 @@ pub fn to_value(result: &ScanResult) -> Value {
         Value::Array(result.warnings.iter().map(error).collect()),
     );
     object.insert("summary".into(), Summary::of(result).to_json());
+    // Only with `--compliance`, so the report's shape is unchanged without it.
+    if !result.compliance.is_empty() {
+        object.insert(
+            "compliance".into(),
+            super::compliance::to_json(&result.compliance),
+        );
+    }
     Value::Object(object)
 }
 

@@ -129,6 +129,7 @@ fn compose(
         write_matrix(&mut out, summary);
         write_findings(&mut out, &findings[..shown.findings]);
     }
+    out.push_str(&super::compliance::markdown(&result.compliance));
     write_problems(&mut out, "Errors", &result.errors[..shown.errors]);
     write_problems(&mut out, "Warnings", &result.warnings[..shown.warnings]);
     while out.ends_with("\n\n") {

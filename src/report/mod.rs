@@ -10,6 +10,7 @@
 //! ones made for reading (text, markdown, GitHub, GitLab, JUnit skips them
 //! as skipped test cases).
 
+pub mod compliance;
 pub mod github;
 pub mod gitlab;
 pub mod json;

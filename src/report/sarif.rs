@@ -118,6 +118,13 @@ fn rule(rule: &RuleInfo) -> sarif::ReportingDescriptor {
     if !rule.provider.is_empty() && !tags.contains(&rule.provider) {
         tags.push(rule.provider.clone());
     }
+    // Compliance controls as tags (`cis-aws-3.0/5.2`), so code scanning can
+    // filter alerts by the control they evidence.
+    tags.extend(
+        rule.compliance
+            .iter()
+            .map(|(framework, control)| format!("{framework}/{control}")),
+    );
     let mut properties = BTreeMap::new();
     properties.insert(
         "security-severity".to_string(),

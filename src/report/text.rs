@@ -64,6 +64,7 @@ pub fn render(result: &ScanResult, options: &RenderOptions) -> String {
         out.push('\n');
     }
 
+    out.push_str(&super::compliance::text(&result.compliance));
     write_summary(&mut out, &Summary::of(result), style, options);
     out
 }

@@ -1,0 +1,176 @@
+//! The compliance part of the text, Markdown and JSON reports
+//! (`demarc scan --compliance FRAMEWORK`): each framework's controls with
+//! their state in this scan. The evaluation is `crate::compliance`'s; this
+//! only renders the [`ComplianceReport`]s a scan carries.
+
+use crate::finding::{ComplianceReport, ControlReport, ControlState, Layer};
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+
+/// The `compliance` key of the JSON report.
+pub fn to_json(reports: &[ComplianceReport]) -> Value {
+    json!(reports)
+}
+
+/// `fail 3 · pass 5 · not_applicable 2 · not_checked 52`
+fn status_counts(counts: &std::collections::BTreeMap<ControlState, usize>) -> String {
+    ControlState::ALL
+        .iter()
+        .map(|s| format!("{} {}", s.name(), counts.get(s).copied().unwrap_or(0)))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// What a control rests on, in a few words: its rules and findings, or why
+/// nothing checks it.
+fn evidence(control: &ControlReport) -> String {
+    match control.status {
+        ControlState::Fail => format!(
+            "{} {} of {}; {}",
+            control.findings,
+            if control.findings == 1 {
+                "finding"
+            } else {
+                "findings"
+            },
+            control.rules.join(", "),
+            resources(control)
+        ),
+        ControlState::Pass => format!("{}; {}", control.rules.join(", "), resources(control)),
+        ControlState::NotApplicable => format!(
+            "{}: no resource of the types they check",
+            control.rules.join(", ")
+        ),
+        ControlState::NotChecked => control.status_reason.clone().unwrap_or_default(),
+    }
+}
+
+fn resources(control: &ControlReport) -> String {
+    match control.resources_checked.len() {
+        1 => "1 resource examined".to_string(),
+        n => format!("{n} resources examined"),
+    }
+}
+
+/// Teams (CODEOWNERS) of the failing findings, else the attribution owners.
+fn owners(control: &ControlReport) -> String {
+    if !control.owners.is_empty() {
+        return control.owners.join(" ");
+    }
+    control
+        .finding_owners
+        .iter()
+        .map(|o| o.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The text report's section: per framework the totals, per layer, then the
+/// controls that failed, passed or do not apply (the unchecked ones are
+/// counted, not listed: they are most of a framework).
+pub fn text(reports: &[ComplianceReport]) -> String {
+    let mut out = String::new();
+    for report in reports {
+        let _ = writeln!(
+            out,
+            "Compliance: {} {} ({}, {} controls)",
+            report.name,
+            report.version,
+            report.framework,
+            report.controls.len()
+        );
+        let _ = writeln!(out, "  {}", status_counts(&report.totals.by_status));
+        for layer in Layer::ALL {
+            if let Some(counts) = report.totals.by_layer.get(&layer) {
+                let _ = writeln!(out, "  {:<12} {}", layer.name(), status_counts(counts));
+            }
+        }
+        for state in [
+            ControlState::Fail,
+            ControlState::Pass,
+            ControlState::NotApplicable,
+        ] {
+            for control in report.controls.iter().filter(|c| c.status == state) {
+                let owner = owners(control);
+                let _ = writeln!(
+                    out,
+                    "  {:<14} {:<10} {} ({}){}",
+                    state.name(),
+                    control.id,
+                    control.title,
+                    evidence(control),
+                    if owner.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" owners: {owner}")
+                    }
+                );
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The Markdown report's section: totals per framework, then every
+/// control with its state, folded.
+pub fn markdown(reports: &[ComplianceReport]) -> String {
+    let mut out = String::new();
+    for report in reports {
+        let _ = writeln!(
+            out,
+            "### Compliance: {} {} (`{}`)\n",
+            report.name, report.version, report.framework
+        );
+        let names: Vec<&str> = ControlState::ALL.iter().map(|s| s.name()).collect();
+        let _ = writeln!(out, "| | {} |", names.join(" | "));
+        let _ = writeln!(out, "|---|{}", "---:|".repeat(names.len()));
+        let row = |counts: &std::collections::BTreeMap<ControlState, usize>| {
+            ControlState::ALL
+                .iter()
+                .map(|s| counts.get(s).copied().unwrap_or(0).to_string())
+                .collect::<Vec<_>>()
+                .join(" | ")
+        };
+        let _ = writeln!(
+            out,
+            "| **all controls** | {} |",
+            row(&report.totals.by_status)
+        );
+        for (layer, counts) in &report.totals.by_layer {
+            let _ = writeln!(out, "| {} | {} |", layer.name(), row(counts));
+        }
+        let _ = writeln!(
+            out,
+            "\n<details><summary>{} controls</summary>\n",
+            report.controls.len()
+        );
+        let _ = writeln!(
+            out,
+            "| control | title | status | responsibility (iaas/paas/saas) | evidence | owners |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|");
+        for control in &report.controls {
+            let r = &control.responsibility;
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {}/{}/{} | {} | {} |",
+                control.id,
+                cell(&control.title),
+                control.status.name(),
+                r.iaas.name(),
+                r.paas.name(),
+                r.saas.name(),
+                cell(&evidence(control)),
+                cell(&owners(control))
+            );
+        }
+        out.push_str("\n</details>\n\n");
+    }
+    out
+}
+
+/// Text safe in a Markdown table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
