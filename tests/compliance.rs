@@ -184,3 +184,19 @@ fn the_compliance_command_counts_controls_from_the_data() {
         assert!(stdout.lines().any(|l| l.starts_with(key)), "{key}");
     }
 }
+
+#[test]
+fn the_readme_shows_what_demarc_compliance_prints() {
+    let output = demarc().arg("compliance").output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let table: String = stdout
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    assert!(
+        readme.contains(&table),
+        "README's `demarc compliance` table is out of date; it should read:\n{table}"
+    );
+}

@@ -13,8 +13,11 @@ pub fn to_json(reports: &[ComplianceReport]) -> Value {
 }
 
 /// `fail 3 · pass 5 · not_applicable 2 · not_checked 52`
-fn status_counts(counts: &std::collections::BTreeMap<ControlState, usize>) -> String {
-    ControlState::ALL
+fn status_counts(
+    counts: &std::collections::BTreeMap<ControlState, usize>,
+    states: &[ControlState],
+) -> String {
+    states
         .iter()
         .map(|s| format!("{} {}", s.name(), counts.get(s).copied().unwrap_or(0)))
         .collect::<Vec<_>>()
@@ -52,17 +55,18 @@ fn resources(control: &ControlReport) -> String {
     }
 }
 
-/// Teams (CODEOWNERS) of the failing findings, else the attribution owners.
+/// Who answers for the failing findings: `owner: customer` (attribution),
+/// then `teams: @org/net` (CODEOWNERS) when there are any.
 fn owners(control: &ControlReport) -> String {
-    if !control.owners.is_empty() {
-        return control.owners.join(" ");
+    let mut parts = Vec::new();
+    if !control.finding_owners.is_empty() {
+        let names: Vec<&str> = control.finding_owners.iter().map(|o| o.name()).collect();
+        parts.push(format!("owner: {}", names.join(", ")));
     }
-    control
-        .finding_owners
-        .iter()
-        .map(|o| o.name())
-        .collect::<Vec<_>>()
-        .join(", ")
+    if !control.owners.is_empty() {
+        parts.push(format!("teams: {}", control.owners.join(" ")));
+    }
+    parts.join("; ")
 }
 
 /// The text report's section: per framework the totals, per layer, then the
@@ -79,10 +83,20 @@ pub fn text(reports: &[ComplianceReport]) -> String {
             report.framework,
             report.controls.len()
         );
-        let _ = writeln!(out, "  {}", status_counts(&report.totals.by_status));
+        let _ = writeln!(
+            out,
+            "  {}",
+            status_counts(&report.totals.by_status, &ControlState::ALL)
+        );
+        // A control without rules has no layer: per layer, the checked states.
         for layer in Layer::ALL {
             if let Some(counts) = report.totals.by_layer.get(&layer) {
-                let _ = writeln!(out, "  {:<12} {}", layer.name(), status_counts(counts));
+                let _ = writeln!(
+                    out,
+                    "  {:<12} {}",
+                    layer.name(),
+                    status_counts(counts, &ControlState::ALL[..3])
+                );
             }
         }
         for state in [
@@ -102,7 +116,7 @@ pub fn text(reports: &[ComplianceReport]) -> String {
                     if owner.is_empty() {
                         String::new()
                     } else {
-                        format!(" owners: {owner}")
+                        format!(" {owner}")
                     }
                 );
             }
