@@ -213,3 +213,72 @@ fn changed_since_scans_the_files_changed_since_a_commit() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--changed-since: git diff failed"));
 }
+
+const VPC: &str = "resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n";
+const FLOW_LOG: &str = r#"resource "aws_flow_log" "main" {
+  vpc_id               = aws_vpc.main.id
+  traffic_type         = "ALL"
+  log_destination_type = "s3"
+  log_destination      = "arn:aws:s3:::flow-logs"
+}
+"#;
+
+/// The findings of the given rules, sorted.
+fn places_of(report: &Value, rules: &[&str]) -> Vec<(String, String)> {
+    let mut found: Vec<_> = places(report)
+        .into_iter()
+        .filter(|(_, rule)| rules.contains(&rule.as_str()))
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn changed_since_judges_again_the_module_a_deleted_or_renamed_file_leaves() {
+    assert!(
+        Process::new("git").arg("--version").output().is_ok(),
+        "git is not installed; .ci/run installs it (apt-get install git)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    write(dir.path(), "net/vpc.tf", VPC);
+    write(dir.path(), "net/flowlog.tf", FLOW_LOG);
+    write(dir.path(), "legacy/main.tf", OPEN_SSH);
+    write(dir.path(), "stacks/old.yaml", "AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\n");
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "start"]);
+    let rules = ["AWS-VPC-001", "AWS-EC2-001"];
+    let vpc_finding = [("net/vpc.tf".to_string(), "AWS-VPC-001".to_string())];
+
+    // Deleting the flow log leaves the VPC without one; the unchanged
+    // legacy module is not read, and a deleted template is no error.
+    std::fs::remove_file(dir.path().join("net/flowlog.tf")).unwrap();
+    std::fs::remove_file(dir.path().join("stacks/old.yaml")).unwrap();
+    let (report, code) = scan_json(dir.path(), &["--changed-since", "HEAD"]);
+    assert_eq!(places_of(&report, &rules), vpc_finding, "{report}");
+    assert_eq!(report["errors"], serde_json::json!([]));
+    assert_eq!(code, 1);
+    // Staged or not, the same.
+    git(dir.path(), &["add", "-A"]);
+    let (report, _) = scan_json(dir.path(), &["--changed-since", "HEAD"]);
+    assert_eq!(places_of(&report, &rules), vpc_finding, "{report}");
+    // PATHs narrow deletions too.
+    let (report, code) = scan_json(dir.path(), &["legacy", "--changed-since", "HEAD"]);
+    assert_eq!(places_of(&report, &rules), []);
+    assert_eq!(code, 0);
+
+    // Moving it to another module is a deletion here and an addition there.
+    git(dir.path(), &["reset", "-q", "--hard"]);
+    std::fs::create_dir_all(dir.path().join("logs")).unwrap();
+    git(dir.path(), &["mv", "net/flowlog.tf", "logs/flowlog.tf"]);
+    let (report, _) = scan_json(dir.path(), &["--changed-since", "HEAD"]);
+    assert_eq!(places_of(&report, &rules), vpc_finding, "{report}");
+
+    // A file deleted and written again is a change, not a deletion.
+    git(dir.path(), &["reset", "-q", "--hard"]);
+    git(dir.path(), &["rm", "-q", "net/flowlog.tf"]);
+    write(dir.path(), "net/flowlog.tf", FLOW_LOG);
+    let (report, code) = scan_json(dir.path(), &["--changed-since", "HEAD"]);
+    assert_eq!(places_of(&report, &rules), [], "{report}");
+    assert_eq!(code, 0);
+}
