@@ -7,7 +7,7 @@ use super::json_syntax::{self, JsonFile};
 use super::syntax::{lower_body, At, Attribute, Body, Expr, ExprKind, Item};
 use super::types::Type;
 use crate::model::UnitError;
-use crate::parse::hcl::parse_hcl;
+use crate::parse::hcl::{parse_hcl, repeated_object_keys};
 use crate::parse::json::parse_json;
 use crate::source::SourceFile;
 use crate::value::Value;
@@ -38,6 +38,8 @@ pub struct ModuleDir {
     pub var_files: Vec<VarFile>,
     /// Parse errors; `file` indexes `files`.
     pub errors: Vec<UnitError>,
+    /// What Terraform accepts but loses silently (a repeated object key).
+    pub warnings: Vec<UnitError>,
 }
 
 #[derive(Debug)]
@@ -104,6 +106,7 @@ impl ModuleDir {
             config: ModuleConfig::default(),
             var_files: Vec::new(),
             errors: Vec::new(),
+            warnings: Vec::new(),
         };
         let mut var_files = Vec::new();
         for (display, text) in files {
@@ -114,6 +117,8 @@ impl ModuleDir {
             match kind {
                 FileKind::Hcl => match parse_hcl(&text, index) {
                     Ok(body) => {
+                        dir.warnings
+                            .extend(repeated_object_keys(&body, &text, index));
                         let body = lower_body(&body, index);
                         dir.config.add(body, is_override(&display), &mut dir.errors)
                     }
