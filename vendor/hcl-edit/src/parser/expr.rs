@@ -698,8 +698,7 @@ impl ObjectItems {
         // present (identifier and string keys of one text are equal for
         // `position`, and unequal for `ObjectKey`, so they never collide in
         // the map), so no two keys are equal.
-        let mut object =
-            Object::from(unsafe { vecmap::VecMap::from_vec_unchecked(self.items) });
+        let mut object = Object::from(unsafe { vecmap::VecMap::from_vec_unchecked(self.items) });
         object.set_repeated_keys(self.repeated);
         object
     }
