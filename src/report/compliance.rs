@@ -188,3 +188,97 @@ pub fn markdown(reports: &[ComplianceReport]) -> String {
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{ComplianceTotals, Owner, Party, Responsibility};
+
+    fn control(id: &str, status: ControlState) -> ControlReport {
+        let checked = status != ControlState::NotChecked;
+        ControlReport {
+            id: id.to_string(),
+            title: format!("Control {id} | piped"),
+            section: "Networking".to_string(),
+            responsibility: Responsibility {
+                iaas: Party::Customer,
+                paas: Party::Shared,
+                saas: Party::Provider,
+                reasoning: "why".to_string(),
+            },
+            checkable: checked,
+            checkable_reason: (!checked).then(|| "a process".to_string()),
+            status,
+            status_reason: (!checked).then(|| "a customer process outside code: a process".into()),
+            rules: if checked {
+                vec!["AWS-EC2-001".to_string()]
+            } else {
+                Vec::new()
+            },
+            layers: if checked {
+                vec![Layer::Network]
+            } else {
+                Vec::new()
+            },
+            findings: usize::from(status == ControlState::Fail) * 2,
+            suppressed: 0,
+            resources_checked: match status {
+                ControlState::Fail | ControlState::Pass => vec!["aws_security_group.a".into()],
+                _ => Vec::new(),
+            },
+            owners: if status == ControlState::Fail {
+                vec!["@org/net".to_string()]
+            } else {
+                Vec::new()
+            },
+            finding_owners: if status == ControlState::Fail {
+                vec![Owner::Shared]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    fn report() -> ComplianceReport {
+        let controls: Vec<ControlReport> = ControlState::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, s)| control(&format!("5.{}", i + 1), *s))
+            .collect();
+        let mut totals = ComplianceTotals::default();
+        for c in &controls {
+            *totals.by_status.entry(c.status).or_default() += 1;
+            for layer in &c.layers {
+                *totals
+                    .by_layer
+                    .entry(*layer)
+                    .or_default()
+                    .entry(c.status)
+                    .or_default() += 1;
+            }
+        }
+        ComplianceReport {
+            framework: "test-1.0".to_string(),
+            name: "Test Benchmark".to_string(),
+            version: "1.0.0".to_string(),
+            controls,
+            totals,
+        }
+    }
+
+    #[test]
+    fn text_section_snapshot() {
+        insta::assert_snapshot!(text(&[report()]));
+    }
+
+    #[test]
+    fn markdown_section_snapshot() {
+        insta::assert_snapshot!(markdown(&[report()]));
+    }
+
+    #[test]
+    fn no_framework_renders_nothing() {
+        assert_eq!(text(&[]), "");
+        assert_eq!(markdown(&[]), "");
+    }
+}
