@@ -36,6 +36,19 @@ pub fn finish(result: &mut ScanResult, repo: &RepoPaths, finish: Finish) {
             let path = repo.relative(&finding.location.file);
             finding.owners = owners.owners_of(&path).to_vec();
         }
+        // With an owner filter, the resources looked at are the team's too,
+        // so a compliance control of theirs never passes on others' files.
+        if !finish.owners.is_empty() {
+            result.checked.retain(|c| {
+                let teams = owners.owners_of(&repo.relative(&c.file));
+                teams.iter().any(|o| {
+                    finish
+                        .owners
+                        .iter()
+                        .any(|t| crate::codeowners::same_owner(o, t))
+                })
+            });
+        }
     }
     if let Some(baseline) = finish.baseline {
         baseline.apply(result, repo);

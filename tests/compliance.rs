@@ -200,3 +200,60 @@ fn the_readme_shows_what_demarc_compliance_prints() {
         "README's `demarc compliance` table is out of date; it should read:\n{table}"
     );
 }
+
+/// With `--owner`, a control is judged on the team's files only: a team with
+/// no security group does not "pass" 5.2 on another team's resources.
+#[test]
+fn with_an_owner_filter_controls_are_judged_on_the_teams_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    std::fs::create_dir_all(root.join("network")).unwrap();
+    std::fs::create_dir_all(root.join("storage")).unwrap();
+    std::fs::create_dir_all(root.join(".github")).unwrap();
+    std::fs::write(
+        root.join("network/main.tf"),
+        "resource \"aws_security_group_rule\" \"ssh\" {\n  type = \"ingress\"\n  from_port = 22\n  to_port = 22\n  protocol = \"tcp\"\n  cidr_blocks = [\"0.0.0.0/0\"]\n  security_group_id = \"sg-1\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("storage/main.tf"),
+        "resource \"aws_ebs_volume\" \"data\" {\n  availability_zone = \"eu-west-1a\"\n  size = 10\n  encrypted = true\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join(".github/CODEOWNERS"),
+        "/network/ @org/network\n/storage/ @org/storage\n",
+    )
+    .unwrap();
+    let control_of = |team: &str, id: &str| -> Value {
+        let output = demarc()
+            .current_dir(root)
+            .args([
+                "scan",
+                ".",
+                "--format",
+                "json",
+                "--compliance",
+                "cis-aws-3.0",
+            ])
+            .args(["--owner", team])
+            .output()
+            .unwrap();
+        let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+        control(&json["compliance"][0], id).clone()
+    };
+    let network = control_of("@org/network", "5.2");
+    assert_eq!(network["status"], "fail");
+    assert_eq!(network["owners"], serde_json::json!(["@org/network"]));
+    assert_eq!(
+        control_of("@org/storage", "5.2")["status"],
+        "not_applicable"
+    );
+    let storage = control_of("@org/storage", "2.2.1");
+    assert_eq!(storage["status"], "pass");
+    assert_eq!(
+        storage["resources_checked"],
+        serde_json::json!(["aws_ebs_volume.data"])
+    );
+}
