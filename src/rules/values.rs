@@ -4,6 +4,7 @@
 
 use super::load::Reader;
 use super::matcher::Test;
+use super::secrets::SecretKind;
 use crate::model::Unit;
 use crate::value::{Entry, Node, Value};
 use regex::Regex;
@@ -13,7 +14,7 @@ use std::collections::HashMap;
 use typed_arena::Arena;
 
 /// Test keys read here (the others are read in `load`).
-pub const VALUE_TEST_KEYS: [&str; 7] = [
+pub const VALUE_TEST_KEYS: [&str; 8] = [
     "not_equals",
     "not_in",
     "contains",
@@ -21,6 +22,7 @@ pub const VALUE_TEST_KEYS: [&str; 7] = [
     "ends_with",
     "length",
     "version",
+    "secret",
 ];
 
 /// The modifier that makes a text test compare without regard to case.
@@ -196,6 +198,16 @@ pub fn read_test(r: &mut Reader, entry: &Entry) -> Option<Test> {
         "contains" => Test::Contains(r.string(node, "contains")?),
         "starts_with" => Test::StartsWith(r.string(node, "starts_with")?),
         "ends_with" => Test::EndsWith(r.string(node, "ends_with")?),
+        "secret" => {
+            let kind = r.string(node, "secret")?;
+            match SecretKind::NAMES.iter().find(|(name, _)| *name == kind) {
+                Some((_, kind)) => Test::Secret(*kind),
+                None => {
+                    r.error(node.span, "`secret` takes name, value or content");
+                    return None;
+                }
+            }
+        }
         "length" => Test::Length(read_bounds(r, node, "length", &[], |r, n| match n.value {
             Value::Number(x) => Some(x),
             _ => {
