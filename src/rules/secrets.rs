@@ -67,6 +67,13 @@ static PRIVATE_KEY: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// An AWS secret access key (40 base64 characters) after its name, however
+/// it is set (`aws configure set aws_secret_access_key KEY` too).
+static SECRET_ACCESS_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)secret_?access_?key["']?(?:[ \t]*[=:][ \t]*|[ \t]+)["']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+]|\z)"#)
+        .expect("valid regex")
+});
+
 /// `NAME=VALUE`, `NAME: VALUE`, `"NAME": "VALUE"`, `--NAME VALUE`: the name
 /// (group 1 after `--`, else 2) and the value, quoted (groups 3, 4) or bare
 /// (group 5). A space separates only an option's value: in prose a word
@@ -157,6 +164,9 @@ pub fn find_secrets(text: &str) -> Vec<String> {
         if !m.as_str().ends_with("EXAMPLE") {
             add(m.as_str());
         }
+    }
+    for c in SECRET_ACCESS_KEY.captures_iter(text) {
+        add(&c[1]);
     }
     for m in PRIVATE_KEY.find_iter(text) {
         add(m.as_str());
@@ -386,6 +396,12 @@ mod tests {
 
     #[test]
     fn texts_holding_keys_and_assigned_credentials() {
+        let keys =
+            "aws configure set aws_secret_access_key wJ9rXtn7Qb2Lm4Zc8Vd1Ke6Yh3Pa5Su0Gf7Ri2Oq\n";
+        assert_eq!(
+            find_secrets(keys),
+            ["wJ9rXtn7Qb2Lm4Zc8Vd1Ke6Yh3Pa5Su0Gf7Ri2Oq"]
+        );
         let script = "#!/bin/bash\nexport AWS_ACCESS_KEY_ID=AKIA2E0A8F3B244C9986\n\
                       export DB_PASSWORD='Tr0ub4dor&3'\nmysql --password hunter2hunter2\n";
         assert_eq!(
