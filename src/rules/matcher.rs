@@ -270,14 +270,15 @@ fn eval_test(
         };
     }
     let mut unknown = !found.unknown.is_empty();
+    // An environment points at each entry that holds a credential, in
+    // every environment found (one per container).
+    let mut entries = Vec::new();
     for node in &found.nodes {
-        // An environment map points at each entry that holds a credential.
-        if let (Test::Secret(SecretKind::Content), Value::Map(_)) = (test, &node.value) {
+        if let (Test::Secret(SecretKind::Content), Value::Map(_) | Value::List(_)) =
+            (test, &node.value)
+        {
             match secrets::secret_entries(&node.value) {
-                Some(hits) if !hits.is_empty() => {
-                    return Outcome::Match(hits.into_iter().map(Witness::at).collect())
-                }
-                Some(_) => {}
+                Some(hits) => entries.extend(hits.into_iter().map(Witness::at)),
                 None => unknown = true,
             }
             continue;
@@ -288,7 +289,9 @@ fn eval_test(
             None => unknown = true,
         }
     }
-    if unknown {
+    if !entries.is_empty() {
+        Outcome::Match(entries)
+    } else if unknown {
         Outcome::Unknown
     } else {
         Outcome::NoMatch

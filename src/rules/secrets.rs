@@ -212,7 +212,7 @@ pub fn holds(kind: SecretKind, value: &Value) -> bool {
         (SecretKind::Value, Value::String(s)) => is_credential(s),
         (SecretKind::Value, Value::Number(_)) => true,
         (SecretKind::Value, _) => false,
-        (SecretKind::Content, Value::Map(_)) => {
+        (SecretKind::Content, Value::Map(_) | Value::List(_)) => {
             secret_entries(value).is_some_and(|hits| !hits.is_empty())
         }
         (SecretKind::Content, v) => v
@@ -221,30 +221,48 @@ pub fn holds(kind: SecretKind, value: &Value) -> bool {
     }
 }
 
-/// The entries of a map (environment variables) that hold a credential: a
+/// The entries of an environment that hold a credential: a
 /// credential-named key set to a credential, or any value whose text holds
-/// one. `None` when none does for sure but some value is not known.
-pub fn secret_entries(map: &Value) -> Option<Vec<&Node>> {
-    let Value::Map(entries) = map else {
-        return Some(Vec::new());
+/// one. An environment is a map (Lambda), or a list of `name`/`value` pairs
+/// (ECS container definitions, either case). `None` when none does for sure
+/// but some value is not known.
+pub fn secret_entries(environment: &Value) -> Option<Vec<&Node>> {
+    let entries: Vec<(String, &Node)> = match environment {
+        Value::Map(entries) => entries.iter().map(|e| (e.key.clone(), &e.value)).collect(),
+        Value::List(items) => items.iter().filter_map(name_value_pair).collect(),
+        _ => Vec::new(),
     };
     let mut unknown = false;
     let mut hits = Vec::new();
-    for entry in entries {
-        let value = &entry.value.value;
+    for (name, node) in entries {
+        let value = &node.value;
         if !value.is_known() {
             unknown = true;
             continue;
         }
-        let named = is_secret_name(&entry.key)
+        let named = is_secret_name(&name)
             && value
                 .scalar_text()
                 .is_some_and(|text| is_assigned_credential(&text));
         if named || holds(SecretKind::Content, value) {
-            hits.push(&entry.value);
+            hits.push(node);
         }
     }
     (hits.is_empty() && unknown).not().then_some(hits)
+}
+
+/// `{name: N, value: V}` (or `Name`/`Value`) as the entry `N = V`; an
+/// unknown name reads as no name, so only the value's content can flag it.
+fn name_value_pair(item: &Node) -> Option<(String, &Node)> {
+    let Value::Map(fields) = &item.value else {
+        return None;
+    };
+    let field = |key: &str| fields.iter().find(|f| f.key.eq_ignore_ascii_case(key));
+    let value = &field("value")?.value;
+    let name = field("name")
+        .and_then(|f| f.value.value.scalar_text())
+        .unwrap_or_default();
+    Some((name, value))
 }
 
 /// The credentials a sensitive finding's value holds, to be masked wherever
@@ -458,6 +476,15 @@ mod tests {
             .map(|n| n.value.display())
             .collect();
         assert_eq!(hits, ["s3cr3t-value", "AKIA2E0A8F3B244C9986"]);
+        let pairs = "- {name: API_KEY, value: k-77a1b2c3}\n- {Name: MAX_TOKENS, Value: '4096'}\n\
+                     - {name: STAGE, value: prod}\n";
+        let node = crate::parse::yaml::parse_yaml(pairs, 0).unwrap();
+        let hits: Vec<String> = secret_entries(&node.value)
+            .unwrap()
+            .iter()
+            .map(|n| n.value.display())
+            .collect();
+        assert_eq!(hits, ["k-77a1b2c3"]);
     }
 
     #[test]
