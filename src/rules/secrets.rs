@@ -74,15 +74,21 @@ static SECRET_ACCESS_KEY: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
-/// `NAME=VALUE`, `NAME: VALUE`, `"NAME": "VALUE"`, `--NAME VALUE`: the name
-/// (group 1 after `--`, else 2) and the value, quoted (groups 3, 4) or bare
-/// (group 5). A space separates only an option's value: in prose a word
-/// after "token" is no token.
+/// `NAME=VALUE`, `NAME: VALUE`, `--NAME VALUE`: the name (group 1 after
+/// `--`, else 2) and the value, quoted (groups 3, 4) or bare (group 5). A
+/// space separates only an option's value (in prose a word after "token"
+/// is no token), and a colon needs a space after it (`$env:API_TOKEN` names
+/// a variable; JSON's `"key":"value"` is [`JSON_PAIR`]).
 static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?m)(?:^|[^A-Za-z0-9_-])(?:--([A-Za-z][A-Za-z0-9_-]*)(?:[ \t]+|=)|([A-Za-z][A-Za-z0-9_.-]*)["']?[ \t]*[=:][ \t]*)(?:"([^"\n]*)"|'([^'\n]*)'|([^\s"',;&|)(\\]+))"#,
+        r#"(?m)(?:^|[^A-Za-z0-9_-])(?:--([A-Za-z][A-Za-z0-9_-]*)(?:[ \t]+|=)|([A-Za-z][A-Za-z0-9_.-]*)["']?(?:[ \t]*=[ \t]*|[ \t]*:[ \t]+))(?:"([^"\n]*)"|'([^'\n]*)'|([^\s"',;&|)(\\]+))"#,
     )
     .expect("valid regex")
+});
+
+/// `"NAME": "VALUE"` with or without spaces (minified JSON in a script).
+static JSON_PAIR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#""([A-Za-z][A-Za-z0-9_.-]*)"[ \t]*:[ \t]*"([^"\n]*)""#).expect("valid regex")
 });
 
 /// Values that stand for a credential rather than being one.
@@ -178,6 +184,11 @@ pub fn find_secrets(text: &str) -> Vec<String> {
             if is_secret_name(name) && is_assigned_credential(value.as_str()) {
                 add(value.as_str());
             }
+        }
+    }
+    for c in JSON_PAIR.captures_iter(text) {
+        if is_secret_name(&c[1]) && is_assigned_credential(&c[2]) {
+            add(&c[2]);
         }
     }
     if let Some(decoded) = base64_text(text) {
@@ -428,6 +439,10 @@ mod tests {
         );
         let json = r#"{"api_key": "k-49f1c0d2aa", "region": "eu-west-1"}"#;
         assert_eq!(find_secrets(json), ["k-49f1c0d2aa"]);
+        let minified = r#"echo '{"region":"eu-west-1","client_secret":"cs-81aa02bb"}'"#;
+        assert_eq!(find_secrets(minified), ["cs-81aa02bb"]);
+        let powershell = "$env:API_TOKEN = 'wrk-9f8e7d6c'";
+        assert_eq!(find_secrets(powershell), ["wrk-9f8e7d6c"]);
         let yaml = "db:\n  password: n0t-a-placeholder\n";
         assert_eq!(find_secrets(yaml), ["n0t-a-placeholder"]);
         let pem =
