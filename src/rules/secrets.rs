@@ -317,15 +317,17 @@ pub fn blank(text: &mut String, range: std::ops::Range<usize>) {
 }
 
 /// Secrets shorter than this are not searched for across a file (every
-/// `abc` would go); the value they were found in is blanked whole.
+/// `abc` would go), only inside the values sensitive findings point at.
 const MIN_SEARCHED_SECRET: usize = 4;
 
 /// Removes the secrets sensitive rules found from everything a report can
 /// show: every finding's value and message (another rule may point at the
-/// same text), and the source text snippets are drawn from, where each
-/// occurrence is overwritten in place (offsets stay valid) and a sensitive
-/// finding's value, or a place it came through, that shows none of them as
-/// written (escaped, or too short to search for) is blanked whole.
+/// same text), and the source text snippets are drawn from. There each
+/// occurrence is overwritten in place (offsets stay valid); inside a
+/// sensitive finding's value, or a place it came through, short secrets
+/// too; and such a place that is a literal showing none of them as written
+/// (escaped in a quoted string) is blanked whole. A reference there
+/// (`var.db_password`, `!Ref Password`) stays readable.
 pub fn redact(result: &mut ScanResult, secrets: &[String]) {
     if secrets.is_empty() {
         return;
@@ -334,11 +336,6 @@ pub fn redact(result: &mut ScanResult, secrets: &[String]) {
         finding.message = mask(&finding.message, secrets);
         finding.value = finding.value.as_deref().map(|v| mask(v, secrets));
     }
-    let searched: Vec<&str> = secrets
-        .iter()
-        .map(|s| s.as_str())
-        .filter(|s| s.len() >= MIN_SEARCHED_SECRET)
-        .collect();
     let places: Vec<&Location> = result
         .findings
         .iter()
@@ -348,17 +345,25 @@ pub fn redact(result: &mut ScanResult, secrets: &[String]) {
     for (file, text) in result.sources.iter_mut() {
         let original: &str = text;
         let mut masked = original.to_string();
-        for secret in &searched {
-            for (at, _) in original.match_indices(secret) {
-                blank(&mut masked, at..at + secret.len());
+        let blank_all = |masked: &mut String, within: &str, offset: usize, min: usize| {
+            let mut shown = false;
+            for secret in secrets.iter().filter(|s| s.len() >= min.max(1)) {
+                for (at, _) in within.match_indices(secret.as_str()) {
+                    blank(masked, offset + at..offset + at + secret.len());
+                    shown = true;
+                }
             }
-        }
+            shown
+        };
+        blank_all(&mut masked, original, 0, MIN_SEARCHED_SECRET);
         for place in places.iter().filter(|p| &p.file == file) {
             let range = place.byte_start..place.byte_end;
-            let shows_one = original
-                .get(range.clone())
-                .is_some_and(|raw| searched.iter().any(|s| raw.contains(s)));
-            if !shows_one {
+            let Some(raw) = original.get(range.clone()) else {
+                continue;
+            };
+            let shown = blank_all(&mut masked, raw, range.start, 1);
+            let literal = raw.starts_with(['"', '\'']) || raw.starts_with("<<");
+            if !shown && literal {
                 blank(&mut masked, range);
             }
         }

@@ -533,6 +533,34 @@ mod tests {
     }
 
     #[test]
+    fn secret_tests_read_names_values_and_environments() {
+        let value = "{path: pw, secret: value}";
+        assert_eq!(eval(value, "pw: hunter2"), Some(vec!["hunter2".into()]));
+        assert_eq!(eval(value, "pw: 12345678"), Some(vec!["12345678".into()]));
+        assert_eq!(eval(value, "pw: '{{resolve:secretsmanager:db}}'"), None);
+        assert_eq!(eval(value, "other: 1"), None, "absent is no secret");
+        assert_eq!(
+            eval("{path: n, secret: name}", "n: API_KEY"),
+            Some(vec!["API_KEY".into()])
+        );
+        let content = "{path: env, secret: content}";
+        assert_eq!(
+            eval(
+                content,
+                "env: {DB_PASSWORD: s3cr3t-value, STAGE: prod, K: AKIA2E0A8F3B244C9986}"
+            ),
+            Some(vec!["s3cr3t-value".into(), "AKIA2E0A8F3B244C9986".into()]),
+            "every offending entry, each at its value"
+        );
+        assert_eq!(eval(content, "env: {STAGE: prod}"), None);
+        assert_eq!(
+            eval(content, "env: \"export TOKEN=t0k3n-v4lue\""),
+            Some(vec!["export TOKEN=t0k3n-v4lue".into()])
+        );
+        assert!(error("{path: p, secret: maybe}").contains("name, value or content"));
+    }
+
+    #[test]
     fn type_tests_name_the_resource_in_context() {
         let m = "{all: [{path: a, equals: 1}, {type: [aws_db_instance]}]}";
         assert_eq!(
