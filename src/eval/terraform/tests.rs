@@ -1812,3 +1812,41 @@ fn limit_messages_state_the_limits() {
         "{TOO_LONG}"
     );
 }
+
+#[test]
+fn provider_blocks_are_checked_as_provider_resources() {
+    let text = r#"
+variable "key" {
+  default = "from-default"
+}
+provider "aws" {
+  region     = "eu-west-1"
+  secret_key = var.key
+}
+provider "aws" {
+  alias  = "west"
+  region = "us-west-2"
+}
+provider "aws" {
+  alias  = "west"
+  region = "us-west-1"
+}
+"#;
+    let unit = load(&[("main.tf", text)]);
+    let default = resource(&unit, "provider.aws");
+    assert_eq!(default.resource_type, "provider");
+    assert_eq!(
+        at(&default.body, "secret_key").value.display(),
+        "from-default"
+    );
+    let west = resource(&unit, "provider.aws.west");
+    assert_eq!(at(&west.body, "region").value.display(), "us-west-2");
+    assert_eq!(
+        unit.resources
+            .iter()
+            .filter(|r| r.resource_type == "provider")
+            .count(),
+        2,
+        "a repeated configuration is Terraform's error, read once"
+    );
+}
