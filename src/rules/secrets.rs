@@ -485,26 +485,24 @@ mod tests {
         assert!(find_secrets(&clean).is_empty());
     }
 
+    /// The values [`secret_entries`] flags in an environment written in YAML.
+    fn flagged(environment: &str) -> Vec<String> {
+        let node = crate::parse::yaml::parse_yaml(environment, 0).unwrap();
+        secret_entries(&node.value)
+            .unwrap()
+            .iter()
+            .map(|n| n.value.display())
+            .collect()
+    }
+
     #[test]
     fn environment_maps_flag_named_and_shaped_entries() {
-        let yaml = "DB_PASSWORD: s3cr3t-value\nDB_PASSWORD_ARN: arn:aws:x\n\
-                    LOG_LEVEL: debug\nKEY: AKIA2E0A8F3B244C9986\nTOKEN: ''\n";
-        let node = crate::parse::yaml::parse_yaml(yaml, 0).unwrap();
-        let hits: Vec<String> = secret_entries(&node.value)
-            .unwrap()
-            .iter()
-            .map(|n| n.value.display())
-            .collect();
-        assert_eq!(hits, ["s3cr3t-value", "AKIA2E0A8F3B244C9986"]);
+        let map = "DB_PASSWORD: s3cr3t-value\nDB_PASSWORD_ARN: arn:aws:x\n\
+                   LOG_LEVEL: debug\nKEY: AKIA2E0A8F3B244C9986\nTOKEN: ''\n";
+        assert_eq!(flagged(map), ["s3cr3t-value", "AKIA2E0A8F3B244C9986"]);
         let pairs = "- {name: API_KEY, value: k-77a1b2c3}\n- {Name: MAX_TOKENS, Value: '4096'}\n\
                      - {name: STAGE, value: prod}\n";
-        let node = crate::parse::yaml::parse_yaml(pairs, 0).unwrap();
-        let hits: Vec<String> = secret_entries(&node.value)
-            .unwrap()
-            .iter()
-            .map(|n| n.value.display())
-            .collect();
-        assert_eq!(hits, ["k-77a1b2c3"]);
+        assert_eq!(flagged(pairs), ["k-77a1b2c3"]);
     }
 
     #[test]
