@@ -50,7 +50,7 @@ static SECRET_NAME: LazyLock<Regex> = LazyLock::new(|| {
 /// credential rather than the credential (`DB_PASSWORD_ARN`, `TOKEN_TTL`).
 static POINTER_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)[_.-]?(arn|name|id|path|url|uri|file|param|parameter|ttl|length|len|region|type|version|expiry|expires|seconds|timeout|enabled|mode|policy|ref|endpoint|location|header|secret_?id)$",
+        r"(?i)[_.-]?(arn|name|id|path|url|uri|file|param|parameter|ttl|length|len|region|type|version|expiry|expires|seconds|timeout|enabled|mode|policy|ref|endpoint|location|header|host|port|user|username|hash|digest|fingerprint|count|limit|size|issuer|audience|scope|format|algorithm|secret_?id)$",
     )
     .expect("valid regex")
 });
@@ -400,6 +400,7 @@ mod tests {
             "DB_HOST",
             "author",
             "X-aws-ec2-metadata-token-ttl-seconds",
+            "discovery-token-ca-cert-hash",
         ] {
             assert!(!is_secret_name(name), "{name}");
         }
@@ -436,6 +437,10 @@ mod tests {
             find_secrets(keys),
             ["wJ9rXtn7Qb2Lm4Zc8Vd1Ke6Yh3Pa5Su0Gf7Ri2Oq"]
         );
+        assert_eq!(
+            find_secrets("kubeadm join 10.0.0.5:6443 --token abcdef.0123456789abcdef\n"),
+            ["abcdef.0123456789abcdef"]
+        );
         let script = "#!/bin/bash\nexport AWS_ACCESS_KEY_ID=AKIA2E0A8F3B244C9986\n\
                       export DB_PASSWORD='Tr0ub4dor&3'\nmysql --password hunter2hunter2\n";
         assert_eq!(
@@ -467,6 +472,8 @@ mod tests {
             "aws configure set aws_access_key_id AKIAIOSFODNN7EXAMPLE\n",
             "echo password: changeme\n",
             "MAX_TOKENS=4096\n",
+            "kubeadm join 10.0.0.5:6443 --discovery-token-ca-cert-hash sha256:8f2a9c1d7e\n",
+            "export TOKEN_ISSUER=accounts.example.internal PASSWORD_USER=svc-backup\n",
             "yum install -y httpd && systemctl start httpd\n",
         ] {
             assert_eq!(find_secrets(text), Vec::<String>::new(), "{text}");
