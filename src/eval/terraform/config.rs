@@ -456,8 +456,12 @@ impl ModuleConfig {
                         None => provider,
                     };
                     let key = (false, "provider".to_string(), name.clone());
-                    if self.resource_index.contains_key(&key) {
-                        // Terraform reports the duplicate configuration.
+                    if let Some(&first) = self.resource_index.get(&key) {
+                        duplicate(
+                            format!("provider configuration `{}`", key.2),
+                            self.resources[first].header,
+                            header,
+                        );
                         continue;
                     }
                     self.resource_index.insert(key, self.resources.len());

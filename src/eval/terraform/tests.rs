@@ -1847,6 +1847,13 @@ provider "aws" {
             .filter(|r| r.resource_type == "provider")
             .count(),
         2,
-        "a repeated configuration is Terraform's error, read once"
+        "a repeated configuration is read once"
+    );
+    assert!(
+        unit.errors
+            .iter()
+            .any(|e| e.message.contains("provider configuration `aws.west`")),
+        "and reported, as Terraform rejects it: {:?}",
+        unit.errors
     );
 }
