@@ -156,6 +156,9 @@ pub struct RuleInfo {
     pub compliance: Vec<(String, String)>,
     /// Where `demarc explain` and SARIF `helpUri` send a reader, if anywhere.
     pub help_uri: Option<String>,
+    /// The offending value is a secret: findings show it masked, never in
+    /// clear (`sensitive: true` in the rule file).
+    pub sensitive: bool,
 }
 
 impl RuleInfo {

@@ -4,6 +4,7 @@
 
 use super::load::Reader;
 use super::matcher::Test;
+use super::secrets::SecretKind;
 use crate::model::Unit;
 use crate::value::{Entry, Node, Value};
 use regex::Regex;
@@ -13,7 +14,7 @@ use std::collections::HashMap;
 use typed_arena::Arena;
 
 /// Test keys read here (the others are read in `load`).
-pub const VALUE_TEST_KEYS: [&str; 7] = [
+pub const VALUE_TEST_KEYS: [&str; 8] = [
     "not_equals",
     "not_in",
     "contains",
@@ -21,6 +22,7 @@ pub const VALUE_TEST_KEYS: [&str; 7] = [
     "ends_with",
     "length",
     "version",
+    "secret",
 ];
 
 /// The modifier that makes a text test compare without regard to case.
@@ -196,6 +198,16 @@ pub fn read_test(r: &mut Reader, entry: &Entry) -> Option<Test> {
         "contains" => Test::Contains(r.string(node, "contains")?),
         "starts_with" => Test::StartsWith(r.string(node, "starts_with")?),
         "ends_with" => Test::EndsWith(r.string(node, "ends_with")?),
+        "secret" => {
+            let kind = r.string(node, "secret")?;
+            match SecretKind::NAMES.iter().find(|(name, _)| *name == kind) {
+                Some((_, kind)) => Test::Secret(*kind),
+                None => {
+                    r.error(node.span, "`secret` takes name, value or content");
+                    return None;
+                }
+            }
+        }
         "length" => Test::Length(read_bounds(r, node, "length", &[], |r, n| match n.value {
             Value::Number(x) => Some(x),
             _ => {
@@ -518,6 +530,34 @@ mod tests {
             ),
             Some(vec!["docker.io/x".into()])
         );
+    }
+
+    #[test]
+    fn secret_tests_read_names_values_and_environments() {
+        let value = "{path: pw, secret: value}";
+        assert_eq!(eval(value, "pw: hunter2"), Some(vec!["hunter2".into()]));
+        assert_eq!(eval(value, "pw: 12345678"), Some(vec!["12345678".into()]));
+        assert_eq!(eval(value, "pw: '{{resolve:secretsmanager:db}}'"), None);
+        assert_eq!(eval(value, "other: 1"), None, "absent is no secret");
+        assert_eq!(
+            eval("{path: n, secret: name}", "n: API_KEY"),
+            Some(vec!["API_KEY".into()])
+        );
+        let content = "{path: env, secret: content}";
+        assert_eq!(
+            eval(
+                content,
+                "env: {DB_PASSWORD: s3cr3t-value, STAGE: prod, K: AKIA2E0A8F3B244C9986}"
+            ),
+            Some(vec!["s3cr3t-value".into(), "AKIA2E0A8F3B244C9986".into()]),
+            "every offending entry, each at its value"
+        );
+        assert_eq!(eval(content, "env: {STAGE: prod}"), None);
+        assert_eq!(
+            eval(content, "env: \"export TOKEN=t0k3n-v4lue\""),
+            Some(vec!["export TOKEN=t0k3n-v4lue".into()])
+        );
+        assert!(error("{path: p, secret: maybe}").contains("name, value or content"));
     }
 
     #[test]

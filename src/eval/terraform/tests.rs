@@ -1970,4 +1970,48 @@ check "reachable" {
     assert!(unit.notes.is_empty(), "{:?}", unit.notes);
     let addresses: Vec<&str> = unit.resources.iter().map(|r| r.address.as_str()).collect();
     assert_eq!(addresses, ["aws_s3_bucket.logs"]);
+
+#[test]
+fn provider_blocks_are_checked_as_provider_resources() {
+    let text = r#"
+variable "key" {
+  default = "from-default"
+}
+provider "aws" {
+  region     = "eu-west-1"
+  secret_key = var.key
+}
+provider "aws" {
+  alias  = "west"
+  region = "us-west-2"
+}
+provider "aws" {
+  alias  = "west"
+  region = "us-west-1"
+}
+"#;
+    let unit = load(&[("main.tf", text)]);
+    let default = resource(&unit, "provider.aws");
+    assert_eq!(default.resource_type, "provider");
+    assert_eq!(
+        at(&default.body, "secret_key").value.display(),
+        "from-default"
+    );
+    let west = resource(&unit, "provider.aws.west");
+    assert_eq!(at(&west.body, "region").value.display(), "us-west-2");
+    assert_eq!(
+        unit.resources
+            .iter()
+            .filter(|r| r.resource_type == "provider")
+            .count(),
+        2,
+        "a repeated configuration is read once"
+    );
+    assert!(
+        unit.errors
+            .iter()
+            .any(|e| e.message.contains("provider configuration `aws.west`")),
+        "and reported, as Terraform rejects it: {:?}",
+        unit.errors
+    );
 }
