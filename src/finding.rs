@@ -156,6 +156,10 @@ pub struct RuleInfo {
     pub compliance: Vec<(String, String)>,
     /// Where `demarc explain` and SARIF `helpUri` send a reader, if anywhere.
     pub help_uri: Option<String>,
+    /// The profile that must be turned on for the rule to run (e.g.
+    /// `account-baseline`); `None` runs by default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
 }
 
 impl RuleInfo {

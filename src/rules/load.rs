@@ -112,7 +112,7 @@ pub fn get<'n>(entries: &'n [Entry], key: &str) -> Option<&'n Node> {
     entries.iter().find(|e| e.key == key).map(|e| &e.value)
 }
 
-const RULE_KEYS: [&str; 15] = [
+const RULE_KEYS: [&str; 16] = [
     "id",
     "slug",
     "aliases",
@@ -128,6 +128,7 @@ const RULE_KEYS: [&str; 15] = [
     "terraform",
     "cloudformation",
     "tags",
+    "profile",
 ];
 
 /// Reads one rule file. `Err` carries every problem found, each with its line.
@@ -181,6 +182,20 @@ pub fn read_rule_with(file: &SourceFile, fragments: &Fragments) -> Result<Rule, 
         .unwrap_or_default();
     let message = get(entries, "message").and_then(|n| r.string(n, "message"));
     let help_uri = get(entries, "help_uri").and_then(|n| r.string(n, "help_uri"));
+    let profile = get(entries, "profile").and_then(|n| {
+        let name = r.string(n, "profile")?;
+        let valid = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !valid {
+            r.error(
+                n.span,
+                format!("profile `{name}` must be lowercase letters, digits and `-`"),
+            );
+        }
+        valid.then_some(name)
+    });
     let compliance = get(entries, "compliance")
         .map(|n| {
             let items = r.map(n, "compliance");
@@ -249,6 +264,7 @@ pub fn read_rule_with(file: &SourceFile, fragments: &Fragments) -> Result<Rule, 
                 docs,
                 compliance,
                 help_uri,
+                profile,
             }),
             checks,
             message,
