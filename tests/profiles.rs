@@ -176,3 +176,30 @@ fn a_profile_name_must_be_lowercase_words() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("ACME-GD-001.yaml:8:"), "{err}");
 }
+
+#[test]
+fn the_built_in_account_baseline_profile_is_off_until_turned_on() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let fixture = "fixtures/AWS-GUARDDUTY-002/terraform/bad";
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["scan", fixture, "--format", "json"];
+        args.extend(extra);
+        let (_, out, err) = demarc(Path::new(root), &args);
+        let report: Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{out}{err}"));
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule_id"] == "AWS-GUARDDUTY-002")
+            .count()
+    };
+    assert_eq!(scan(&[]), 0);
+    assert_eq!(scan(&["--profile", "account-baseline"]), 1);
+
+    let (_, out, _) = demarc(Path::new(root), &["rules"]);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("AWS-GUARDDUTY-002"))
+        .unwrap();
+    assert!(line.ends_with("[profile account-baseline]"), "{line}");
+}
