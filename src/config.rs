@@ -627,7 +627,7 @@ mod tests {
     #[test]
     fn reads_every_key() {
         let config = parse(
-            "include: [\"infra/**\"]\nexclude: \"**/examples\"\nrules:\n  enable: [provider:aws]\n  disable: [AWS-VPC-001, layer:logging]\n  dirs: [policies]\nseverity:\n  AWS-EC2-001: low\nfail-on: none\nterraform:\n  var-files: [prod.tfvars]\ncloudformation:\n  parameter-files: [p.json]\nbaseline: base.json\nformat: [sarif]\n",
+            "include: [\"infra/**\"]\nexclude: \"**/examples\"\nrules:\n  enable: [provider:aws]\n  disable: [AWS-VPC-001, layer:logging]\n  dirs: [policies]\n  profiles: [account-baseline]\nseverity:\n  AWS-EC2-001: low\nfail-on: none\nterraform:\n  var-files: [prod.tfvars]\ncloudformation:\n  parameter-files: [p.json]\nbaseline: base.json\nformat: [sarif]\n",
         )
         .unwrap();
         let filter = config.filter.unwrap();
@@ -638,6 +638,7 @@ mod tests {
         assert_eq!(config.enable[0].value, Selector::Provider("aws".into()));
         assert_eq!(config.disable[1].value, Selector::Layer(Layer::Logging));
         assert_eq!(config.rule_dirs, [PathBuf::from("/repo/policies")]);
+        assert_eq!(config.profiles[0].value, "account-baseline");
         assert_eq!(config.severity[0].1, Severity::Low);
         assert_eq!(config.fail_on, Some(None));
         assert_eq!(config.var_files, [PathBuf::from("/repo/prod.tfvars")]);
