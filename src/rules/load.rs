@@ -129,6 +129,7 @@ const RULE_KEYS: [&str; 16] = [
     "terraform",
     "cloudformation",
     "tags",
+    "profile",
 ];
 
 /// Reads one rule file. `Err` carries every problem found, each with its line.
@@ -190,6 +191,20 @@ pub fn read_rule_with(file: &SourceFile, fragments: &Fragments) -> Result<Rule, 
             false
         }
     };
+    let profile = get(entries, "profile").and_then(|n| {
+        let name = r.string(n, "profile")?;
+        let valid = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !valid {
+            r.error(
+                n.span,
+                format!("profile `{name}` must be lowercase letters, digits and `-`"),
+            );
+        }
+        valid.then_some(name)
+    });
     let compliance = get(entries, "compliance")
         .map(|n| {
             let items = r.map(n, "compliance");
@@ -259,6 +274,7 @@ pub fn read_rule_with(file: &SourceFile, fragments: &Fragments) -> Result<Rule, 
                 compliance,
                 help_uri,
                 sensitive,
+                profile,
             }),
             checks,
             message,
