@@ -17,10 +17,10 @@ use super::eval::{
 use super::syntax::{lower_template_text, At};
 use super::values::{
     add_origins, as_bool, as_number, cost, failure, first_unknown, json_text, over_limit,
-    primitive_text, same_value, unknown, MapBuilder, BYTES_PER_STEP,
+    primitive_text, same_value, text_hole, unknown, MapBuilder, BYTES_PER_STEP,
 };
 use crate::source::Span;
-use crate::value::{format_number, Entry, Node, Origin, Value};
+use crate::value::{format_number, Entry, Node, Origin, PartialText, Value};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use std::net::IpAddr;
@@ -215,7 +215,8 @@ fn dispatch(
         "format" => {
             arity(1, usize::MAX)?;
             let format = string(&args[0])?;
-            V(Value::String(go_format(&format, &args[1..])?))
+            V(go_format(&format, &args[1..])?
+                .into_value("format with arguments known only after apply"))
         }
         "formatlist" => {
             arity(1, usize::MAX)?;
@@ -244,7 +245,10 @@ fn dispatch(
                         _ => a.clone(),
                     })
                     .collect();
-                let text = go_format(&format, &row)?;
+                let text = match go_format(&format, &row)?.into_value("formatlist") {
+                    Value::String(text) => text,
+                    _ => return Err(unknown("formatlist")),
+                };
                 // Each row is bounded; the rows together must fit the
                 // budget as they grow.
                 bytes += text.len();
@@ -257,14 +261,26 @@ fn dispatch(
         }
         "join" => {
             arity(2, usize::MAX)?;
+            // Elements known only after apply leave holes in the text.
             let separator = string(&args[0])?;
-            let mut parts = Vec::new();
+            let mut joined = PartialText::default();
+            let mut first = true;
             for list in &args[1..] {
                 for item in list_ref(list)? {
-                    parts.push(string(item)?);
+                    if !first {
+                        joined.push_text(&separator);
+                    }
+                    first = false;
+                    match string(item) {
+                        Ok(text) => joined.push_text(&text),
+                        Err(_) => joined.append(&text_hole(item)?),
+                    }
+                    if joined.known_len() > MAX_STRING_BYTES {
+                        return Err(over_limit(TOO_LONG));
+                    }
                 }
             }
-            V(Value::String(limited(parts.join(&separator))?))
+            V(joined.into_value("join of elements known only after apply"))
         }
         "split" => {
             arity(2, 2)?;
@@ -934,14 +950,6 @@ fn bounded(items: Vec<Node>) -> R<Vec<Node>> {
     }
 }
 
-fn limited(text: String) -> R<String> {
-    if text.len() > MAX_STRING_BYTES {
-        Err(over_limit(TOO_LONG))
-    } else {
-        Ok(text)
-    }
-}
-
 fn flatten(items: Vec<Node>, out: &mut Vec<Node>) -> R<()> {
     for item in items {
         match item.value {
@@ -1193,21 +1201,27 @@ fn url_encode(text: &str) -> String {
 /// Go's `fmt` verbs as Terraform's `format` supports them: `%v %#v %s %q %d
 /// %b %o %x %X %e %E %f %g %G %t %%`, with flags, width, precision and
 /// `%[n]` argument indexes.
-fn go_format(format: &str, args: &[Node]) -> R<String> {
+/// Go's `fmt` as Terraform's `format` applies it. An argument known only
+/// after apply, printed whole by `%s` or `%v`, leaves a hole in the text;
+/// anywhere else (a width, a number) it makes the result unknown.
+fn go_format(format: &str, args: &[Node]) -> R<PartialText> {
+    // Failures and crossed limits propagate whether printed or not.
     for arg in args {
-        known_deep(arg)?;
+        if known_deep(arg).is_err() {
+            text_hole(arg)?;
+        }
     }
-    let mut out = String::new();
+    let mut out = PartialText::default();
     let mut chars = format.chars().peekable();
     let mut next_arg = 0usize;
     while let Some(c) = chars.next() {
         if c != '%' {
-            out.push(c);
+            out.push_text(c.encode_utf8(&mut [0; 4]));
             continue;
         }
         if chars.peek() == Some(&'%') {
             chars.next();
-            out.push('%');
+            out.push_text("%");
             continue;
         }
         let (mut minus, mut plus, mut zero, mut sharp, mut space) =
@@ -1251,6 +1265,13 @@ fn go_format(format: &str, args: &[Node]) -> R<String> {
             .get(next_arg)
             .ok_or_else(|| failure("not enough arguments for format"))?;
         next_arg += 1;
+        if first_unknown(arg).is_some() {
+            if matches!(verb, 's' | 'v') && width == 0 && precision.is_none() {
+                out.append(&text_hole(arg)?);
+                continue;
+            }
+            return Err(unknown("format"));
+        }
         let numeric = matches!(
             verb,
             'd' | 'b' | 'o' | 'x' | 'X' | 'e' | 'E' | 'f' | 'g' | 'G'
@@ -1313,8 +1334,8 @@ fn go_format(format: &str, args: &[Node]) -> R<String> {
                 text.insert_str(0, &" ".repeat(fill));
             }
         }
-        out.push_str(&text);
-        if out.len() > MAX_STRING_BYTES {
+        out.push_text(&text);
+        if out.known_len() > MAX_STRING_BYTES {
             return Err(over_limit(TOO_LONG));
         }
     }
@@ -1486,7 +1507,7 @@ mod tests {
 
     #[test]
     fn go_format_verbs() {
-        let f = |fmt: &str, args: &[Node]| go_format(fmt, args).unwrap();
+        let f = |fmt: &str, args: &[Node]| go_format(fmt, args).unwrap().display();
         assert_eq!(f("%s/%d", &[s("10.0.0.0"), num(16.0)]), "10.0.0.0/16");
         assert_eq!(
             f("%05d|%-4s|%x", &[num(42.0), s("ab"), num(255.0)]),
@@ -1508,6 +1529,25 @@ mod tests {
         assert_eq!(f("%v", &[num(1.5)]), "1.5");
         assert!(go_format("%d", &[s("x")]).is_err());
         assert!(go_format("%s %s", &[s("x")]).is_err());
+    }
+
+    #[test]
+    fn go_format_leaves_a_hole_for_an_argument_printed_whole() {
+        let later = Node::new(Value::Unknown("email".into()), Span::default());
+        let text = go_format("serviceAccount:%s", std::slice::from_ref(&later)).unwrap();
+        assert_eq!(text.display(), "serviceAccount:${...}");
+        assert!(text.has_holes());
+        assert_eq!(text.starts_with("serviceAccount:"), Some(true));
+        // Padded, cut or read as a number, its length or value matters.
+        for format in ["%20s", "%.3s", "%d"] {
+            assert!(go_format(format, std::slice::from_ref(&later)).is_err());
+        }
+        // A failure is not a hole, printed or not.
+        let failed = Node::new(failure("division by zero"), Span::default());
+        assert_eq!(
+            go_format("%s", &[s("x"), failed]).unwrap_err(),
+            failure("division by zero")
+        );
     }
 
     #[test]
