@@ -630,3 +630,42 @@ EOT
         "{report:#}"
     );
 }
+
+/// A policy rendered by `templatefile` or edited by `replace` around a value
+/// known only after apply keeps its known structure; the finding points at
+/// the call, since the text is not written there. A replacement that
+/// rewrites the "*" principal leaves nothing to find.
+#[test]
+fn templatefile_and_replace_policies_with_unknown_parts_are_read() {
+    let (_dir, root) = tempdir();
+    let document = r#"{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "${bucket_arn}/*"}]}"#;
+    let main = r#"resource "aws_s3_bucket_policy" "rendered" {
+  bucket = "b"
+  policy = templatefile("${path.module}/policy.json.tpl", { bucket_arn = aws_s3_bucket.b.arn })
+}
+
+resource "aws_s3_bucket_policy" "replaced" {
+  bucket = "b"
+  policy = replace(templatefile("policy.json.tpl", { bucket_arn = aws_s3_bucket.b.arn }), "GetObject", "PutObject")
+}
+
+resource "aws_s3_bucket_policy" "rewritten" {
+  bucket = "b"
+  policy = replace(templatefile("policy.json.tpl", { bucket_arn = aws_s3_bucket.b.arn }), "*\"", "x\"")
+}
+"#;
+    write(&root, &[("main.tf", main), ("policy.json.tpl", document)]);
+    let report = scan_json(&root, TerraformOptions::default());
+    let found: Vec<_> = findings(&report, &root)
+        .into_iter()
+        .map(|f| (f.0, f.1, f.3))
+        .collect();
+    let s3_001 = |resource: &str, line| ("AWS-S3-001".to_string(), resource.to_string(), line);
+    assert_eq!(
+        found,
+        [
+            s3_001("aws_s3_bucket_policy.rendered", 3),
+            s3_001("aws_s3_bucket_policy.replaced", 8),
+        ]
+    );
+}

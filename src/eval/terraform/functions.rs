@@ -20,7 +20,7 @@ use super::values::{
     primitive_text, same_value, text_hole, unknown, MapBuilder, BYTES_PER_STEP,
 };
 use crate::source::Span;
-use crate::value::{format_number, Entry, Node, Origin, PartialText, Value};
+use crate::value::{format_number, Entry, Node, Origin, PartialText, Piece, Value};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use std::net::IpAddr;
@@ -368,9 +368,15 @@ fn dispatch(
         }
         "replace" => {
             arity(3, 3)?;
-            let text = string(&args[0])?;
             let search = string(&args[1])?;
             let replacement = string(&args[2])?;
+            if let Some(partial) = args[0].value.partial_text() {
+                let replaced = replace_partial(partial, &search, &replacement)
+                    .ok_or_else(|| unknown("replace in text known only in part"))?;
+                fits_text(ev, replaced.known_len(), span)?;
+                return Ok(V(replaced.into_value("replace in text known only in part")));
+            }
+            let text = string(&args[0])?;
             let replaced = match search
                 .strip_prefix('/')
                 .and_then(|s| s.strip_suffix('/'))
@@ -1201,6 +1207,43 @@ fn url_encode(text: &str) -> String {
 /// Go's `fmt` verbs as Terraform's `format` supports them: `%v %#v %s %q %d
 /// %b %o %x %X %e %E %f %g %G %t %%`, with flags, width, precision and
 /// `%[n]` argument indexes.
+/// `replace` of a literal in a string known only in part, piece by piece.
+/// That is exact when no occurrence can run into a hole: then the holes'
+/// own occurrences end inside them, and each piece is searched as if alone.
+/// An occurrence can run into a hole when a piece before one ends with the
+/// start of `search`, or a piece after one starts with the end of it; then,
+/// as for a regex search, the result is unknown (`None`).
+fn replace_partial(text: &PartialText, search: &str, replacement: &str) -> Option<PartialText> {
+    let is_regex = search.len() > 1 && search.starts_with('/') && search.ends_with('/');
+    if search.is_empty() || is_regex {
+        return None;
+    }
+    let pieces = text.pieces();
+    let hole_at = |i: Option<usize>| {
+        i.and_then(|i| pieces.get(i))
+            .is_some_and(|p| matches!(p, Piece::Hole(_)))
+    };
+    let mut out = PartialText::default();
+    for (i, piece) in pieces.iter().enumerate() {
+        match piece {
+            Piece::Hole(at) => out.push_hole(*at),
+            Piece::Text(known) => {
+                // Proper prefixes and suffixes of `search`, at char boundaries.
+                let cuts = || search.char_indices().skip(1).map(|(cut, _)| cut);
+                let runs_out =
+                    hole_at(Some(i + 1)) && cuts().any(|cut| known.ends_with(&search[..cut]));
+                let runs_in = hole_at(i.checked_sub(1))
+                    && cuts().any(|cut| known.starts_with(&search[cut..]));
+                if runs_out || runs_in {
+                    return None;
+                }
+                out.push_text(&known.replace(search, replacement));
+            }
+        }
+    }
+    Some(out)
+}
+
 /// Go's `fmt` as Terraform's `format` applies it. An argument known only
 /// after apply, printed whole by `%s` or `%v`, leaves a hole in the text;
 /// anywhere else (a width, a number) it makes the result unknown.
@@ -1529,6 +1572,23 @@ mod tests {
         assert_eq!(f("%v", &[num(1.5)]), "1.5");
         assert!(go_format("%d", &[s("x")]).is_err());
         assert!(go_format("%s %s", &[s("x")]).is_err());
+    }
+
+    #[test]
+    fn replace_in_partial_text_is_exact_or_unknown() {
+        let mut text = PartialText::default();
+        text.push_text("a.b-");
+        text.push_hole(None);
+        text.push_text("-c.d");
+        let replaced =
+            |search: &str, with: &str| replace_partial(&text, search, with).map(|t| t.display());
+        assert_eq!(replaced(".", "/").as_deref(), Some("a/b-${...}-c/d"));
+        assert_eq!(replaced("b", "B").as_deref(), Some("a.B-${...}-c.d"));
+        // "-x" may begin at the "-" before the hole; "x-" may end after it.
+        assert_eq!(replaced("-x", ""), None);
+        assert_eq!(replaced("x-", ""), None);
+        assert_eq!(replaced("/./", ""), None, "a regex");
+        assert_eq!(replaced("", "x"), None);
     }
 
     #[test]
