@@ -148,9 +148,13 @@ impl PartialText {
     }
 
     /// A string when nothing is missing, else an unknown keeping this text.
-    pub fn into_value(self, reason: &str) -> Value {
+    pub fn into_value(mut self, reason: &str) -> Value {
         if !self.has_holes() {
-            return Value::String(self.known().collect());
+            // One piece at most: no text is copied.
+            return Value::String(match self.pieces.pop() {
+                Some(Piece::Text(text)) => text,
+                _ => String::new(),
+            });
         }
         Value::Unknown(Unknown {
             text: Some(Box::new(self)),
