@@ -5,6 +5,7 @@
 use super::load::Reader;
 use super::matcher::Test;
 use crate::model::Unit;
+use crate::parse::json::{mark_holes, parse_json_with_holes, HOLE, PAD};
 use crate::value::{Entry, Node, PartialText, Piece, Value};
 use regex::Regex;
 use std::cell::RefCell;
@@ -353,13 +354,6 @@ impl<'a> Decoder<'a> {
     }
 }
 
-/// Marks a hole while a JSON text with unknown parts is parsed: a character
-/// for private use, which a text that is decoded must not hold itself.
-const HOLE: char = '\u{E000}';
-/// Pads a hole's mark to the length of the interpolation it stands for in
-/// the source, so that positions in the source stay right.
-const PAD: char = '\u{7F}';
-
 /// A JSON string decoded. When the source text under the string's span is
 /// the string itself (a heredoc, a quoted string without escapes), or differs
 /// only in indentation (a `<<-` heredoc: JSON ignores it), the source is
@@ -382,38 +376,23 @@ pub fn decode_json(node: &Node, unit: &Unit) -> Option<Node> {
         }
         value => value.partial_text()?,
     };
-    let holes = text
-        .pieces()
-        .iter()
-        .filter(|p| matches!(p, Piece::Hole(_)))
-        .count();
-    let mut marked = String::new();
-    for piece in text.pieces() {
-        match piece {
-            Piece::Text(t) if holes > 0 && t.contains([HOLE, PAD]) => return None,
-            Piece::Text(t) => marked.push_str(t),
-            Piece::Hole(_) => marked.push(HOLE),
-        }
-    }
-    let mut doc = match marked_source(node, text, unit)
+    let (marked, holes) = mark_holes(text)?;
+    let parse = |text: &str, base| parse_json_with_holes(text, holes, node.span.file, base);
+    match marked_source(node, text, unit)
         .filter(|raw| {
             raw.replace(PAD, "")
                 .split_whitespace()
                 .eq(marked.split_whitespace())
         })
-        .and_then(|raw| crate::parse::json::parse_json(&raw, node.span.file, node.span.start).ok())
+        .and_then(|raw| parse(&raw, node.span.start))
     {
-        Some(doc) => doc,
+        Some(doc) => Some(doc),
         None => {
-            let mut doc = crate::parse::json::parse_json(&marked, node.span.file, 0).ok()?;
+            let mut doc = parse(&marked, 0)?;
             doc.respan(node.span);
-            doc
+            Some(doc)
         }
-    };
-    if holes > 0 && fill_holes(&mut doc)? != holes {
-        return None;
     }
-    Some(doc)
 }
 
 /// The source under the node's span with each hole's `${...}` replaced by a
@@ -447,38 +426,6 @@ fn marked_source(node: &Node, text: &PartialText, unit: &Unit) -> Option<String>
     }
     marked.push_str(raw.get(done..)?);
     Some(marked)
-}
-
-/// Turns each decoded string holding [`HOLE`]s into an unknown string that
-/// keeps its known text; the holes found, or `None` when one is in a key.
-fn fill_holes(node: &mut Node) -> Option<usize> {
-    match &mut node.value {
-        Value::List(items) => items.iter_mut().map(fill_holes).sum(),
-        Value::Map(entries) => {
-            let mut found = 0;
-            for entry in entries {
-                if entry.key.contains(HOLE) {
-                    return None;
-                }
-                found += fill_holes(&mut entry.value)?;
-            }
-            Some(found)
-        }
-        Value::String(s) if s.contains(HOLE) => {
-            let mut text = PartialText::default();
-            let mut found = 0;
-            for (i, known) in s.split(HOLE).enumerate() {
-                if i > 0 {
-                    text.push_hole(None);
-                    found += 1;
-                }
-                text.push_text(&known.replace(PAD, ""));
-            }
-            node.value = text.into_value("JSON string with parts known only after apply");
-            Some(found)
-        }
-        _ => Some(0),
-    }
 }
 
 #[cfg(test)]

@@ -326,6 +326,39 @@ resource "aws_iam_policy" "p" {
 }
 
 #[test]
+fn source_documents_with_unknown_parts_in_strings_keep_their_structure() {
+    let text = r#"
+data "aws_iam_policy_document" "combined" {
+  source_policy_documents = [
+    <<EOT
+{"Statement": [{"Principal": "*", "Resource": "${aws_s3_bucket.b.arn}/*"}]}
+EOT
+    ,
+    <<EOT
+{"Statement": [{"${var.key}": "*"}]}
+EOT
+  ]
+}
+resource "aws_iam_policy" "p" {
+  policy = data.aws_iam_policy_document.combined.json
+}
+"#;
+    let unit = load(&[("main.tf", text)]);
+    let policy = resource(&unit, "aws_iam_policy.p")
+        .body
+        .get("policy")
+        .unwrap();
+    let Value::List(statements) = &at(policy, "Statement").value else {
+        panic!("{policy:?}")
+    };
+    assert_eq!(statements.len(), 2, "{statements:?}");
+    assert_eq!(at(&statements[0], "Principal").as_str(), Some("*"));
+    assert_eq!(at(&statements[0], "Resource").value.display(), "${...}/*");
+    // A key known only after apply: the statement is unknown.
+    assert!(!statements[1].value.is_known());
+}
+
+#[test]
 fn references_to_resources_and_other_data_sources() {
     let text = r#"
 resource "aws_s3_bucket_logging" "l" {
