@@ -310,6 +310,9 @@ fn absent_witness(focus: &Node, ctx: &Context) -> Witness {
 
 /// `None` when the value is not known.
 fn test_value(test: &Test, value: &Value) -> Option<bool> {
+    if let Some(text) = value.partial_text() {
+        return values::partial_test(test, text);
+    }
     if !value.is_known() {
         return None;
     }
