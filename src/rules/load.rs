@@ -112,7 +112,7 @@ pub fn get<'n>(entries: &'n [Entry], key: &str) -> Option<&'n Node> {
     entries.iter().find(|e| e.key == key).map(|e| &e.value)
 }
 
-const RULE_KEYS: [&str; 16] = [
+const RULE_KEYS: [&str; 17] = [
     "id",
     "slug",
     "aliases",
