@@ -50,7 +50,9 @@ Resources:
       CidrIp: !If [IsProd, 10.0.0.0/8, 0.0.0.0/0]
 "#;
 
-fn scan_dir(dir: &Path) -> Vec<Finding> {
+/// The findings of `rule` in `dir`: other rules may fire on the same
+/// resources, and their findings are not what evaluation is tested on.
+fn scan_dir(dir: &Path, rule: &str) -> Vec<Finding> {
     let rules = RuleSet::embedded().expect("embedded rules");
     let attribution = Attribution::embedded().expect("catalog and matrix");
     let result = scan(
@@ -62,7 +64,11 @@ fn scan_dir(dir: &Path) -> Vec<Finding> {
         &attribution,
     );
     assert!(result.errors.is_empty(), "{:?}", result.errors);
-    result.findings
+    result
+        .findings
+        .into_iter()
+        .filter(|f| f.rule.id == rule)
+        .collect()
 }
 
 /// (rule, line, [(label, line of the origin)]) of a finding.
@@ -88,7 +94,7 @@ fn summary(findings: &[Finding]) -> Vec<Summary> {
 fn findings_list_where_their_values_were_set() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("template.yaml"), TEMPLATE).unwrap();
-    let found = summary(&scan_dir(dir.path()));
+    let found = summary(&scan_dir(dir.path(), "AWS-EC2-001"));
     assert_eq!(
         found,
         vec![
@@ -117,7 +123,7 @@ fn sam_findings_point_at_the_sam_template() {
     let dir = tempfile::tempdir().unwrap();
     let text = "Transform: AWS::Serverless-2016-10-31\nResources:\n  Worker:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n      Runtime: python3.12\n      CodeUri: s3://b/k.zip\n      Policies:\n        - Statement:\n            - Effect: Allow\n              Action: '*'\n              Resource: '*'\n";
     std::fs::write(dir.path().join("template.yaml"), text).unwrap();
-    let findings = scan_dir(dir.path());
+    let findings = scan_dir(dir.path(), "AWS-IAM-001");
     assert_eq!(findings.len(), 1);
     let f = &findings[0];
     assert_eq!(f.rule.id, "AWS-IAM-001");
@@ -127,12 +133,16 @@ fn sam_findings_point_at_the_sam_template() {
     assert!(f.location.file.ends_with("template.yaml"));
 }
 
-/// Runs `demarc scan . --format json ARGS` in `dir`.
+/// Runs `demarc scan . --format json ARGS` in `dir`, with only AWS-EC2-001
+/// enabled (the rule the parameter tests are about).
 fn cli(dir: &Path, args: &[&str]) -> (i32, Value) {
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(config.path(), "rules:\n  enable: [AWS-EC2-001]\n").unwrap();
     let out = Command::cargo_bin("demarc")
         .unwrap()
         .current_dir(dir)
-        .args(["scan", ".", "--format", "json"])
+        .args(["scan", ".", "--format", "json", "--config"])
+        .arg(config.path())
         .args(args)
         .output()
         .unwrap();
