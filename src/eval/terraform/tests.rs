@@ -2050,6 +2050,7 @@ check "reachable" {
     assert!(unit.notes.is_empty(), "{:?}", unit.notes);
     let addresses: Vec<&str> = unit.resources.iter().map(|r| r.address.as_str()).collect();
     assert_eq!(addresses, ["aws_s3_bucket.logs"]);
+}
 
 #[test]
 fn provider_blocks_are_checked_as_provider_resources() {
