@@ -85,6 +85,9 @@ struct InputArgs {
     /// Also load the rules in DIR (YAML files in the built-in rule format); repeatable
     #[arg(long = "rules", value_name = "DIR")]
     rule_dirs: Vec<PathBuf>,
+    /// Also run the rules of PROFILE, which are off by default (e.g. `account-baseline` for the root module that sets up an account); repeatable, adds to `rules.profiles` of .demarc.yaml
+    #[arg(long = "profile", value_name = "PROFILE")]
+    profiles: Vec<String>,
     /// Report links to directories that leave the scan root or loop (a directory link inside the root is scanned once, under its real path; file links are read inside the root either way)
     #[arg(long)]
     follow_symlinks: bool,
@@ -292,6 +295,9 @@ fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Pr
     let mut rules = load_rules(&or_config(&input.rule_dirs, &config.rule_dirs))?;
     config
         .apply_to_rules(&mut rules)
+        .map_err(print_config_errors)?;
+    config
+        .apply_profiles(&mut rules, &input.profiles)
         .map_err(print_config_errors)?;
     let attribution = Attribution::embedded().map_err(print_config_errors)?;
     let progress = progress.then(progress_bar);
@@ -715,8 +721,13 @@ fn run_rules(args: RulesArgs) -> u8 {
         for rule in &rules.rules {
             let i = &rule.info;
             let frameworks: Vec<&str> = i.frameworks.iter().map(|f| short_framework(*f)).collect();
+            let profile = i
+                .profile
+                .as_ref()
+                .map(|p| format!(" [profile {p}]"))
+                .unwrap_or_default();
             out.push_str(&format!(
-                "{:<18} {:<slug_width$} {:<9} {:<12} {:<11} {}\n",
+                "{:<18} {:<slug_width$} {:<9} {:<12} {:<11} {}{profile}\n",
                 i.id,
                 i.slug,
                 i.severity.name(),
@@ -729,6 +740,9 @@ fn run_rules(args: RulesArgs) -> u8 {
             "\n{} rules. `demarc explain ID` shows one in full.\n",
             rules.rules.len()
         ));
+        if rules.rules.iter().any(|r| r.info.profile.is_some()) {
+            out.push_str("Rules of a [profile] run only when it is turned on: `--profile NAME` or `rules: {profiles: [NAME]}` in .demarc.yaml.\n");
+        }
     }
     match print_stdout(&out) {
         Ok(()) => EXIT_CLEAN,
@@ -774,6 +788,11 @@ fn run_explain(args: ExplainArgs) -> u8 {
         i.provider,
         i.service
     ));
+    if let Some(profile) = &i.profile {
+        out.push_str(&format!(
+            "profile: {profile} (off unless turned on: `--profile {profile}` or `rules: {{profiles: [{profile}]}}` in .demarc.yaml)\n"
+        ));
+    }
     if !i.aliases.is_empty() {
         out.push_str(&format!("aliases: {}\n", i.aliases.join(", ")));
     }

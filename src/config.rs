@@ -8,6 +8,7 @@
 //!   enable: [provider:aws]             # only rules matching one of these (default: all)
 //!   disable: [AWS-VPC-001, layer:logging, severity:info]
 //!   dirs: [policies/]                  # extra rule directories, like --rules
+//!   profiles: [account-baseline]       # turn on rules that are off by default, like --profile
 //! severity:                            # per-rule (or per-selector) severity overrides
 //!   s3-bucket-access-logging-disabled: low
 //! fail-on: high                        # like --fail-on
@@ -22,6 +23,10 @@
 //! A rule selector is a rule id, slug or alias, or `layer:NAME`,
 //! `provider:NAME`, `service:NAME`, `severity:LEVEL`. Unknown keys and bad
 //! values are errors with their line; command-line flags override the file.
+//!
+//! A rule with a `profile` (e.g. `account-baseline`: controls that only
+//! make sense in the root module that sets up an account) runs only when
+//! its profile is turned on, in `rules.profiles` or with `--profile`.
 //!
 //! The file is part of the scanned repository, so it is untrusted input:
 //! every path in it is relative to its directory and must stay inside the
@@ -161,6 +166,8 @@ pub struct Config {
     pub enable: Vec<Placed<Selector>>,
     pub disable: Vec<Placed<Selector>>,
     pub rule_dirs: Vec<PathBuf>,
+    /// Profiles turned on: their rules run besides those of no profile.
+    pub profiles: Vec<Placed<String>>,
     pub severity: Vec<(Placed<Selector>, Severity)>,
     /// `Some(None)` is `fail-on: none`.
     pub fail_on: Option<Option<Severity>>,
@@ -283,7 +290,11 @@ impl Config {
         }
         if let Some(rules) = get(entries, "rules") {
             let fields = r.map(rules, "`rules`");
-            r.only_keys(fields, &["enable", "disable", "dirs"], "`rules`");
+            r.only_keys(
+                fields,
+                &["enable", "disable", "dirs", "profiles"],
+                "`rules`",
+            );
             if let Some(n) = get(fields, "enable") {
                 config.enable = selectors(&mut r, n);
             }
@@ -292,6 +303,19 @@ impl Config {
             }
             if let Some(n) = get(fields, "dirs") {
                 config.rule_dirs = paths(&mut r, n, "a rule directory");
+            }
+            if let Some(n) = get(fields, "profiles") {
+                config.profiles = items(n)
+                    .into_iter()
+                    .filter_map(|item| {
+                        let text = r.string(item, "a profile name")?;
+                        Some(Placed {
+                            value: text.clone(),
+                            text,
+                            span: item.span,
+                        })
+                    })
+                    .collect();
             }
         }
         if let Some(n) = get(entries, "severity") {
@@ -406,6 +430,51 @@ impl Config {
                 rule.info = Arc::new(info);
             }
         }
+        Ok(())
+    }
+
+    /// Keeps the rules of no profile and those of the profiles turned on,
+    /// in `rules.profiles` or in `cli` (`--profile`). Naming a profile no
+    /// loaded rule has is an error, so a typo never silently leaves a
+    /// profile off.
+    pub fn apply_profiles(
+        &self,
+        rules: &mut RuleSet,
+        cli: &[String],
+    ) -> Result<(), Vec<ScanError>> {
+        let known = |name: &str| {
+            rules
+                .rules
+                .iter()
+                .any(|rule| rule.info.profile.as_deref() == Some(name))
+        };
+        let unknown = |name: &str| {
+            format!("`{name}` is no rule's profile; `demarc rules` shows each rule's profile")
+        };
+        let mut errors = Vec::new();
+        if let Some(file) = &self.source {
+            let mut r = Reader::new(file);
+            for profile in self.profiles.iter().filter(|p| !known(&p.value)) {
+                r.error(profile.span, unknown(&profile.value));
+            }
+            errors = r.errors;
+        }
+        errors.extend(
+            cli.iter()
+                .filter(|name| !known(name))
+                .map(|name| ScanError {
+                    file: "--profile".into(),
+                    line: None,
+                    column: None,
+                    message: unknown(name),
+                }),
+        );
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let on =
+            |name: &String| self.profiles.iter().any(|p| &p.value == name) || cli.contains(name);
+        rules.retain(|rule| rule.info.profile.as_ref().is_none_or(on));
         Ok(())
     }
 }
@@ -558,7 +627,7 @@ mod tests {
     #[test]
     fn reads_every_key() {
         let config = parse(
-            "include: [\"infra/**\"]\nexclude: \"**/examples\"\nrules:\n  enable: [provider:aws]\n  disable: [AWS-VPC-001, layer:logging]\n  dirs: [policies]\nseverity:\n  AWS-EC2-001: low\nfail-on: none\nterraform:\n  var-files: [prod.tfvars]\ncloudformation:\n  parameter-files: [p.json]\nbaseline: base.json\nformat: [sarif]\n",
+            "include: [\"infra/**\"]\nexclude: \"**/examples\"\nrules:\n  enable: [provider:aws]\n  disable: [AWS-VPC-001, layer:logging]\n  dirs: [policies]\n  profiles: [account-baseline]\nseverity:\n  AWS-EC2-001: low\nfail-on: none\nterraform:\n  var-files: [prod.tfvars]\ncloudformation:\n  parameter-files: [p.json]\nbaseline: base.json\nformat: [sarif]\n",
         )
         .unwrap();
         let filter = config.filter.unwrap();
@@ -569,6 +638,7 @@ mod tests {
         assert_eq!(config.enable[0].value, Selector::Provider("aws".into()));
         assert_eq!(config.disable[1].value, Selector::Layer(Layer::Logging));
         assert_eq!(config.rule_dirs, [PathBuf::from("/repo/policies")]);
+        assert_eq!(config.profiles[0].value, "account-baseline");
         assert_eq!(config.severity[0].1, Severity::Low);
         assert_eq!(config.fail_on, Some(None));
         assert_eq!(config.var_files, [PathBuf::from("/repo/prod.tfvars")]);

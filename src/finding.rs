@@ -157,6 +157,13 @@ pub struct RuleInfo {
     pub compliance: Vec<(String, String)>,
     /// Where `demarc explain` and SARIF `helpUri` send a reader, if anywhere.
     pub help_uri: Option<String>,
+    /// The offending value is a secret: findings show it masked, never in
+    /// clear (`sensitive: true` in the rule file).
+    pub sensitive: bool,
+    /// The profile that must be turned on for the rule to run (e.g.
+    /// `account-baseline`); `None` runs by default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
 }
 
 impl RuleInfo {

@@ -138,6 +138,8 @@ struct UnitOutput {
     file_names: Vec<String>,
     directives: Vec<Directive>,
     checked: Vec<CheckedResource>,
+    /// What sensitive rules found, in clear: masked out of every report.
+    secrets: Vec<String>,
 }
 
 pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -> ScanResult {
@@ -185,6 +187,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
     std::thread::spawn(move || drop(terraform));
 
     let mut directives = Vec::new();
+    let mut secrets = Vec::new();
     let mut result = ScanResult {
         errors,
         rules: rules.rules.iter().map(|r| r.info.clone()).collect(),
@@ -202,7 +205,9 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
         result.scanned_files.extend(output.file_names);
         directives.extend(output.directives);
         result.checked.extend(output.checked);
+        secrets.extend(output.secrets);
     }
+    crate::rules::secrets::redact(&mut result, &secrets);
     result
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -691,6 +696,12 @@ fn scan_unit(
         .iter()
         .map(|hit| to_finding(hit, &unit, attribution))
         .collect();
+    output.secrets = hits
+        .iter()
+        .filter(|hit| hit.rule.info.sensitive)
+        .filter_map(|hit| hit.witness.value.as_deref())
+        .flat_map(crate::rules::secrets::secrets_of)
+        .collect();
     // Two checks of a rule may point at the same place (e.g. a port range
     // matching twice); report each place once.
     output.findings.dedup_by(|a, b| {
@@ -722,6 +733,16 @@ fn to_finding(hit: &Hit, unit: &Unit, attribution: &Attribution) -> Finding {
         .service_model(&hit.resource.resource_type)
         .unwrap_or(crate::attribution::FALLBACK_MODEL);
     let (owner, reason) = attribution.owner(info.layer, service_model);
+    let witness = match &hit.witness.value {
+        Some(value) if info.sensitive => crate::rules::matcher::Witness {
+            value: Some(crate::rules::secrets::mask(
+                value,
+                &crate::rules::secrets::secrets_of(value),
+            )),
+            ..hit.witness.clone()
+        },
+        _ => hit.witness.clone(),
+    };
     Finding {
         rule: info.clone(),
         severity: info.severity,
@@ -732,8 +753,10 @@ fn to_finding(hit: &Hit, unit: &Unit, attribution: &Attribution) -> Finding {
         resource: hit.resource.address.clone(),
         resource_type: hit.resource.resource_type.clone(),
         location: locate(unit.file(hit.witness.span), hit.witness.span),
-        message: hit.rule.message(&hit.witness),
-        value: hit.witness.value.clone(),
+        // A secret is masked before it reaches the finding, so neither a
+        // report nor the fingerprint ever sees it.
+        message: hit.rule.message(&witness),
+        value: witness.value.clone(),
         provenance: hit
             .witness
             .origins

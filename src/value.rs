@@ -3,7 +3,9 @@
 //! Every node keeps the span it came from. A value is either known (null, bool,
 //! number, string, list, map), a reference to another resource (linkable, but
 //! its value is known only after apply), or unknown. Rules never fire on
-//! references or unknowns; see [`Value::is_known`].
+//! references or unknowns; see [`Value::is_known`]. An unknown string may
+//! keep the text known around its unknown parts ([`PartialText`]), which only
+//! the text tests that this known text settles read.
 
 use crate::source::Span;
 
@@ -53,6 +55,11 @@ pub enum Value {
 pub struct Unknown {
     pub kind: UnknownKind,
     pub reason: String,
+    /// For a string built around unknown parts (a template, `format`,
+    /// `join`): the text known around them. It lives inside the unknown, so
+    /// every reader that does not ask for it sees an unknown and nothing
+    /// that is unknown can raise a finding by accident.
+    pub text: Option<Box<PartialText>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +80,171 @@ impl Unknown {
         Unknown {
             kind,
             reason: reason.into(),
+            text: None,
         }
+    }
+}
+
+/// A string of which some pieces are known: `"arn:${x}/*"` is the text
+/// `arn:`, a hole, and the text `/*`. A hole stands for any text, the empty
+/// text included, so a test is decided only when the known pieces alone
+/// settle it whatever the holes hold; otherwise it stays unknown.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct PartialText {
+    /// No two texts in a row, and no empty text.
+    pieces: Vec<Piece>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Piece {
+    Text(String),
+    /// Unknown text, with the span of the expression that made it when that
+    /// was written in place (policy decoding maps it back into the source).
+    Hole(Option<Span>),
+}
+
+impl PartialText {
+    pub fn pieces(&self) -> &[Piece] {
+        &self.pieces
+    }
+
+    pub fn push_text(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        match self.pieces.last_mut() {
+            Some(Piece::Text(last)) => last.push_str(text),
+            _ => self.pieces.push(Piece::Text(text.to_string())),
+        }
+    }
+
+    pub fn push_hole(&mut self, at: Option<Span>) {
+        self.pieces.push(Piece::Hole(at));
+    }
+
+    pub fn append(&mut self, other: &PartialText) {
+        for piece in &other.pieces {
+            match piece {
+                Piece::Text(text) => self.push_text(text),
+                Piece::Hole(at) => self.push_hole(*at),
+            }
+        }
+    }
+
+    /// Bytes of known text, for the limits on string size.
+    pub fn known_len(&self) -> usize {
+        self.known().map(str::len).sum()
+    }
+
+    fn known(&self) -> impl Iterator<Item = &str> {
+        self.pieces.iter().filter_map(|p| match p {
+            Piece::Text(text) => Some(text.as_str()),
+            Piece::Hole(_) => None,
+        })
+    }
+
+    pub fn has_holes(&self) -> bool {
+        self.pieces.iter().any(|p| matches!(p, Piece::Hole(_)))
+    }
+
+    /// A string when nothing is missing, else an unknown keeping this text.
+    pub fn into_value(mut self, reason: &str) -> Value {
+        if !self.has_holes() {
+            // One piece at most: no text is copied.
+            return Value::String(match self.pieces.pop() {
+                Some(Piece::Text(text)) => text,
+                _ => String::new(),
+            });
+        }
+        Value::Unknown(Unknown {
+            text: Some(Box::new(self)),
+            ..Unknown::new(UnknownKind::AfterApply, reason)
+        })
+    }
+
+    /// The known text before the first hole and after the last one.
+    fn ends(&self) -> (&str, &str) {
+        fn text(piece: Option<&Piece>) -> &str {
+            match piece {
+                Some(Piece::Text(t)) => t,
+                _ => "",
+            }
+        }
+        (text(self.pieces.first()), text(self.pieces.last()))
+    }
+
+    /// True when the leading text starts with `prefix`; false when the two
+    /// differ within the leading text; unknown when a hole comes first.
+    pub fn starts_with(&self, prefix: &str) -> Option<bool> {
+        let (lead, _) = self.ends();
+        if lead.starts_with(prefix) {
+            Some(true)
+        } else if prefix.starts_with(lead) {
+            None
+        } else {
+            Some(false)
+        }
+    }
+
+    pub fn ends_with(&self, suffix: &str) -> Option<bool> {
+        let (_, tail) = self.ends();
+        if tail.ends_with(suffix) {
+            Some(true)
+        } else if suffix.ends_with(tail) {
+            None
+        } else {
+            Some(false)
+        }
+    }
+
+    /// True when a known piece holds `part`; never false, since a hole may.
+    pub fn contains(&self, part: &str) -> Option<bool> {
+        self.known().any(|t| t.contains(part)).then_some(true)
+    }
+
+    /// True when the regex matches inside a known piece where the match
+    /// cannot depend on the holes: a pattern without assertions anywhere, one
+    /// asserting only a start (`^`) in the leading text, one asserting only
+    /// an end (`$`) in the trailing text. Never false, since a hole may match.
+    pub fn matches(&self, regex: &regex::Regex) -> Option<bool> {
+        use regex_syntax::hir::Look;
+        let looks = regex_syntax::parse(regex.as_str())
+            .ok()?
+            .properties()
+            .look_set();
+        let only = |allowed: &[Look]| looks.iter().all(|l| allowed.contains(&l));
+        let last = self.pieces.len() - 1;
+        let decides = self.pieces.iter().enumerate().any(|(i, piece)| {
+            let Piece::Text(text) = piece else {
+                return false;
+            };
+            let placed = looks.is_empty()
+                || (i == 0 && only(&[Look::Start, Look::StartLF]))
+                || (i == last && only(&[Look::End, Look::EndLF]));
+            placed && regex.is_match(text)
+        });
+        decides.then_some(true)
+    }
+
+    pub fn to_lowercase(&self) -> PartialText {
+        let pieces = self.pieces.iter().map(|p| match p {
+            Piece::Text(text) => Piece::Text(text.to_lowercase()),
+            hole => hole.clone(),
+        });
+        PartialText {
+            pieces: pieces.collect(),
+        }
+    }
+
+    /// The text with `${...}` for each hole, for messages.
+    pub fn display(&self) -> String {
+        self.pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Text(text) => text.as_str(),
+                Piece::Hole(_) => "${...}",
+            })
+            .collect()
     }
 }
 
@@ -164,6 +335,13 @@ impl Node {
             let mut next = Vec::new();
             for node in current {
                 match (&node.value, step) {
+                    // A JSON text with unknown parts may still decode.
+                    (Value::Unknown(u), Step::Json) if u.text.is_some() => match decode(node) {
+                        Some(decoded) => next.push(decoded),
+                        None => unknown.push(node),
+                    },
+                    // It is a string for sure: `[*]` is the string itself.
+                    (Value::Unknown(u), Step::Each) if u.text.is_some() => next.push(node),
                     (Value::Unknown(_) | Value::Ref(_), _) => unknown.push(node),
                     (Value::Null, Step::Json) => {}
                     (_, Step::Json) => match decode(node) {
@@ -252,7 +430,20 @@ impl Value {
                 Some(a) => format!("{}.{}", r.target, a),
                 None => r.target.clone(),
             },
+            Value::Unknown(Unknown {
+                text: Some(text), ..
+            }) => text.display(),
             Value::Unknown(_) => "(known after apply)".into(),
+        }
+    }
+
+    /// The known text of a string known only in part.
+    pub fn partial_text(&self) -> Option<&PartialText> {
+        match self {
+            Value::Unknown(Unknown {
+                text: Some(text), ..
+            }) => Some(text),
+            _ => None,
         }
     }
 }
@@ -449,6 +640,81 @@ mod tests {
         let found = doc.lookup(&Path::parse("t|json.k").unwrap());
         assert!(found.nodes.is_empty());
         assert_eq!(found.unknown.len(), 1);
+    }
+
+    /// `"a${x}b"` style: `None` marks a hole.
+    fn partial(pieces: &[Option<&str>]) -> PartialText {
+        let mut text = PartialText::default();
+        for piece in pieces {
+            match piece {
+                Some(known) => text.push_text(known),
+                None => text.push_hole(None),
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn partial_text_decides_prefix_and_suffix_tests_only_from_known_ends() {
+        let member = partial(&[Some("serviceAccount:"), None]);
+        assert_eq!(member.starts_with("serviceAccount:"), Some(true));
+        assert_eq!(member.starts_with("service"), Some(true));
+        assert_eq!(member.starts_with("user:"), Some(false));
+        // The hole may complete a longer prefix.
+        assert_eq!(member.starts_with("serviceAccount:ci@"), None);
+        assert_eq!(member.ends_with(".com"), None, "the end is the hole");
+        let arn = partial(&[None, Some("/*")]);
+        assert_eq!(arn.ends_with("/*"), Some(true));
+        assert_eq!(arn.ends_with("x/*"), None);
+        assert_eq!(arn.ends_with("*/"), Some(false));
+        assert_eq!(arn.starts_with("arn:"), None, "the start is the hole");
+        assert_eq!(arn.display(), "${...}/*");
+    }
+
+    #[test]
+    fn partial_text_finds_substrings_and_patterns_but_never_denies_them() {
+        let text = partial(&[Some("arn:aws:s3:::"), None, Some("-logs/*")]);
+        assert_eq!(text.contains("s3"), Some(true));
+        assert_eq!(text.contains("s3:::b"), None, "may span the hole");
+        assert_eq!(text.contains("nowhere"), None, "the hole may hold it");
+        let re = |p: &str| regex::Regex::new(p).unwrap();
+        assert_eq!(text.matches(&re("s3|ec2")), Some(true));
+        assert_eq!(
+            text.matches(&re("^arn:")),
+            Some(true),
+            "a start in the lead"
+        );
+        assert_eq!(
+            text.matches(&re("logs/\\*$")),
+            Some(true),
+            "an end in the tail"
+        );
+        // `$` in the leading text would be the hole's start, not the end.
+        assert_eq!(text.matches(&re("^arn:aws:s3:::$")), None);
+        assert_eq!(text.matches(&re("^-logs")), None);
+        // A word boundary next to a hole depends on what the hole holds.
+        assert_eq!(text.matches(&re("\\blogs")), None);
+        assert_eq!(text.matches(&re("^x")), None);
+        let lower = partial(&[Some("Admin-"), None]).to_lowercase();
+        assert_eq!(lower.starts_with("admin-"), Some(true));
+    }
+
+    #[test]
+    fn partial_text_is_a_string_once_complete_and_an_unknown_otherwise() {
+        assert_eq!(
+            partial(&[Some("a"), Some("b")]).into_value("t"),
+            Value::String("ab".into())
+        );
+        let value = partial(&[Some("a"), None]).into_value("t");
+        assert!(!value.is_known());
+        assert_eq!(value.display(), "a${...}");
+        assert_eq!(value.partial_text().unwrap().known_len(), 1);
+        // Nothing that reads values without asking for the known text sees it.
+        let doc = map(vec![("m", s(value))]);
+        let found = doc.lookup(&Path::parse("m.k").unwrap());
+        assert_eq!((found.nodes.len(), found.unknown.len()), (0, 1));
+        assert_eq!(doc.lookup(&Path::parse("m[*]").unwrap()).nodes.len(), 1);
+        assert_eq!(Value::Unknown("x".into()).partial_text(), None);
     }
 
     #[test]

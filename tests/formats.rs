@@ -46,6 +46,8 @@ fn rule(id: &str, slug: &str, severity: Severity, layer: Layer, aliases: &[&str]
         },
         compliance: vec![],
         help_uri: None,
+        sensitive: false,
+        profile: None,
     })
 }
 

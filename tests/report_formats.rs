@@ -123,6 +123,8 @@ fn rule(
         },
         compliance: vec![("cis-aws-3.0".to_string(), "2.1.1".to_string())],
         help_uri: help_uri.map(str::to_string),
+        sensitive: false,
+        profile: None,
     })
 }
 

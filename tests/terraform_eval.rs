@@ -574,3 +574,105 @@ fn terraform_json_and_variable_files_join_their_directory() {
     assert_eq!(provenance(f, &root)[0].0, "set in ci.auto.tfvars.json");
     assert!(report["errors"].as_array().unwrap().is_empty());
 }
+
+/// A heredoc policy with `${...}` parts known only after apply: decoded when
+/// every such part sits inside a JSON string, and its findings point inside
+/// the heredoc; a part anywhere else leaves the document unknown.
+#[test]
+fn heredoc_policies_with_unknown_parts_are_read_where_their_structure_is_known() {
+    let (_dir, root) = tempdir();
+    let policy = |name: &str, principal: &str| {
+        format!(
+            r#"resource "aws_s3_bucket_policy" "{name}" {{
+  bucket = "b"
+  policy = <<EOT
+{{
+  "Statement": [
+    {{
+      "Effect": "Allow",
+      "Principal": {principal},
+      "Action": "s3:GetObject",
+      "Resource": "${{aws_s3_bucket.b.arn}}/*"
+    }}
+  ]
+}}
+EOT
+}}
+"#
+        )
+    };
+    let text = [
+        policy("in_string", r#""*""#),
+        policy("tilde", r#""*", "Sid": "${~ var.sid ~}""#),
+        policy("bare_value", "${jsonencode(var.principal)}"),
+        policy("key", r#"{"${var.kind}": "*"}"#),
+        policy(
+            "partial_principal",
+            r#"{"AWS": "arn:aws:iam::${var.account}:root"}"#,
+        ),
+    ]
+    .concat();
+    write(&root, &[("main.tf", &text)]);
+    let report = scan_json(&root, TerraformOptions::default());
+    let found: Vec<_> = findings(&report, &root)
+        .into_iter()
+        .filter(|f| f.0 == "AWS-S3-001")
+        .map(|f| (f.1, f.3))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("aws_s3_bucket_policy.in_string".to_string(), 8),
+            ("aws_s3_bucket_policy.tilde".to_string(), 23),
+        ]
+    );
+    // At the "*" itself, inside the heredoc.
+    let f = finding(&report, "aws_s3_bucket_policy.in_string");
+    assert_eq!(
+        (f["start_column"].as_u64(), f["end_column"].as_u64()),
+        (Some(20), Some(23))
+    );
+    assert!(
+        report["errors"].as_array().unwrap().is_empty(),
+        "{report:#}"
+    );
+}
+
+/// A policy rendered by `templatefile` or edited by `replace` around a value
+/// known only after apply keeps its known structure; the finding points at
+/// the call, since the text is not written there. A replacement that
+/// rewrites the "*" principal leaves nothing to find.
+#[test]
+fn templatefile_and_replace_policies_with_unknown_parts_are_read() {
+    let (_dir, root) = tempdir();
+    let document = r#"{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "${bucket_arn}/*"}]}"#;
+    let main = r#"resource "aws_s3_bucket_policy" "rendered" {
+  bucket = "b"
+  policy = templatefile("${path.module}/policy.json.tpl", { bucket_arn = aws_s3_bucket.b.arn })
+}
+
+resource "aws_s3_bucket_policy" "replaced" {
+  bucket = "b"
+  policy = replace(templatefile("policy.json.tpl", { bucket_arn = aws_s3_bucket.b.arn }), "GetObject", "PutObject")
+}
+
+resource "aws_s3_bucket_policy" "rewritten" {
+  bucket = "b"
+  policy = replace(templatefile("policy.json.tpl", { bucket_arn = aws_s3_bucket.b.arn }), "*\"", "x\"")
+}
+"#;
+    write(&root, &[("main.tf", main), ("policy.json.tpl", document)]);
+    let report = scan_json(&root, TerraformOptions::default());
+    let found: Vec<_> = findings(&report, &root)
+        .into_iter()
+        .map(|f| (f.0, f.1, f.3))
+        .collect();
+    let s3_001 = |resource: &str, line| ("AWS-S3-001".to_string(), resource.to_string(), line);
+    assert_eq!(
+        found,
+        [
+            s3_001("aws_s3_bucket_policy.rendered", 3),
+            s3_001("aws_s3_bucket_policy.replaced", 8),
+        ]
+    );
+}

@@ -7,10 +7,82 @@
 use crate::model::UnitError;
 use crate::parse::limits::{excessive_structure, Comments};
 use crate::source::{FileId, Span};
-use crate::value::{Entry, Node, Value};
+use crate::value::{Entry, Node, PartialText, Piece, Value};
 use jsonc_parser::ast;
 use jsonc_parser::common::Range;
 use jsonc_parser::{CollectOptions, ParseOptions};
+
+/// Marks a hole while a JSON text with unknown parts (a heredoc policy with
+/// `${...}` known only after apply) is parsed: a character
+/// for private use, which a text that is decoded must not hold itself.
+pub const HOLE: char = '\u{E000}';
+/// Pads a hole's mark to the length of the interpolation it stands for in
+/// the source, so that positions in the source stay right.
+pub const PAD: char = '\u{7F}';
+
+/// The text with each hole as [`HOLE`], and how many holes there are;
+/// `None` when a known piece of a text with holes holds a mark itself.
+pub fn mark_holes(text: &PartialText) -> Option<(String, usize)> {
+    let holes = text
+        .pieces()
+        .iter()
+        .filter(|p| matches!(p, Piece::Hole(_)))
+        .count();
+    let mut marked = String::new();
+    for piece in text.pieces() {
+        match piece {
+            Piece::Text(t) if holes > 0 && t.contains([HOLE, PAD]) => return None,
+            Piece::Text(t) => marked.push_str(t),
+            Piece::Hole(_) => marked.push(HOLE),
+        }
+    }
+    Some((marked, holes))
+}
+
+/// JSON whose `holes` unknown parts are marked by [`HOLE`] (each maybe
+/// padded by [`PAD`]s): the structure is known when every hole lies inside a
+/// string value, and each such string is an unknown string keeping its known
+/// text. `None` when the text is not JSON or a hole is elsewhere (a key, a
+/// bare value).
+pub fn parse_json_with_holes(marked: &str, holes: usize, file: FileId, base: u32) -> Option<Node> {
+    let mut doc = parse_json(marked, file, base).ok()?;
+    if holes > 0 && fill_holes(&mut doc)? != holes {
+        return None;
+    }
+    Some(doc)
+}
+
+/// Turns each decoded string holding [`HOLE`]s into an unknown string that
+/// keeps its known text; the holes found, or `None` when one is in a key.
+fn fill_holes(node: &mut Node) -> Option<usize> {
+    match &mut node.value {
+        Value::List(items) => items.iter_mut().map(fill_holes).sum(),
+        Value::Map(entries) => {
+            let mut found = 0;
+            for entry in entries {
+                if entry.key.contains(HOLE) {
+                    return None;
+                }
+                found += fill_holes(&mut entry.value)?;
+            }
+            Some(found)
+        }
+        Value::String(s) if s.contains(HOLE) => {
+            let mut text = PartialText::default();
+            let mut found = 0;
+            for (i, known) in s.split(HOLE).enumerate() {
+                if i > 0 {
+                    text.push_hole(None);
+                    found += 1;
+                }
+                text.push_text(&known.replace(PAD, ""));
+            }
+            node.value = text.into_value("JSON string with parts known only after apply");
+            Some(found)
+        }
+        _ => Some(0),
+    }
+}
 
 /// Parses JSON into a Node tree whose spans are byte offsets into the file
 /// (`base` added to every offset, for JSON embedded at an offset of a file,

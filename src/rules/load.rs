@@ -112,7 +112,7 @@ pub fn get<'n>(entries: &'n [Entry], key: &str) -> Option<&'n Node> {
     entries.iter().find(|e| e.key == key).map(|e| &e.value)
 }
 
-const RULE_KEYS: [&str; 15] = [
+const RULE_KEYS: [&str; 17] = [
     "id",
     "slug",
     "aliases",
@@ -125,9 +125,11 @@ const RULE_KEYS: [&str; 15] = [
     "compliance",
     "message",
     "help_uri",
+    "sensitive",
     "terraform",
     "cloudformation",
     "tags",
+    "profile",
 ];
 
 /// Reads one rule file. `Err` carries every problem found, each with its line.
@@ -181,6 +183,28 @@ pub fn read_rule_with(file: &SourceFile, fragments: &Fragments) -> Result<Rule, 
         .unwrap_or_default();
     let message = get(entries, "message").and_then(|n| r.string(n, "message"));
     let help_uri = get(entries, "help_uri").and_then(|n| r.string(n, "help_uri"));
+    let sensitive = match get(entries, "sensitive").map(|n| (n, &n.value)) {
+        None => false,
+        Some((_, Value::Bool(b))) => *b,
+        Some((n, _)) => {
+            r.error(n.span, "`sensitive` takes true or false");
+            false
+        }
+    };
+    let profile = get(entries, "profile").and_then(|n| {
+        let name = r.string(n, "profile")?;
+        let valid = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !valid {
+            r.error(
+                n.span,
+                format!("profile `{name}` must be lowercase letters, digits and `-`"),
+            );
+        }
+        valid.then_some(name)
+    });
     let compliance = get(entries, "compliance")
         .map(|n| {
             let items = r.map(n, "compliance");
@@ -249,6 +273,8 @@ pub fn read_rule_with(file: &SourceFile, fragments: &Fragments) -> Result<Rule, 
                 docs,
                 compliance,
                 help_uri,
+                sensitive,
+                profile,
             }),
             checks,
             message,

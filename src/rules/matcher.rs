@@ -8,6 +8,7 @@
 use super::index::UnitIndex;
 use super::policy::PolicyMatcher;
 use super::relations::{InUnit, References, Referrers};
+use super::secrets::{self, SecretKind};
 use super::values::{self, Decoder, VersionTest};
 use crate::model::{Resource, Unit};
 use crate::source::Span;
@@ -67,6 +68,8 @@ pub enum Test {
     Version(VersionTest),
     /// The inner test, whose operands are lowercase, on the value lowercased.
     IgnoreCase(Box<Test>),
+    /// A credential name, a credential written out, or a text holding one.
+    Secret(SecretKind),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -267,14 +270,28 @@ fn eval_test(
         };
     }
     let mut unknown = !found.unknown.is_empty();
+    // An environment points at each entry that holds a credential, in
+    // every environment found (one per container).
+    let mut entries = Vec::new();
     for node in &found.nodes {
+        if let (Test::Secret(SecretKind::Content), Value::Map(_) | Value::List(_)) =
+            (test, &node.value)
+        {
+            match secrets::secret_entries(&node.value) {
+                Some(hits) => entries.extend(hits.into_iter().map(Witness::at)),
+                None => unknown = true,
+            }
+            continue;
+        }
         match test_value(test, &node.value) {
             Some(true) => return Outcome::Match(vec![Witness::at(node)]),
             Some(false) => {}
             None => unknown = true,
         }
     }
-    if unknown {
+    if !entries.is_empty() {
+        Outcome::Match(entries)
+    } else if unknown {
         Outcome::Unknown
     } else {
         Outcome::NoMatch
@@ -293,6 +310,9 @@ fn absent_witness(focus: &Node, ctx: &Context) -> Witness {
 
 /// `None` when the value is not known.
 fn test_value(test: &Test, value: &Value) -> Option<bool> {
+    if let Some(text) = value.partial_text() {
+        return values::partial_test(test, text);
+    }
     if !value.is_known() {
         return None;
     }
@@ -327,6 +347,7 @@ fn test_value(test: &Test, value: &Value) -> Option<bool> {
         Test::Length(bounds) => values::length_holds(bounds, value),
         Test::Version(test) => test.holds(value),
         Test::IgnoreCase(inner) => return test_value(inner, &values::lowercase(value)),
+        Test::Secret(kind) => secrets::holds(*kind, value),
     })
 }
 

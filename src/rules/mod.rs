@@ -7,6 +7,7 @@ pub mod load;
 pub mod matcher;
 pub mod policy;
 pub mod relations;
+pub mod secrets;
 pub mod values;
 
 use crate::finding::RuleInfo;

@@ -106,7 +106,9 @@ impl PolicyMatcher {
 fn document<'a>(node: &'a Node, ctx: &Context) -> Option<Cow<'a, Node>> {
     match &node.value {
         Value::Map(_) => Some(Cow::Borrowed(node)),
-        Value::String(_) => super::values::decode_json(node, ctx.unit).map(Cow::Owned),
+        Value::String(_) | Value::Unknown(_) => {
+            super::values::decode_json(node, ctx.unit).map(Cow::Owned)
+        }
         _ => None,
     }
 }

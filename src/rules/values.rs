@@ -4,8 +4,10 @@
 
 use super::load::Reader;
 use super::matcher::Test;
+use super::secrets::SecretKind;
 use crate::model::Unit;
-use crate::value::{Entry, Node, Value};
+use crate::parse::json::{mark_holes, parse_json_with_holes, HOLE, PAD};
+use crate::value::{Entry, Node, PartialText, Piece, Value};
 use regex::Regex;
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -13,7 +15,7 @@ use std::collections::HashMap;
 use typed_arena::Arena;
 
 /// Test keys read here (the others are read in `load`).
-pub const VALUE_TEST_KEYS: [&str; 7] = [
+pub const VALUE_TEST_KEYS: [&str; 8] = [
     "not_equals",
     "not_in",
     "contains",
@@ -21,6 +23,7 @@ pub const VALUE_TEST_KEYS: [&str; 7] = [
     "ends_with",
     "length",
     "version",
+    "secret",
 ];
 
 /// The modifier that makes a text test compare without regard to case.
@@ -180,6 +183,20 @@ pub fn text_test(value: &Value, test: impl Fn(&str) -> bool) -> bool {
     value.scalar_text().is_some_and(|s| test(&s))
 }
 
+/// A test on a string known only in part: the substring and regex tests
+/// decide when the known pieces settle them (see [`PartialText`]); every
+/// other test, equality above all, stays unknown.
+pub fn partial_test(test: &Test, text: &PartialText) -> Option<bool> {
+    match test {
+        Test::StartsWith(prefix) => text.starts_with(prefix),
+        Test::EndsWith(suffix) => text.ends_with(suffix),
+        Test::Contains(part) => text.contains(part),
+        Test::Matches(regex) => text.matches(regex),
+        Test::IgnoreCase(inner) => partial_test(inner, &text.to_lowercase()),
+        _ => None,
+    }
+}
+
 /// Reads one of [`VALUE_TEST_KEYS`].
 pub fn read_test(r: &mut Reader, entry: &Entry) -> Option<Test> {
     let node = &entry.value;
@@ -196,6 +213,16 @@ pub fn read_test(r: &mut Reader, entry: &Entry) -> Option<Test> {
         "contains" => Test::Contains(r.string(node, "contains")?),
         "starts_with" => Test::StartsWith(r.string(node, "starts_with")?),
         "ends_with" => Test::EndsWith(r.string(node, "ends_with")?),
+        "secret" => {
+            let kind = r.string(node, "secret")?;
+            match SecretKind::NAMES.iter().find(|(name, _)| *name == kind) {
+                Some((_, kind)) => Test::Secret(*kind),
+                None => {
+                    r.error(node.span, "`secret` takes name, value or content");
+                    return None;
+                }
+            }
+        }
         "length" => Test::Length(read_bounds(r, node, "length", &[], |r, n| match n.value {
             Value::Number(x) => Some(x),
             _ => {
@@ -316,15 +343,16 @@ impl<'a> Decoder<'a> {
     }
 
     /// The document at a `|json` step: a map or list is itself (already
-    /// structured, as `jsonencode(...)` evaluates); a string is decoded; a
-    /// string that is not JSON, and any other value, is unknown (`None`).
+    /// structured, as `jsonencode(...)` evaluates); a string, or a string
+    /// known in part, is decoded; a string that is not JSON, and any other
+    /// value, is unknown (`None`).
     pub fn decode<'n>(&self, node: &'n Node) -> Option<&'n Node>
     where
         'a: 'n,
     {
         match &node.value {
             Value::Map(_) | Value::List(_) => Some(node),
-            Value::String(_) => {
+            Value::String(_) | Value::Unknown(_) => {
                 let key = node as *const Node as usize;
                 if let Some(done) = self.decoded.borrow().get(&key) {
                     return *done;
@@ -343,19 +371,73 @@ impl<'a> Decoder<'a> {
 /// only in indentation (a `<<-` heredoc: JSON ignores it), the source is
 /// decoded so findings point inside it; otherwise every node gets the
 /// string's span.
+///
+/// A string known only in part (a heredoc with `${...}` unknown before
+/// apply) decodes when every unknown part lies inside a JSON string: the
+/// structure is known, and each string holding a hole is an unknown string
+/// keeping its known text. A hole anywhere else (a key, a bare value) leaves
+/// the whole document unknown.
 pub fn decode_json(node: &Node, unit: &Unit) -> Option<Node> {
-    let Value::String(text) = &node.value else {
-        return None;
+    let whole;
+    let text = match &node.value {
+        Value::String(s) => {
+            let mut known = PartialText::default();
+            known.push_text(s);
+            whole = known;
+            &whole
+        }
+        value => value.partial_text()?,
     };
-    let raw = unit.file(node.span).slice(node.span);
-    if raw.split_whitespace().eq(text.split_whitespace()) {
-        if let Ok(doc) = crate::parse::json::parse_json(raw, node.span.file, node.span.start) {
-            return Some(doc);
+    let (marked, holes) = mark_holes(text)?;
+    let parse = |text: &str, base| parse_json_with_holes(text, holes, node.span.file, base);
+    match marked_source(node, text, unit)
+        .filter(|raw| {
+            raw.replace(PAD, "")
+                .split_whitespace()
+                .eq(marked.split_whitespace())
+        })
+        .and_then(|raw| parse(&raw, node.span.start))
+    {
+        Some(doc) => Some(doc),
+        None => {
+            let mut doc = parse(&marked, 0)?;
+            doc.respan(node.span);
+            Some(doc)
         }
     }
-    let mut doc = crate::parse::json::parse_json(text, node.span.file, 0).ok()?;
-    doc.respan(node.span);
-    Some(doc)
+}
+
+/// The source under the node's span with each hole's `${...}` replaced by a
+/// [`HOLE`] padded to its length; `None` when a hole is not written there.
+fn marked_source(node: &Node, text: &PartialText, unit: &Unit) -> Option<String> {
+    let start = node.span.start as usize;
+    let raw = unit.file(node.span).slice(node.span);
+    let mut marked = String::with_capacity(raw.len());
+    let mut done = 0;
+    for piece in text.pieces() {
+        let Piece::Hole(at) = piece else { continue };
+        let at = at.filter(|at| at.file == node.span.file)?;
+        let (inner_start, inner_end) = (
+            (at.start as usize).checked_sub(start)?,
+            (at.end as usize).checked_sub(start)?,
+        );
+        // Widen the expression to its `${` and `}` (with `~` strip marks).
+        let before = raw.get(done..inner_start)?.trim_end();
+        let before = before.strip_suffix('~').unwrap_or(before);
+        let open = done + before.strip_suffix("${")?.len();
+        let after = raw.get(inner_end..)?.trim_start();
+        let after = after.strip_prefix('~').unwrap_or(after);
+        let close = raw.len() - after.strip_prefix('}')?.len();
+        marked.push_str(&raw[done..open]);
+        marked.push(HOLE);
+        marked.extend(std::iter::repeat_n(
+            PAD,
+            (close - open).checked_sub(HOLE.len_utf8())?,
+        ));
+        done = close;
+    }
+    marked.push_str(raw.get(done..)?);
+    Some(marked)
 }
 
 #[cfg(test)]
@@ -521,6 +603,34 @@ mod tests {
     }
 
     #[test]
+    fn secret_tests_read_names_values_and_environments() {
+        let value = "{path: pw, secret: value}";
+        assert_eq!(eval(value, "pw: hunter2"), Some(vec!["hunter2".into()]));
+        assert_eq!(eval(value, "pw: 12345678"), Some(vec!["12345678".into()]));
+        assert_eq!(eval(value, "pw: '{{resolve:secretsmanager:db}}'"), None);
+        assert_eq!(eval(value, "other: 1"), None, "absent is no secret");
+        assert_eq!(
+            eval("{path: n, secret: name}", "n: API_KEY"),
+            Some(vec!["API_KEY".into()])
+        );
+        let content = "{path: env, secret: content}";
+        assert_eq!(
+            eval(
+                content,
+                "env: {DB_PASSWORD: s3cr3t-value, STAGE: prod, K: AKIA2E0A8F3B244C9986}"
+            ),
+            Some(vec!["s3cr3t-value".into(), "AKIA2E0A8F3B244C9986".into()]),
+            "every offending entry, each at its value"
+        );
+        assert_eq!(eval(content, "env: {STAGE: prod}"), None);
+        assert_eq!(
+            eval(content, "env: \"export TOKEN=t0k3n-v4lue\""),
+            Some(vec!["export TOKEN=t0k3n-v4lue".into()])
+        );
+        assert!(error("{path: p, secret: maybe}").contains("name, value or content"));
+    }
+
+    #[test]
     fn type_tests_name_the_resource_in_context() {
         let m = "{all: [{path: a, equals: 1}, {type: [aws_db_instance]}]}";
         assert_eq!(
@@ -528,6 +638,32 @@ mod tests {
             Some(vec!["1".into()])
         );
         assert_eq!(eval_as("aws_rds_cluster", m, "a: 1"), None);
+    }
+
+    #[test]
+    fn only_text_tests_read_the_known_part_of_a_string() {
+        let mut member = PartialText::default();
+        member.push_text("serviceAccount:");
+        member.push_hole(None);
+        let starts = |p: &str| Test::StartsWith(p.into());
+        assert_eq!(
+            partial_test(&starts("serviceAccount:"), &member),
+            Some(true)
+        );
+        assert_eq!(partial_test(&starts("user:"), &member), Some(false));
+        let lower = Test::IgnoreCase(Box::new(starts("serviceaccount:")));
+        assert_eq!(partial_test(&lower, &member), Some(true));
+        // Equality, membership, negations and lengths never guess.
+        let whole = Value::String("serviceAccount:".into());
+        for test in [
+            Test::Equals(whole.clone()),
+            Test::In(vec![whole.clone()]),
+            Test::NotEquals(whole.clone()),
+            Test::NotIn(vec![whole]),
+            Test::Length(vec![(Order::Gte, 1.0)]),
+        ] {
+            assert_eq!(partial_test(&test, &member), None, "{test:?}");
+        }
     }
 
     fn v(text: &str) -> Vec<u64> {

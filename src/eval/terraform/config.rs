@@ -539,6 +539,38 @@ impl ModuleConfig {
                         body: block.body,
                     });
                 }
+                // A provider configuration is checked like a resource of
+                // type `provider` (credentials written into it), addressed
+                // as Terraform does: `provider.aws`, `provider.aws.west`.
+                "provider" => {
+                    let Some(provider) = label(0) else { continue };
+                    let alias = block
+                        .body
+                        .attribute("alias")
+                        .and_then(|a| a.expr.as_literal_str());
+                    let name = match alias {
+                        Some(alias) => format!("{provider}.{alias}"),
+                        None => provider,
+                    };
+                    let key = (false, "provider".to_string(), name.clone());
+                    if let Some(&first) = self.resource_index.get(&key) {
+                        duplicate(
+                            format!("provider configuration `{}`", key.2),
+                            self.resources[first].header,
+                            header,
+                        );
+                        continue;
+                    }
+                    self.resource_index.insert(key, self.resources.len());
+                    self.resources.push(ResourceConfig {
+                        is_data: false,
+                        kind: "provider".to_string(),
+                        name,
+                        header,
+                        at: block.at,
+                        body: block.body,
+                    });
+                }
                 "module" => {
                     let Some(name) = label(0) else { continue };
                     let attr = |n: &str| block.body.attribute(n);

@@ -16,13 +16,13 @@ use super::syntax::{
 };
 use super::values::{
     add_origins, as_bool, as_number, cost, derived, failure, first_unknown, has_failure,
-    is_failure, json_text, limit_crossed, over_limit, primitive_text, same_value, unknown,
-    MapBuilder, BYTES_PER_STEP,
+    is_failure, json_text, limit_crossed, over_limit, primitive_text, same_value, text_hole,
+    unknown, MapBuilder, BYTES_PER_STEP,
 };
 use super::Library;
 use crate::model::{Resource, UnitError};
 use crate::source::{FileId, SourceFile, Span};
-use crate::value::{format_number, Entry, Node, Origin, Value};
+use crate::value::{format_number, Entry, Node, Origin, PartialText, Value};
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -433,16 +433,18 @@ impl<'a> Evaluator<'a> {
     }
 
     /// A template: one interpolation alone is its value, unconverted; else
-    /// the text, with directives applied, of known primitives.
+    /// the text, with directives applied, of known primitives. Parts known
+    /// only after apply leave holes in the text, and what is known stays
+    /// known ([`PartialText`]).
     pub fn eval_template(&self, template: &Template, span: Span, scope: &Scope) -> Node {
         if let [Part::Interpolation(expr)] = template.parts.as_slice() {
             return self.eval(expr, scope);
         }
-        let mut text = String::new();
+        let mut text = PartialText::default();
         let mut origins = Vec::new();
         match self.render(template, scope, &mut text, &mut origins) {
             Ok(()) => Node {
-                value: Value::String(text),
+                value: text.into_value("template with parts known only after apply"),
                 span,
                 origins,
             },
@@ -466,15 +468,19 @@ impl<'a> Evaluator<'a> {
         &self,
         template: &Template,
         scope: &Scope,
-        out: &mut String,
+        out: &mut PartialText,
         origins: &mut Vec<Origin>,
     ) -> Result<(), Value> {
         for part in &template.parts {
             match part {
-                Part::Literal(text) => out.push_str(text),
+                Part::Literal(text) => out.push_text(text),
                 Part::Interpolation(expr) => {
                     let node = self.eval(expr, scope);
-                    out.push_str(&template_text(&node)?);
+                    match template_text(&node) {
+                        Ok(text) => out.push_text(&text),
+                        Err(missing) if is_after_apply(&missing) => out.append(&text_hole(&node)?),
+                        Err(error) => return Err(error),
+                    }
                     add_origins(origins, &node.origins);
                 }
                 Part::If {
@@ -489,7 +495,14 @@ impl<'a> Evaluator<'a> {
                         None if condition.value.is_known() => {
                             return Err(failure("template condition is not a bool"))
                         }
-                        None => return Err(propagate(&condition.value, "template")),
+                        None => match propagate(&condition.value, "template") {
+                            // Either branch's text: a hole.
+                            missing if is_after_apply(&missing) => {
+                                out.push_hole(None);
+                                continue;
+                            }
+                            error => return Err(error),
+                        },
                     };
                     self.render(branch, scope, out, origins)?;
                 }
@@ -500,7 +513,15 @@ impl<'a> Evaluator<'a> {
                     body,
                 } => {
                     let collection = self.eval(collection, scope);
-                    let items = self.iterate(&collection)?;
+                    let items = match self.iterate(&collection) {
+                        Ok(items) => items,
+                        // Text repeated an unknown number of times: a hole.
+                        Err(missing) if is_after_apply(&missing) => {
+                            out.push_hole(None);
+                            continue;
+                        }
+                        Err(error) => return Err(error),
+                    };
                     for (key, value) in &items {
                         let value_symbol = Symbol {
                             name: value_var,
@@ -526,11 +547,11 @@ impl<'a> Evaluator<'a> {
                     }
                 }
             }
-            if out.len() > MAX_STRING_BYTES {
+            if out.known_len() > MAX_STRING_BYTES {
                 return Err(over_limit(TOO_LONG));
             }
         }
-        let charged = out.len() as u64 / 256;
+        let charged = out.known_len() as u64 / 256;
         if charged > 0 && !self.tick(charged, Span::default()) {
             return Err(unknown("evaluation limit"));
         }
@@ -1043,6 +1064,12 @@ pub fn propagate(value: &Value, what: &str) -> Value {
         Value::Null => failure(format!("null in {what}")),
         _ => unknown(what),
     }
+}
+
+/// An unknown known only after apply (not a failure, not a crossed limit):
+/// one that leaves a hole in a text rather than spoiling all of it.
+fn is_after_apply(value: &Value) -> bool {
+    matches!(value, Value::Unknown(u) if u.kind == crate::value::UnknownKind::AfterApply)
 }
 
 /// An interpolated value as text. A structure kept from `jsonencode` is

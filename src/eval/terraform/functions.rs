@@ -17,10 +17,10 @@ use super::eval::{
 use super::syntax::{lower_template_text, At};
 use super::values::{
     add_origins, as_bool, as_number, cost, failure, first_unknown, json_text, over_limit,
-    primitive_text, same_value, unknown, MapBuilder, BYTES_PER_STEP,
+    primitive_text, same_value, text_hole, unknown, MapBuilder, BYTES_PER_STEP,
 };
 use crate::source::Span;
-use crate::value::{format_number, Entry, Node, Origin, Value};
+use crate::value::{format_number, Entry, Node, Origin, PartialText, Piece, Value};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use std::net::IpAddr;
@@ -215,7 +215,8 @@ fn dispatch(
         "format" => {
             arity(1, usize::MAX)?;
             let format = string(&args[0])?;
-            V(Value::String(go_format(&format, &args[1..])?))
+            V(go_format(&format, &args[1..])?
+                .into_value("format with arguments known only after apply"))
         }
         "formatlist" => {
             arity(1, usize::MAX)?;
@@ -244,7 +245,10 @@ fn dispatch(
                         _ => a.clone(),
                     })
                     .collect();
-                let text = go_format(&format, &row)?;
+                let text = match go_format(&format, &row)?.into_value("formatlist") {
+                    Value::String(text) => text,
+                    _ => return Err(unknown("formatlist")),
+                };
                 // Each row is bounded; the rows together must fit the
                 // budget as they grow.
                 bytes += text.len();
@@ -257,14 +261,26 @@ fn dispatch(
         }
         "join" => {
             arity(2, usize::MAX)?;
+            // Elements known only after apply leave holes in the text.
             let separator = string(&args[0])?;
-            let mut parts = Vec::new();
+            let mut joined = PartialText::default();
+            let mut first = true;
             for list in &args[1..] {
                 for item in list_ref(list)? {
-                    parts.push(string(item)?);
+                    if !first {
+                        joined.push_text(&separator);
+                    }
+                    first = false;
+                    match string(item) {
+                        Ok(text) => joined.push_text(&text),
+                        Err(_) => joined.append(&text_hole(item)?),
+                    }
+                    if joined.known_len() > MAX_STRING_BYTES {
+                        return Err(over_limit(TOO_LONG));
+                    }
                 }
             }
-            V(Value::String(limited(parts.join(&separator))?))
+            V(joined.into_value("join of elements known only after apply"))
         }
         "split" => {
             arity(2, 2)?;
@@ -352,9 +368,15 @@ fn dispatch(
         }
         "replace" => {
             arity(3, 3)?;
-            let text = string(&args[0])?;
             let search = string(&args[1])?;
             let replacement = string(&args[2])?;
+            if let Some(partial) = args[0].value.partial_text() {
+                let replaced = replace_partial(partial, &search, &replacement)
+                    .ok_or_else(|| unknown("replace in text known only in part"))?;
+                fits_text(ev, replaced.known_len(), span)?;
+                return Ok(V(replaced.into_value("replace in text known only in part")));
+            }
+            let text = string(&args[0])?;
             let replaced = match search
                 .strip_prefix('/')
                 .and_then(|s| s.strip_suffix('/'))
@@ -934,14 +956,6 @@ fn bounded(items: Vec<Node>) -> R<Vec<Node>> {
     }
 }
 
-fn limited(text: String) -> R<String> {
-    if text.len() > MAX_STRING_BYTES {
-        Err(over_limit(TOO_LONG))
-    } else {
-        Ok(text)
-    }
-}
-
 fn flatten(items: Vec<Node>, out: &mut Vec<Node>) -> R<()> {
     for item in items {
         match item.value {
@@ -1193,21 +1207,64 @@ fn url_encode(text: &str) -> String {
 /// Go's `fmt` verbs as Terraform's `format` supports them: `%v %#v %s %q %d
 /// %b %o %x %X %e %E %f %g %G %t %%`, with flags, width, precision and
 /// `%[n]` argument indexes.
-fn go_format(format: &str, args: &[Node]) -> R<String> {
-    for arg in args {
-        known_deep(arg)?;
+/// `replace` of a literal in a string known only in part, piece by piece.
+/// That is exact when no occurrence can run into a hole: then the holes'
+/// own occurrences end inside them, and each piece is searched as if alone.
+/// An occurrence can run into a hole when a piece before one ends with the
+/// start of `search`, or a piece after one starts with the end of it; then,
+/// as for a regex search, the result is unknown (`None`).
+fn replace_partial(text: &PartialText, search: &str, replacement: &str) -> Option<PartialText> {
+    let is_regex = search.len() > 1 && search.starts_with('/') && search.ends_with('/');
+    if search.is_empty() || is_regex {
+        return None;
     }
-    let mut out = String::new();
+    let pieces = text.pieces();
+    let hole_at = |i: Option<usize>| {
+        i.and_then(|i| pieces.get(i))
+            .is_some_and(|p| matches!(p, Piece::Hole(_)))
+    };
+    let mut out = PartialText::default();
+    for (i, piece) in pieces.iter().enumerate() {
+        match piece {
+            Piece::Hole(at) => out.push_hole(*at),
+            Piece::Text(known) => {
+                // Proper prefixes and suffixes of `search`, at char boundaries.
+                let cuts = || search.char_indices().skip(1).map(|(cut, _)| cut);
+                let runs_out =
+                    hole_at(Some(i + 1)) && cuts().any(|cut| known.ends_with(&search[..cut]));
+                let runs_in = hole_at(i.checked_sub(1))
+                    && cuts().any(|cut| known.starts_with(&search[cut..]));
+                if runs_out || runs_in {
+                    return None;
+                }
+                out.push_text(&known.replace(search, replacement));
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Go's `fmt` as Terraform's `format` applies it. An argument known only
+/// after apply, printed whole by `%s` or `%v`, leaves a hole in the text;
+/// anywhere else (a width, a number) it makes the result unknown.
+fn go_format(format: &str, args: &[Node]) -> R<PartialText> {
+    // Failures and crossed limits propagate whether printed or not.
+    for arg in args {
+        if known_deep(arg).is_err() {
+            text_hole(arg)?;
+        }
+    }
+    let mut out = PartialText::default();
     let mut chars = format.chars().peekable();
     let mut next_arg = 0usize;
     while let Some(c) = chars.next() {
         if c != '%' {
-            out.push(c);
+            out.push_text(c.encode_utf8(&mut [0; 4]));
             continue;
         }
         if chars.peek() == Some(&'%') {
             chars.next();
-            out.push('%');
+            out.push_text("%");
             continue;
         }
         let (mut minus, mut plus, mut zero, mut sharp, mut space) =
@@ -1251,6 +1308,13 @@ fn go_format(format: &str, args: &[Node]) -> R<String> {
             .get(next_arg)
             .ok_or_else(|| failure("not enough arguments for format"))?;
         next_arg += 1;
+        if first_unknown(arg).is_some() {
+            if matches!(verb, 's' | 'v') && width == 0 && precision.is_none() {
+                out.append(&text_hole(arg)?);
+                continue;
+            }
+            return Err(unknown("format"));
+        }
         let numeric = matches!(
             verb,
             'd' | 'b' | 'o' | 'x' | 'X' | 'e' | 'E' | 'f' | 'g' | 'G'
@@ -1313,8 +1377,8 @@ fn go_format(format: &str, args: &[Node]) -> R<String> {
                 text.insert_str(0, &" ".repeat(fill));
             }
         }
-        out.push_str(&text);
-        if out.len() > MAX_STRING_BYTES {
+        out.push_text(&text);
+        if out.known_len() > MAX_STRING_BYTES {
             return Err(over_limit(TOO_LONG));
         }
     }
@@ -1486,7 +1550,7 @@ mod tests {
 
     #[test]
     fn go_format_verbs() {
-        let f = |fmt: &str, args: &[Node]| go_format(fmt, args).unwrap();
+        let f = |fmt: &str, args: &[Node]| go_format(fmt, args).unwrap().display();
         assert_eq!(f("%s/%d", &[s("10.0.0.0"), num(16.0)]), "10.0.0.0/16");
         assert_eq!(
             f("%05d|%-4s|%x", &[num(42.0), s("ab"), num(255.0)]),
@@ -1508,6 +1572,42 @@ mod tests {
         assert_eq!(f("%v", &[num(1.5)]), "1.5");
         assert!(go_format("%d", &[s("x")]).is_err());
         assert!(go_format("%s %s", &[s("x")]).is_err());
+    }
+
+    #[test]
+    fn replace_in_partial_text_is_exact_or_unknown() {
+        let mut text = PartialText::default();
+        text.push_text("a.b-");
+        text.push_hole(None);
+        text.push_text("-c.d");
+        let replaced =
+            |search: &str, with: &str| replace_partial(&text, search, with).map(|t| t.display());
+        assert_eq!(replaced(".", "/").as_deref(), Some("a/b-${...}-c/d"));
+        assert_eq!(replaced("b", "B").as_deref(), Some("a.B-${...}-c.d"));
+        // "-x" may begin at the "-" before the hole; "x-" may end after it.
+        assert_eq!(replaced("-x", ""), None);
+        assert_eq!(replaced("x-", ""), None);
+        assert_eq!(replaced("/./", ""), None, "a regex");
+        assert_eq!(replaced("", "x"), None);
+    }
+
+    #[test]
+    fn go_format_leaves_a_hole_for_an_argument_printed_whole() {
+        let later = Node::new(Value::Unknown("email".into()), Span::default());
+        let text = go_format("serviceAccount:%s", std::slice::from_ref(&later)).unwrap();
+        assert_eq!(text.display(), "serviceAccount:${...}");
+        assert!(text.has_holes());
+        assert_eq!(text.starts_with("serviceAccount:"), Some(true));
+        // Padded, cut or read as a number, its length or value matters.
+        for format in ["%20s", "%.3s", "%d"] {
+            assert!(go_format(format, std::slice::from_ref(&later)).is_err());
+        }
+        // A failure is not a hole, printed or not.
+        let failed = Node::new(failure("division by zero"), Span::default());
+        assert_eq!(
+            go_format("%s", &[s("x"), failed]).unwrap_err(),
+            failure("division by zero")
+        );
     }
 
     #[test]

@@ -5,9 +5,9 @@
 //! source, where the statement is written.
 
 use super::eval::Evaluator;
-use crate::parse::json::parse_json;
+use crate::parse::json::{mark_holes, parse_json_with_holes};
 use crate::source::Span;
-use crate::value::{Entry, Node, Value};
+use crate::value::{Entry, Node, PartialText, Value};
 
 /// The policy a data source body stands for.
 pub fn document(ev: &Evaluator, body: &Node) -> Node {
@@ -198,15 +198,23 @@ fn document_statements(ev: &Evaluator, body: &Node, attribute: &str) -> Vec<Node
     let mut statements = Vec::new();
     for document in documents {
         let span = document.span;
-        let document = match &document.value {
-            Value::String(text) => match decode(ev, text, span) {
+        let text = match &document.value {
+            Value::String(text) => {
+                let mut whole = PartialText::default();
+                whole.push_text(text);
+                Some(whole)
+            }
+            value => value.partial_text().cloned(),
+        };
+        let document = match text {
+            Some(text) => match decode(ev, &text, span) {
                 Some(decoded) => decoded,
                 None => {
                     statements.push(Node::new(Value::Unknown("policy document".into()), span));
                     continue;
                 }
             },
-            _ => document,
+            None => document,
         };
         if !document.value.is_known() {
             statements.push(document);
@@ -221,9 +229,11 @@ fn document_statements(ev: &Evaluator, body: &Node, attribute: &str) -> Vec<Node
     statements
 }
 
-/// A policy written as a JSON string, every node at the string's span.
-fn decode(ev: &Evaluator, text: &str, span: Span) -> Option<Node> {
-    let mut node = parse_json(text, span.file, 0).ok()?;
+/// A policy written as a JSON string, every node at the string's span; its
+/// parts known only after apply must be inside JSON strings.
+fn decode(ev: &Evaluator, text: &PartialText, span: Span) -> Option<Node> {
+    let (marked, holes) = mark_holes(text)?;
+    let mut node = parse_json_with_holes(&marked, holes, span.file, 0)?;
     ev.tick(node_count(&node) as u64, span);
     node.respan(span);
     Some(node)

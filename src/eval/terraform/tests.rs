@@ -139,10 +139,9 @@ Statement = [{
         at(policy, "Statement[0].Action[0]").as_str(),
         Some("s3:GetObject")
     );
-    assert_eq!(
-        at(policy, "Statement[0].Resource").value,
-        Value::Unknown("template".into())
-    );
+    let resource = &at(policy, "Statement[0].Resource").value;
+    assert!(!resource.is_known());
+    assert_eq!(resource.display(), "${...}/*");
 }
 
 #[test]
@@ -327,6 +326,39 @@ resource "aws_iam_policy" "p" {
 }
 
 #[test]
+fn source_documents_with_unknown_parts_in_strings_keep_their_structure() {
+    let text = r#"
+data "aws_iam_policy_document" "combined" {
+  source_policy_documents = [
+    <<EOT
+{"Statement": [{"Principal": "*", "Resource": "${aws_s3_bucket.b.arn}/*"}]}
+EOT
+    ,
+    <<EOT
+{"Statement": [{"${var.key}": "*"}]}
+EOT
+  ]
+}
+resource "aws_iam_policy" "p" {
+  policy = data.aws_iam_policy_document.combined.json
+}
+"#;
+    let unit = load(&[("main.tf", text)]);
+    let policy = resource(&unit, "aws_iam_policy.p")
+        .body
+        .get("policy")
+        .unwrap();
+    let Value::List(statements) = &at(policy, "Statement").value else {
+        panic!("{policy:?}")
+    };
+    assert_eq!(statements.len(), 2, "{statements:?}");
+    assert_eq!(at(&statements[0], "Principal").as_str(), Some("*"));
+    assert_eq!(at(&statements[0], "Resource").value.display(), "${...}/*");
+    // A key known only after apply: the statement is unknown.
+    assert!(!statements[1].value.is_known());
+}
+
+#[test]
 fn references_to_resources_and_other_data_sources() {
     let text = r#"
 resource "aws_s3_bucket_logging" "l" {
@@ -417,7 +449,8 @@ resource "aws_s3_bucket" "b" {
     // `each` outside for_each is an error Terraform reports; unknown here.
     assert!(matches!(value("name"), Value::Unknown(_)));
     assert!(matches!(value("name2"), Value::Unknown(_)));
-    assert_eq!(value("tagged"), unknown("template"));
+    assert!(!value("tagged").is_known());
+    assert_eq!(value("tagged").display(), "prefix-${...}");
     assert_eq!(value("joined"), Value::String("a-1-true".into()));
     assert_eq!(value("single"), Value::String("lit".into()));
     assert!(matches!(value("cond"), Value::Unknown(_)));
@@ -432,6 +465,53 @@ resource "aws_s3_bucket" "b" {
     assert_eq!(at(body, "exprkey.k").value, Value::Number(1.0));
     assert!(matches!(value("forexpr"), Value::Unknown(_)));
     assert_eq!(value("directive"), Value::String("x".into()));
+}
+
+#[test]
+fn strings_built_around_unknown_parts_keep_their_known_text() {
+    let text = r#"
+variable "later" {}
+variable "names" {
+  default = ["a", "b"]
+}
+resource "google_project_iam_member" "m" {
+  member    = "serviceAccount:${google_service_account.x.email}"
+  nested    = "${local.member}@x"
+  formatted = format("%d-%s", var.later, "x")
+  printed   = format("user:%s", var.later)
+  joined    = join("/", ["arn", var.later, "*"])
+  unknown   = join("/", var.later)
+  directive = "a%{if var.later}b%{endif}c"
+  looped    = "a%{for n in var.later}${n}%{endfor}c"
+  known     = "%{for n in var.names}${n}%{endfor}"
+  failed    = "a-${var.names[5]}"
+  caught    = try("a-${var.names[5]}", "fallback")
+}
+locals {
+  member = "sa-${var.later}"
+}
+"#;
+    let unit = load(&[("main.tf", text)]);
+    let body = &resource(&unit, "google_project_iam_member.m").body;
+    let value = |key: &str| body.get(key).unwrap().value.clone();
+    let partial = |key: &str| {
+        let value = value(key);
+        assert!(!value.is_known(), "{key} is not known as a whole");
+        value.partial_text().map(|t| t.display())
+    };
+    assert_eq!(partial("member").as_deref(), Some("serviceAccount:${...}"));
+    assert_eq!(partial("nested").as_deref(), Some("sa-${...}@x"));
+    // A number format needs the value: unknown as a whole.
+    assert_eq!(partial("formatted"), None);
+    assert_eq!(partial("printed").as_deref(), Some("user:${...}"));
+    assert_eq!(partial("joined").as_deref(), Some("arn/${...}/*"));
+    assert_eq!(partial("unknown"), None, "a list not known: nothing known");
+    assert_eq!(partial("directive").as_deref(), Some("a${...}c"));
+    assert_eq!(partial("looped").as_deref(), Some("a${...}c"));
+    assert_eq!(value("known"), Value::String("ab".into()));
+    // An error in a part stays an error, which `try` catches.
+    assert!(values::is_failure(&value("failed")));
+    assert_eq!(value("caught"), Value::String("fallback".into()));
 }
 
 #[test]
@@ -1970,4 +2050,49 @@ check "reachable" {
     assert!(unit.notes.is_empty(), "{:?}", unit.notes);
     let addresses: Vec<&str> = unit.resources.iter().map(|r| r.address.as_str()).collect();
     assert_eq!(addresses, ["aws_s3_bucket.logs"]);
+}
+
+#[test]
+fn provider_blocks_are_checked_as_provider_resources() {
+    let text = r#"
+variable "key" {
+  default = "from-default"
+}
+provider "aws" {
+  region     = "eu-west-1"
+  secret_key = var.key
+}
+provider "aws" {
+  alias  = "west"
+  region = "us-west-2"
+}
+provider "aws" {
+  alias  = "west"
+  region = "us-west-1"
+}
+"#;
+    let unit = load(&[("main.tf", text)]);
+    let default = resource(&unit, "provider.aws");
+    assert_eq!(default.resource_type, "provider");
+    assert_eq!(
+        at(&default.body, "secret_key").value.display(),
+        "from-default"
+    );
+    let west = resource(&unit, "provider.aws.west");
+    assert_eq!(at(&west.body, "region").value.display(), "us-west-2");
+    assert_eq!(
+        unit.resources
+            .iter()
+            .filter(|r| r.resource_type == "provider")
+            .count(),
+        2,
+        "a repeated configuration is read once"
+    );
+    assert!(
+        unit.errors
+            .iter()
+            .any(|e| e.message.contains("provider configuration `aws.west`")),
+        "and reported, as Terraform rejects it: {:?}",
+        unit.errors
+    );
 }

@@ -8,7 +8,7 @@
 //! tell them apart and a rule still never fires on either.
 
 use crate::source::Span;
-use crate::value::{format_number, Entry, Node, Origin, Unknown, UnknownKind, Value};
+use crate::value::{format_number, Entry, Node, Origin, PartialText, Unknown, UnknownKind, Value};
 use std::collections::HashMap;
 
 /// A value not built because it would cross a limit (see
@@ -23,6 +23,7 @@ pub fn limit_crossed(value: &Value) -> Option<&str> {
         Value::Unknown(Unknown {
             kind: UnknownKind::OverLimit,
             reason,
+            ..
         }) => Some(reason),
         _ => None,
     }
@@ -54,6 +55,31 @@ pub fn has_failure(node: &Node) -> bool {
         Value::Map(entries) => entries.iter().any(|e| has_failure(&e.value)),
         value => is_failure(value),
     }
+}
+
+/// What a value not known as text adds to a string built around it (a
+/// template, `format`, `join`): its own known pieces, or one hole at its
+/// span. A failure or a crossed limit is not a hole: it stays the error, so
+/// `try` still sees it and the limit is still reported.
+pub fn text_hole(node: &Node) -> Result<PartialText, Value> {
+    if let Some(text) = node.value.partial_text() {
+        return Ok(text.clone());
+    }
+    let missing = match &node.value {
+        Value::List(_) | Value::Map(_) => first_unknown(node).cloned(),
+        value => Some(value.clone()),
+    };
+    match missing {
+        Some(Value::Ref(_)) => {}
+        Some(Value::Unknown(u)) if u.kind == UnknownKind::AfterApply => {}
+        Some(Value::Unknown(u)) => return Err(Value::Unknown(u)),
+        Some(Value::Null) => return Err(failure("null in a string")),
+        // A known value is text already; callers ask only about the others.
+        _ => return Err(failure("not text")),
+    }
+    let mut text = PartialText::default();
+    text.push_hole(Some(node.span));
+    Ok(text)
 }
 
 /// The first unknown or failure in the tree (failures first), to propagate.
