@@ -69,12 +69,17 @@ impl Client {
 
     /// Sends a request and returns its result.
     fn request(&mut self, method: &str, params: Value) -> Value {
+        let response = self.response(method, params);
+        assert!(response.get("error").is_none(), "{response}");
+        response["result"].clone()
+    }
+
+    /// Sends a request and returns the whole response.
+    fn response(&mut self, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = self.next_id;
         self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-        let response = self.wait_for(|m| m["id"] == json!(id) && m.get("method").is_none());
-        assert!(response.get("error").is_none(), "{response}");
-        response["result"].clone()
+        self.wait_for(|m| m["id"] == json!(id) && m.get("method").is_none())
     }
 
     /// The next message `matches` accepts (others are skipped), or a failure.
@@ -306,6 +311,12 @@ fn keystrokes_are_debounced_into_one_scan_of_the_last_text() {
     let diagnostics = published["params"]["diagnostics"].as_array().unwrap();
     assert_eq!(diagnostics.len(), 1);
     assert_eq!(diagnostics[0]["range"]["start"], position(6, 37));
+    // What the server does not answer, or cannot read, is an error reply,
+    // not silence.
+    let unknown = client.response("textDocument/completion", json!({}));
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    let malformed = client.response("textDocument/hover", json!({"position": 3}));
+    assert_eq!(malformed["error"]["code"], -32602, "{malformed}");
     client.shut_down();
 }
 

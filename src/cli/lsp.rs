@@ -179,41 +179,51 @@ impl Server {
     }
 
     fn on_request(&mut self, request: Request) {
-        let response = match request.method.as_str() {
-            HoverRequest::METHOD => match request
+        let id = request.id.clone();
+        let answer = match request.method.as_str() {
+            HoverRequest::METHOD => request
                 .extract::<lsp_types::HoverParams>(HoverRequest::METHOD)
-            {
-                Ok((id, params)) => {
+                .map(|(_, params)| {
                     let at = params.text_document_position_params;
-                    let hover = self
-                        .flagged_at(&at.text_document.uri, at.position)
-                        .map(|f| lsp_types::Hover {
-                            contents: lsp_types::HoverContents::Markup(lsp_types::MarkupContent {
-                                kind: lsp_types::MarkupKind::Markdown,
-                                value: convert::hover_markdown(&f.finding),
-                            }),
-                            range: Some(f.range),
-                        });
-                    Response::new_ok(id, hover)
-                }
-                Err(e) => return self.log(MessageType::ERROR, format!("{e:?}")),
-            },
-            CodeActionRequest::METHOD => {
-                match request.extract::<lsp_types::CodeActionParams>(CodeActionRequest::METHOD) {
-                    Ok((id, params)) => Response::new_ok(
-                        id,
-                        self.code_actions(&params.text_document.uri, params.range),
-                    ),
-                    Err(e) => return self.log(MessageType::ERROR, format!("{e:?}")),
-                }
+                    serde_json::to_value(self.hover(&at.text_document.uri, at.position))
+                }),
+            CodeActionRequest::METHOD => request
+                .extract::<lsp_types::CodeActionParams>(CodeActionRequest::METHOD)
+                .map(|(_, params)| {
+                    serde_json::to_value(self.code_actions(&params.text_document.uri, params.range))
+                }),
+            _ => {
+                let message = format!("demarc lsp does not answer {}", request.method);
+                let code = lsp_server::ErrorCode::MethodNotFound as i32;
+                return self.send(Message::Response(Response::new_err(id, code, message)));
             }
-            _ => Response::new_err(
-                request.id,
-                lsp_server::ErrorCode::MethodNotFound as i32,
-                format!("demarc lsp does not answer {}", request.method),
+        };
+        let response = match answer {
+            Ok(Ok(result)) => Response::new_ok(id, result),
+            Ok(Err(e)) => Response::new_err(
+                id,
+                lsp_server::ErrorCode::InternalError as i32,
+                e.to_string(),
+            ),
+            Err(e) => Response::new_err(
+                id,
+                lsp_server::ErrorCode::InvalidParams as i32,
+                format!("{e:?}"),
             ),
         };
         self.send(Message::Response(response));
+    }
+
+    /// The rule's documentation, over a flagged range.
+    fn hover(&self, uri: &Url, position: lsp_types::Position) -> Option<lsp_types::Hover> {
+        let flagged = self.flagged_at(uri, position)?;
+        Some(lsp_types::Hover {
+            contents: lsp_types::HoverContents::Markup(lsp_types::MarkupContent {
+                kind: lsp_types::MarkupKind::Markdown,
+                value: convert::hover_markdown(&flagged.finding),
+            }),
+            range: Some(flagged.range),
+        })
     }
 
     fn on_notification(&mut self, notification: Notification) {
