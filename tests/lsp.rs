@@ -358,3 +358,32 @@ fn cloudformation_templates_and_demarc_yaml_apply() {
     assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
     client.shut_down();
 }
+
+#[test]
+fn a_tfvars_buffer_shows_the_findings_its_values_cause() {
+    let dir = repository();
+    std::fs::write(dir.path().join("main.tf"), rule_tf("var.admin_cidrs")).unwrap();
+    let mut client = Client::start(dir.path());
+    client.initialize(dir.path());
+    // Not saved yet, and it narrows the variable: nothing to report.
+    let uri = uri_of(dir.path()) + "/terraform.tfvars";
+    client.open(&uri, "terraform-vars", "admin_cidrs = [\"10.2.0.0/16\"]\n");
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    // Typed open to the internet: flagged on the tfvars value, which is
+    // where the finding's value is set.
+    client.change(&uri, 2, "admin_cidrs = [\"0.0.0.0/0\"]\n");
+    let diagnostics = client.diagnostics(&uri);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["code"], "AWS-EC2-001");
+    assert_eq!(diagnostics[0]["range"]["start"], position(0, 15));
+    // Its quick fix suppresses the finding where the resource is.
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": diagnostics[0]["range"],
+               "context": {"diagnostics": diagnostics}}),
+    );
+    let main = uri_of(&dir.path().join("main.tf"));
+    let edit = &actions[0]["edit"]["changes"][&main][0];
+    assert_eq!(edit["range"]["start"], position(0, 0), "{actions}");
+    client.shut_down();
+}
