@@ -316,6 +316,7 @@ fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Pr
         progress: progress.as_ref().map(progress_sink),
         list_checked: false,
         overlay: Default::default(),
+        deleted: Default::default(),
     };
     let repo = RepoPaths::around(Some(&scan_root));
     Ok(Prepared {
@@ -409,8 +410,12 @@ fn run_scan(args: ScanArgs) -> u8 {
 
     if let Some(git_ref) = &args.changed_since {
         match crate::diff::changed_since(git_ref) {
-            Ok(changed) => {
-                prepared.options.paths = crate::diff::under_roots(changed, &prepared.options.paths)
+            Ok(changes) => {
+                let roots = std::mem::take(&mut prepared.options.paths);
+                let deleted = crate::diff::under_roots(changes.deleted, &roots);
+                prepared.options.paths = crate::diff::under_roots(changes.files, &roots);
+                prepared.options.paths.extend(deleted.iter().cloned());
+                prepared.options.deleted = deleted.into_iter().collect();
             }
             Err(message) => return usage_error(&format!("--changed-since: {message}")),
         }

@@ -3,8 +3,10 @@
 //!
 //! Runs git on the repository around the current directory (`git diff
 //! --name-only REF`, plus untracked files that are not ignored, which a
-//! developer's new module is). Deleted files are left out: there is nothing
-//! to scan in them.
+//! developer's new module is). Deleted files are listed apart: there is
+//! nothing to scan in them, but the module they leave behind has changed
+//! (a deleted `flowlog.tf` can leave a VPC without flow logs). A rename is a
+//! deletion and an addition, so both places are judged again.
 //!
 //! The scanned repository is untrusted, so git must not be steered by it.
 //! The repository is the one holding `.git` at or above the current
@@ -36,11 +38,21 @@ const HARDENING: [&str; 7] = [
     "submodule.recurse=false",
 ];
 
+/// What changed since a git ref, as paths relative to the current
+/// directory when below it.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Files added, modified or renamed to, and untracked files that are not
+    /// ignored; links are kept (reading them is the scan's business, which
+    /// stays inside the scan root).
+    pub files: Vec<PathBuf>,
+    /// Files deleted or renamed away from.
+    pub deleted: Vec<PathBuf>,
+}
+
 /// The files changed since `git_ref` in the repository around the current
-/// directory, relative to the current directory when below it. Files that
-/// are symbolic links are kept: reading them is the scan's business, which
-/// stays inside the scan root.
-pub fn changed_since(git_ref: &str) -> Result<Vec<PathBuf>, String> {
+/// directory.
+pub fn changed_since(git_ref: &str) -> Result<Changes, String> {
     if git_ref.starts_with('-') {
         return Err(format!("`{git_ref}` is not a git revision"));
     }
@@ -49,22 +61,8 @@ pub fn changed_since(git_ref: &str) -> Result<Vec<PathBuf>, String> {
         "the current directory is not in a git repository (run demarc from the repository)"
             .to_string()
     })?;
-    // `--` ends the revisions, so a file named like the ref is not a pathspec.
-    let changed = git(
-        &top,
-        &[
-            "diff",
-            "--name-only",
-            "-z",
-            "--no-renames",
-            "--no-ext-diff",
-            "--no-textconv",
-            "--ignore-submodules=all",
-            "--diff-filter=d",
-            git_ref,
-            "--",
-        ],
-    )?;
+    let changed = diff_names(&top, git_ref, "--diff-filter=d")?;
+    let deleted = diff_names(&top, git_ref, "--diff-filter=D")?;
     let untracked = git(
         &top,
         &[
@@ -75,21 +73,55 @@ pub fn changed_since(git_ref: &str) -> Result<Vec<PathBuf>, String> {
             "-z",
         ],
     )?;
-    let mut files: Vec<PathBuf> = changed
-        .split('\0')
-        .chain(untracked.split('\0'))
-        .filter(|name| !name.is_empty())
+    let relative = |path: PathBuf| match path.strip_prefix(&cwd) {
+        Ok(relative) => relative.to_path_buf(),
+        Err(_) => path,
+    };
+    let mut files: Vec<PathBuf> = names(&changed)
+        .chain(names(&untracked))
         .map(|name| top.join(name))
         // A file or a link, never what a link leads to (a directory).
         .filter(|path| std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() || m.is_symlink()))
-        .map(|path| match path.strip_prefix(&cwd) {
-            Ok(relative) => relative.to_path_buf(),
-            Err(_) => path,
-        })
+        .map(relative)
         .collect();
     files.sort();
     files.dedup();
-    Ok(files)
+    let mut deleted: Vec<PathBuf> = names(&deleted)
+        .map(|name| top.join(name))
+        // Gone from the work tree too: a file deleted and made again is
+        // among the changed files.
+        .filter(|path| std::fs::symlink_metadata(path).is_err())
+        .map(relative)
+        .collect();
+    deleted.sort();
+    Ok(Changes { files, deleted })
+}
+
+/// `git diff --name-only` against `git_ref`, keeping the files `filter`
+/// (a `--diff-filter=` argument) selects. No rename detection, so a rename
+/// is its deletion and its addition.
+fn diff_names(top: &Path, git_ref: &str, filter: &str) -> Result<String, String> {
+    // `--` ends the revisions, so a file named like the ref is not a pathspec.
+    git(
+        top,
+        &[
+            "diff",
+            "--name-only",
+            "-z",
+            "--no-renames",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--ignore-submodules=all",
+            filter,
+            git_ref,
+            "--",
+        ],
+    )
+}
+
+/// The names in git's NUL-separated output.
+fn names(output: &str) -> impl Iterator<Item = &str> {
+    output.split('\0').filter(|name| !name.is_empty())
 }
 
 /// Keeps the files that lie under one of `roots` (the scan's PATHs).

@@ -40,6 +40,10 @@ pub struct ScanOptions {
     pub list_checked: bool,
     /// Unsaved editor buffers, read instead of the files on disk.
     pub overlay: crate::read::Overlay,
+    /// Files among `paths` that were deleted (`--changed-since`): the
+    /// module each leaves behind is evaluated and reported whole, since
+    /// taking a file away can change any finding of its module.
+    pub deleted: BTreeSet<PathBuf>,
 }
 
 /// How far a scan has come: `done` of `total` in a stage.
@@ -293,7 +297,10 @@ struct PlannedUnit {
 fn plan_units(options: &ScanOptions) -> (Vec<PlannedUnit>, Vec<ScanError>) {
     let (files, roots): (Vec<PathBuf>, Vec<PathBuf>) =
         options.paths.iter().cloned().partition(|p| {
-            p.is_file() || (p.is_symlink() && !p.is_dir()) || options.overlay.get(p).is_some()
+            p.is_file()
+                || (p.is_symlink() && !p.is_dir())
+                || options.deleted.contains(p)
+                || options.overlay.get(p).is_some()
         });
     let Discovery { units, mut errors } = if roots.is_empty() {
         Discovery::default()
@@ -308,8 +315,13 @@ fn plan_units(options: &ScanOptions) -> (Vec<PlannedUnit>, Vec<ScanError>) {
         })
         .collect();
     let walked: BTreeSet<PathBuf> = planned.iter().map(|p| unit_key(&p.source)).collect();
-    let mut focused: Vec<(UnitSource, BTreeSet<String>)> = Vec::new();
+    let mut focused: Vec<PlannedUnit> = Vec::new();
     for file in &files {
+        let deleted = options.deleted.contains(file);
+        // A deleted template leaves nothing behind to evaluate.
+        if deleted && terraform_file_kind(file).is_none() {
+            continue;
+        }
         let Some(source) = unit_of_file(file, &options.overlay) else {
             continue;
         };
@@ -317,20 +329,28 @@ fn plan_units(options: &ScanOptions) -> (Vec<PlannedUnit>, Vec<ScanError>) {
         if walked.contains(&unit_key(&source)) {
             continue;
         }
-        match focused
+        let unit = match focused
             .iter_mut()
-            .find(|(s, _)| unit_key(s) == unit_key(&source))
+            .find(|p| unit_key(&p.source) == unit_key(&source))
         {
-            Some((_, focus)) => {
+            Some(unit) => unit,
+            None => {
+                focused.push(PlannedUnit {
+                    source,
+                    focus: Some(BTreeSet::new()),
+                });
+                focused.last_mut().expect("just pushed")
+            }
+        };
+        match &mut unit.focus {
+            _ if deleted => unit.focus = None,
+            Some(focus) => {
                 focus.insert(display_path(file));
             }
-            None => focused.push((source, BTreeSet::from([display_path(file)]))),
+            None => {}
         }
     }
-    planned.extend(focused.into_iter().map(|(source, focus)| PlannedUnit {
-        source,
-        focus: Some(focus),
-    }));
+    planned.extend(focused);
     if let Some(filter) = &options.file_filter {
         planned.retain_mut(|unit| match &mut unit.source {
             UnitSource::TerraformModule { files, .. } => {

@@ -241,3 +241,20 @@ fn an_unreadable_parameters_file_is_an_error_naming_it() {
     assert_eq!(code, 2);
     assert_eq!(report["errors"][0]["file"], "absent.json");
 }
+
+#[test]
+fn resources_a_for_each_loop_makes_are_checked_at_the_loop_body() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("loop.yaml"),
+        "AWSTemplateFormatVersion: \"2010-09-09\"\nTransform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::Admin:\n    - Port\n    - [\"22\", \"443\"]\n    - Ingress${Port}:\n        Type: AWS::EC2::SecurityGroupIngress\n        Properties:\n          GroupId: sg-123\n          IpProtocol: tcp\n          FromPort: !Ref Port\n          ToPort: !Ref Port\n          CidrIp: 0.0.0.0/0\n",
+    )
+    .unwrap();
+    let findings = scan_dir(dir.path(), "AWS-EC2-001");
+    let found: Vec<(&str, usize)> = findings
+        .iter()
+        .map(|f| (f.resource.as_str(), f.location.start_line))
+        .collect();
+    // Port 22 opens SSH to the internet; 443 is not an admin port.
+    assert_eq!(found, [("Ingress22", 14)], "{findings:?}");
+}

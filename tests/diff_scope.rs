@@ -22,7 +22,7 @@ fn write(dir: &Path, name: &str, text: &str) {
 
 /// The rules these tests are about: other rules may fire on the same
 /// resources, and their findings are not what diff scope is tested on.
-const RULES: &str = "rules:\n  enable: [AWS-EC2-001, AWS-S3-004, AWS-RDS-002]\n";
+const RULES: &str = "rules:\n  enable: [AWS-EC2-001, AWS-S3-004, AWS-RDS-002, AWS-VPC-001]\n";
 
 fn scan_json(dir: &Path, args: &[&str]) -> (Value, i32) {
     let config = tempfile::NamedTempFile::new().unwrap();
@@ -214,4 +214,62 @@ fn changed_since_scans_the_files_changed_since_a_commit() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--changed-since: git diff failed"));
+}
+
+const VPC: &str = "resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n";
+const FLOW_LOG: &str = r#"resource "aws_flow_log" "main" {
+  vpc_id               = aws_vpc.main.id
+  traffic_type         = "ALL"
+  log_destination_type = "s3"
+  log_destination      = "arn:aws:s3:::flow-logs"
+}
+"#;
+
+#[test]
+fn changed_since_judges_again_the_module_a_deleted_or_renamed_file_leaves() {
+    assert!(
+        Process::new("git").arg("--version").output().is_ok(),
+        "git is not installed; .ci/run installs it (apt-get install git)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    write(dir.path(), "net/vpc.tf", VPC);
+    write(dir.path(), "net/flowlog.tf", FLOW_LOG);
+    write(dir.path(), "legacy/main.tf", OPEN_SSH);
+    write(dir.path(), "stacks/old.yaml", "AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\n");
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "start"]);
+    let vpc_finding = [("net/vpc.tf".to_string(), "AWS-VPC-001".to_string())];
+
+    // Deleting the flow log leaves the VPC without one; the unchanged
+    // legacy module is not read, and a deleted template is no error.
+    std::fs::remove_file(dir.path().join("net/flowlog.tf")).unwrap();
+    std::fs::remove_file(dir.path().join("stacks/old.yaml")).unwrap();
+    let (report, code) = scan_json(dir.path(), &["--changed-since", "HEAD"]);
+    assert_eq!(places(&report), vpc_finding, "{report}");
+    assert_eq!(report["errors"], serde_json::json!([]));
+    assert_eq!(code, 1);
+    // Staged or not, the same.
+    git(dir.path(), &["add", "-A"]);
+    let (report, _) = scan_json(dir.path(), &["--changed-since", "HEAD"]);
+    assert_eq!(places(&report), vpc_finding, "{report}");
+    // PATHs narrow deletions too.
+    let (report, code) = scan_json(dir.path(), &["legacy", "--changed-since", "HEAD"]);
+    assert_eq!(places(&report), []);
+    assert_eq!(code, 0);
+
+    // Moving it to another module is a deletion here and an addition there.
+    git(dir.path(), &["reset", "-q", "--hard"]);
+    std::fs::create_dir_all(dir.path().join("logs")).unwrap();
+    git(dir.path(), &["mv", "net/flowlog.tf", "logs/flowlog.tf"]);
+    let (report, _) = scan_json(dir.path(), &["--changed-since", "HEAD"]);
+    assert_eq!(places(&report), vpc_finding, "{report}");
+
+    // A file deleted and written again is a change, not a deletion.
+    git(dir.path(), &["reset", "-q", "--hard"]);
+    git(dir.path(), &["rm", "-q", "net/flowlog.tf"]);
+    write(dir.path(), "net/flowlog.tf", FLOW_LOG);
+    let (report, code) = scan_json(dir.path(), &["--changed-since", "HEAD"]);
+    assert_eq!(places(&report), [], "{report}");
+    assert_eq!(code, 0);
 }

@@ -361,9 +361,15 @@ resource "aws_s3_bucket" "logs" {
     write(&root, &[("main.tf", main), ("plan.json", plan)]);
     let report = scan_json(&root, TerraformOptions::default());
     // The plan knows the value; the finding points at the configuration,
-    // once (the directory is not scanned again without the plan).
+    // once (the directory is not scanned again without the plan). Only the
+    // two rules this plan is about are compared, so new rules do not move it.
+    let about = ["AWS-EC2-001", "AWS-S3-004"];
+    let found: Vec<_> = findings(&report, &root)
+        .into_iter()
+        .filter(|(rule, ..)| about.contains(&rule.as_str()))
+        .collect();
     assert_eq!(
-        findings(&report, &root),
+        found,
         [
             (
                 "AWS-EC2-001".to_string(),
@@ -389,6 +395,7 @@ resource "aws_s3_bucket" "logs" {
     let report = scan_json(&alone, TerraformOptions::default());
     let lines: Vec<(String, String, u64)> = findings(&report, &alone)
         .into_iter()
+        .filter(|(rule, ..)| about.contains(&rule.as_str()))
         .map(|(rule, _, file, line)| (rule, file, line))
         .collect();
     assert_eq!(

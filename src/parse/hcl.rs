@@ -10,6 +10,7 @@ use crate::model::UnitError;
 use crate::parse::limits::{self, Comments};
 use crate::source::{FileId, Span};
 use hcl_edit::structure::Body;
+use hcl_edit::visit::Visit;
 
 /// A UTF-8 byte order mark, which hcl-edit does not accept.
 const BOM: char = '\u{feff}';
@@ -41,6 +42,34 @@ pub fn parse_hcl(text: &str, file: FileId) -> Result<Body, UnitError> {
             message: format!("HCL syntax error: {}", err.message()),
         }
     })
+}
+
+/// One warning per object constructor key that repeats an earlier key of
+/// its object. Terraform accepts the object and keeps the last value (the
+/// vendored parser does the same), but the earlier value is silently lost,
+/// which is worth saying.
+pub fn repeated_object_keys(body: &Body, text: &str, file: FileId) -> Vec<UnitError> {
+    struct Repeats(Vec<std::ops::Range<usize>>);
+    impl Visit for Repeats {
+        fn visit_object(&mut self, node: &hcl_edit::expr::Object) {
+            self.0.extend(node.repeated_keys().iter().cloned());
+            hcl_edit::visit::visit_object(self, node);
+        }
+    }
+    let mut repeats = Repeats(Vec::new());
+    repeats.visit_body(body);
+    repeats
+        .0
+        .into_iter()
+        .map(|span| UnitError {
+            file,
+            message: format!(
+                "object key `{}` is repeated; Terraform keeps this last value and drops the earlier one",
+                text.get(span.clone()).unwrap_or_default().trim()
+            ),
+            span: Some(Span::new(file, span)),
+        })
+        .collect()
 }
 
 /// The byte offset of a one-based line and column (column in characters),
@@ -144,20 +173,55 @@ mod tests {
     }
 
     #[test]
-    fn object_keys_are_indexed_without_missing_a_repeat() {
+    fn a_repeated_object_key_keeps_the_last_value_and_is_a_warning() {
         // The vendored parser indexes identifier and string keys by text and
         // compares expression keys with each other; a repeat of each kind is
-        // still found (hcl-edit refuses repeated keys), and distinct keys of
-        // different kinds with the same text are not repeats.
-        for repeated in [
-            "a = 1, b = 2, a = 3",
-            "\"a\" = 1, \"a\" = 2",
-            "(x) = 1, ( x ) = 2",
+        // found, as Terraform sees it: `a` and `"a"` are one key, `(a)` (the
+        // value of `a`) another. The last value wins, as Terraform evaluates.
+        for (repeated, again) in [
+            ("a = 1, b = 2, a = 3", "a = 3"),
+            ("\"a\" = 1, \"a\" = 3", "\"a\" = 3"),
+            ("a = 1, \"a\" = 3", "\"a\" = 3"),
+            ("(x) = 1, ( x ) = 3", "( x ) = 3"),
         ] {
             let text = format!("m = {{ {repeated} }}\n");
-            assert!(parse_hcl(&text, 0).is_err(), "{text}");
+            let body = parse_hcl(&text, 2).unwrap();
+            let Some(hcl_edit::expr::Expression::Object(object)) =
+                body.get_attribute("m").map(|a| &a.value)
+            else {
+                panic!("{text}: not an object");
+            };
+            let values: Vec<String> = object
+                .iter()
+                .map(|(_, v)| v.expr().to_string().trim().to_string())
+                .collect();
+            assert!(values.contains(&"3".to_string()), "{text}: {values:?}");
+            assert!(!values.contains(&"1".to_string()), "{text}: {values:?}");
+            let warnings = repeated_object_keys(&body, &text, 2);
+            assert_eq!(warnings.len(), 1, "{text}");
+            let span = warnings[0].span.unwrap();
+            assert_eq!(span.file, 2);
+            assert_eq!(span.start as usize, text.find(again).unwrap(), "{text}");
         }
-        assert!(parse_hcl("m = { a = 1, \"a\" = 2, (a) = 3 }\n", 0).is_ok());
+        let text = "m = { a = 1, (a) = 3 }\n";
+        assert!(repeated_object_keys(&parse_hcl(text, 0).unwrap(), text, 0).is_empty());
+    }
+
+    #[test]
+    fn newlines_are_insignificant_inside_for_expressions() {
+        for text in [
+            "m = { for k, v in x : k => v > 1\n  ? \"a\" : \"b\" }\n",
+            "m = { for k, v in x : k => v &&\n  k }\n",
+            "m = { for k, v in x : k => v\n  && k }\n",
+            "m = { for k, v in\n  x : k => v }\n",
+            "l = [for v in\n  x : v\n  && true]\n",
+        ] {
+            assert!(parse_hcl(text, 0).is_ok(), "{text}");
+        }
+        // Outside brackets and `for`, a line break still ends the value.
+        for text in ["m = { a = true &&\n  false }\n", "m = true\n  ? 1 : 2\n"] {
+            assert!(parse_hcl(text, 0).is_err(), "{text}");
+        }
     }
 
     #[test]

@@ -29,11 +29,19 @@ pub struct StatementPattern {
     /// Everyone: `"*"`, `{"AWS": "*"}`, `{"*": "*"}` (a policy document's
     /// `type = "*"`), or `NotPrincipal` (everyone but the named).
     pub public_principal: bool,
+    /// A whole AWS account: an `AWS` principal that is an account id or
+    /// `arn:<partition>:iam::<account>:root` (every principal of it).
+    pub account_principal: bool,
     pub action: Option<ElementTest>,
     pub not_action: Option<ElementTest>,
     pub resource: Option<ElementTest>,
     pub not_resource: Option<ElementTest>,
     pub condition_keys: Option<KeysTest>,
+    /// `Condition` is (not) there, whatever it tests.
+    pub condition_exists: Option<bool>,
+    /// The statement must not fit this pattern (`Fail` when it does), so a
+    /// rule can leave out the statements another rule already reports.
+    pub not: Option<Box<StatementPattern>>,
 }
 
 /// A test on one statement element (`Action`, `Resource`, ...): a string or
@@ -128,6 +136,9 @@ impl StatementPattern {
         if self.public_principal {
             parts.push(public_principal(statement));
         }
+        if self.account_principal {
+            parts.push(account_principal(statement));
+        }
         for (key, test) in [
             ("Action", &self.action),
             ("NotAction", &self.not_action),
@@ -140,6 +151,20 @@ impl StatementPattern {
         }
         if let Some(test) = &self.condition_keys {
             parts.push(test.eval(statement.get("Condition")));
+        }
+        if let Some(want) = self.condition_exists {
+            parts.push(match statement.get("Condition") {
+                Some(c) if want => Part::Pass(Some(Witness::at(c))),
+                None if !want => Part::Pass(None),
+                _ => Part::Fail,
+            });
+        }
+        if let Some(excluded) = &self.not {
+            parts.push(match excluded.eval(statement) {
+                Outcome::Match(_) => Part::Fail,
+                Outcome::NoMatch => Part::Pass(None),
+                Outcome::Unknown => Part::Unknown,
+            });
         }
         let mut witness = None;
         let mut unknown = false;
@@ -199,6 +224,45 @@ fn public_principal(statement: &Node) -> Part {
         v if !v.is_known() => Part::Unknown,
         _ => Part::Fail,
     }
+}
+
+fn account_principal(statement: &Node) -> Part {
+    let Some(principal) = statement.get("Principal") else {
+        return Part::Fail;
+    };
+    let entries = match &principal.value {
+        Value::Map(entries) => entries,
+        v if !v.is_known() => return Part::Unknown,
+        _ => return Part::Fail,
+    };
+    let mut unknown = false;
+    for entry in entries.iter().filter(|e| e.key == "AWS") {
+        for id in values(&entry.value) {
+            match &id.value {
+                Value::String(s) if names_whole_account(s) => {
+                    return Part::Pass(Some(Witness::at(id)))
+                }
+                v if !v.is_known() => unknown = true,
+                _ => {}
+            }
+        }
+    }
+    if unknown {
+        Part::Unknown
+    } else {
+        Part::Fail
+    }
+}
+
+/// `123456789012` or `arn:<partition>:iam::123456789012:root`.
+fn names_whole_account(id: &str) -> bool {
+    let account = |s: &str| s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit());
+    if account(id) {
+        return true;
+    }
+    let parts: Vec<&str> = id.split(':').collect();
+    matches!(parts.as_slice(), ["arn", partition, "iam", "", acct, "root"]
+        if partition.starts_with("aws") && account(acct))
 }
 
 impl ElementTest {
@@ -325,6 +389,11 @@ pub fn read(r: &mut Reader, node: &Node, entries: &[crate::value::Entry]) -> Opt
         _ => vec![r.path(paths_node)?],
     };
     let statement_node = r.required(node, entries, "statement", "a `policy` matcher")?;
+    let statement = read_statement(r, statement_node)?;
+    Some(Matcher::Policy(PolicyMatcher { paths, statement }))
+}
+
+fn read_statement(r: &mut Reader, statement_node: &Node) -> Option<StatementPattern> {
     let fields = r.map(statement_node, "statement");
     r.only_keys(
         fields,
@@ -336,6 +405,8 @@ pub fn read(r: &mut Reader, node: &Node, entries: &[crate::value::Entry]) -> Opt
             "resource",
             "not_resource",
             "condition_keys",
+            "condition",
+            "not",
         ],
         "statement",
     );
@@ -350,11 +421,19 @@ pub fn read(r: &mut Reader, node: &Node, entries: &[crate::value::Entry]) -> Opt
     }
     if let Some(n) = get(fields, "principal") {
         let principal = r.map(n, "principal");
-        r.only_keys(principal, &["public"], "principal");
-        match get(principal, "public").map(|p| &p.value) {
-            Some(Value::Bool(true)) => pattern.public_principal = true,
+        r.only_keys(principal, &["public", "account"], "principal");
+        match principal {
+            [entry] if entry.value.value == Value::Bool(true) && entry.key == "public" => {
+                pattern.public_principal = true
+            }
+            [entry] if entry.value.value == Value::Bool(true) && entry.key == "account" => {
+                pattern.account_principal = true
+            }
             _ => {
-                r.error(n.span, "`principal` takes `public: true`");
+                r.error(
+                    n.span,
+                    "`principal` takes `public: true` or `account: true`",
+                );
                 return None;
             }
         }
@@ -382,10 +461,26 @@ pub fn read(r: &mut Reader, node: &Node, entries: &[crate::value::Entry]) -> Opt
             _ => KeysTest::AnyOf(keys),
         });
     }
-    Some(Matcher::Policy(PolicyMatcher {
-        paths,
-        statement: pattern,
-    }))
+    if let Some(n) = get(fields, "condition") {
+        let test = r.map(n, "condition");
+        r.only_keys(test, &["exists"], "condition");
+        match test {
+            [entry] if matches!(entry.value.value, Value::Bool(_)) => {
+                pattern.condition_exists = Some(entry.value.value == Value::Bool(true))
+            }
+            _ => {
+                r.error(
+                    n.span,
+                    "`condition` takes `exists: true` or `exists: false`",
+                );
+                return None;
+            }
+        }
+    }
+    if let Some(n) = get(fields, "not") {
+        pattern.not = Some(Box::new(read_statement(r, n)?));
+    }
+    Some(pattern)
 }
 
 fn read_element_test(r: &mut Reader, node: &Node, what: &str) -> Option<ElementTest> {
@@ -645,6 +740,92 @@ mod tests {
                 (r#"{"Effect": "Allow", "Action": "iam:*"}"#, "no match"),
             ],
         );
+    }
+
+    #[test]
+    fn not_leaves_out_statements_another_pattern_fits() {
+        // Every action, but not on every resource (the admin shape).
+        check(
+            r#"{effect: Allow, action: {any_of: ["*"]}, not: {resource: {any_of: ["*"]}}}"#,
+            &[
+                (
+                    r#"{"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b"}"#,
+                    "match",
+                ),
+                (
+                    r#"{"Effect": "Allow", "Action": "*", "Resource": ["arn:aws:s3:::b", "*"]}"#,
+                    "no match",
+                ),
+                (
+                    r#"{"Effect": "Allow", "Action": "*", "NotResource": "arn:aws:s3:::b"}"#,
+                    "match",
+                ),
+            ],
+        );
+        let p = pattern(r#"{action: {any_of: ["*"]}, not: {resource: {any_of: ["*"]}}}"#);
+        let mut s = parse_json(r#"{"Action": "*", "Resource": "x"}"#, 0, 0).unwrap();
+        if let Value::Map(entries) = &mut s.value {
+            entries[1].value.value = Value::Unknown("var.resource".into());
+        }
+        assert_eq!(kind(p.eval(&s)), "unknown");
+    }
+
+    #[test]
+    fn condition_present_or_absent_whatever_it_tests() {
+        check(
+            r#"{effect: Allow, condition: {exists: false}}"#,
+            &[
+                (r#"{"Effect": "Allow", "Action": "s3:*"}"#, "match"),
+                (
+                    r#"{"Effect": "Allow", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}"#,
+                    "no match",
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn account_principal_is_an_account_id_or_its_root() {
+        check(
+            r#"{effect: Allow, principal: {account: true}}"#,
+            &[
+                (
+                    r#"{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}"#,
+                    "match",
+                ),
+                (
+                    r#"{"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::1:role/x", "210987654321"]}}"#,
+                    "match",
+                ),
+                (
+                    r#"{"Effect": "Allow", "Principal": {"AWS": "arn:aws-us-gov:iam::123456789012:root"}}"#,
+                    "match",
+                ),
+                (
+                    r#"{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/deploy"}}"#,
+                    "no match",
+                ),
+                (
+                    r#"{"Effect": "Allow", "Principal": {"AWS": "*"}}"#,
+                    "no match",
+                ),
+                (
+                    r#"{"Effect": "Allow", "Principal": {"Service": "123456789012"}}"#,
+                    "no match",
+                ),
+                (r#"{"Effect": "Allow", "Principal": "*"}"#, "no match"),
+            ],
+        );
+    }
+
+    #[test]
+    fn principal_takes_one_kind() {
+        let text = "{policy: p, statement: {principal: {public: true, account: true}}}";
+        let file = SourceFile::new("rule.yaml".into(), text.into());
+        let node = crate::parse::yaml::parse_yaml(text, 0).unwrap();
+        let mut reader = Reader::new(&file);
+        assert!(read_matcher(&mut reader, &node).is_none());
+        assert!(reader.errors[0].message.contains("`account: true`"));
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! A resource whose `Condition` cannot be decided before deployment is kept:
 //! it may exist, and its values say what it would be if it does.
 
+mod foreach;
 mod intrinsics;
 mod params;
 mod resolve;
@@ -190,17 +191,16 @@ fn load_resources(doc: &Node, unit: &mut Unit, options: &CloudFormationOptions) 
     let is_sam = sam::is_sam(doc);
     let mut resolver = Resolver::new(doc, overrides, is_sam);
     let mut transform = is_sam.then(|| sam::Sam::new(doc));
-    for entry in entries {
-        if entry.key.starts_with("Fn::ForEach::") {
-            unit.notes.push(error(
-                Some(entry.key_span),
-                format!(
-                    "`{}` (AWS::LanguageExtensions) is not expanded: the resources it makes are not scanned",
-                    entry.key
-                ),
-            ));
-            continue;
-        }
+    let looped = foreach::expand(entries, &mut resolver);
+    for entry in &looped.entries {
+        resolver.add_resource(entry.key.clone());
+    }
+    unit.errors.extend(looped.errors);
+    unit.notes.extend(looped.notes);
+    let written = entries
+        .iter()
+        .filter(|e| !e.key.starts_with(foreach::LOOP_PREFIX));
+    for entry in written.chain(&looped.entries) {
         let Some(resource_type) = entry.value.get("Type").and_then(Node::as_str) else {
             unit.errors.push(error(
                 Some(entry.key_span),

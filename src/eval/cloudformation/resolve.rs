@@ -15,9 +15,10 @@
 //! Unknown by design: pseudo parameters not given on the command line,
 //! parameters without a value, SSM parameter types and `{{resolve:...}}`
 //! dynamic references, `Fn::GetAZs`, `Fn::ImportValue`, resource attributes.
-//! Not evaluated: macros (`Fn::Transform`, a note) and `Fn::ForEach` loops
-//! (their resources are not scanned, a note; names they would define are not
-//! reported as undefined).
+//! Not evaluated: macros (`Fn::Transform`, a note). `Fn::ForEach` loops in
+//! `Resources` are expanded beforehand (`foreach`); one whose collection is
+//! unknown leaves a note, and names it would define are not reported as
+//! undefined.
 
 use super::intrinsics::{self, SubPart};
 use super::params::{Overrides, Source};
@@ -51,12 +52,15 @@ pub(super) const PSEUDO_PARAMETERS: [&str; 7] = [
 
 pub(super) struct Resolver<'d> {
     resources: HashSet<&'d str>,
+    /// Resources `Fn::ForEach` loops make.
+    generated: HashSet<String>,
     /// SAM templates: the logical IDs of SAM resources. Names SAM derives
     /// from them (`FnRole`, `Fn.Alias`) and its implicit APIs
     /// (`ServerlessRestApi`) are valid targets of `Ref` and `Fn::GetAtt`.
     sam_ids: Option<Vec<&'d str>>,
-    /// The template has `Fn::ForEach` loops in `Resources` (not expanded):
-    /// names they would define are not reported as undefined.
+    /// The template has `Fn::ForEach` loops in `Resources`: names one
+    /// that could not be expanded would define are not reported as
+    /// undefined.
     loops: bool,
     parameters: HashMap<String, Param>,
     mappings: Option<&'d Node>,
@@ -130,6 +134,7 @@ impl<'d> Resolver<'d> {
         Resolver {
             loops: doc.get("Resources").is_some_and(has_loop),
             resources,
+            generated: HashSet::new(),
             sam_ids,
             parameters,
             mappings: doc.get("Mappings"),
@@ -184,11 +189,17 @@ impl<'d> Resolver<'d> {
     /// one SAM generates).
     pub(super) fn is_resource(&self, name: &str) -> bool {
         self.resources.contains(name)
+            || self.generated.contains(name)
             || self.sam_ids.as_ref().is_some_and(|ids| {
                 name.starts_with("Serverless")
                     || name.starts_with("ApiGatewayDomainName")
                     || ids.iter().any(|id| name.starts_with(id))
             })
+    }
+
+    /// Declares a resource an `Fn::ForEach` loop makes.
+    pub(super) fn add_resource(&mut self, name: String) {
+        self.generated.insert(name);
     }
 
     /// The node with its intrinsic functions resolved; `None` when it is

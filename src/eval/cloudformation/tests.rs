@@ -830,15 +830,71 @@ fn yaml_1_1_scalars_read_as_cloudformation_reads_them() {
 }
 
 #[test]
-fn for_each_loops_are_skipped_without_an_error() {
-    let text = "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::Topics:\n    - Name\n    - [a, b]\n    - Topic${Name}:\n        Type: AWS::SNS::Topic\n  T:\n    Type: AWS::SNS::Topic\n    Properties:\n      Other: !Ref Topica\n";
+fn for_each_loops_make_their_resources_at_the_lines_written() {
+    let text = "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::LanguageExtensions\nParameters:\n  Envs:\n    Type: CommaDelimitedList\n    Default: prod,dev-1\nResources:\n  Fn::ForEach::Buckets:\n    - Env\n    - !Ref Envs\n    - Logs&{Env}:\n        Type: AWS::S3::Bucket\n        Properties:\n          BucketName: !Sub 'logs-${Env}'\n          Tags: [{Key: env, Value: !Ref Env}]\n      Fn::ForEach::Nested:\n        - Kind\n        - [a, b]\n        - Queue&{Env}${Kind}:\n            Type: AWS::SQS::Queue\n  T:\n    Type: AWS::SNS::Topic\n    Properties:\n      Other: !Ref Logsprod\n";
+    let unit = clean(text);
+    assert!(unit.notes.is_empty(), "{:?}", unit.notes);
+    let addresses: Vec<&str> = unit.resources.iter().map(|r| r.address.as_str()).collect();
+    assert_eq!(
+        addresses,
+        [
+            "T",
+            "Logsprod",
+            "Queueproda",
+            "Queueprodb",
+            "Logsdev1",
+            "Queuedev1a",
+            "Queuedev1b"
+        ]
+    );
+    assert_eq!(
+        at(&unit, "Logsdev1", "Properties.BucketName").value,
+        s("logs-dev-1")
+    );
+    assert_eq!(
+        at(&unit, "Logsprod", "Properties.Tags[0].Value").value,
+        s("prod")
+    );
+    // At the line of the loop's body.
+    let name = at(&unit, "Logsprod", "Properties.BucketName");
+    assert_eq!(line_of(&unit, name.span), 14);
+    // A reference to a resource a loop makes is a reference.
+    assert!(matches!(
+        at(&unit, "T", "Properties.Other").value,
+        Value::Ref(_)
+    ));
+}
+
+#[test]
+fn for_each_with_an_unknown_collection_is_a_note_and_its_names_are_not_errors() {
+    let text = "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::Topics:\n    - Name\n    - !GetAZs ''\n    - Topic${Name}:\n        Type: AWS::SNS::Topic\n  T:\n    Type: AWS::SNS::Topic\n    Properties:\n      Other: !Ref Topica\n";
     let unit = clean(text);
     assert_eq!(unit.resources.len(), 1);
     assert_eq!(unit.notes.len(), 1);
     assert!(unit.notes[0].message.contains("not expanded"));
-    // What a loop makes may be referred to: unknown, not an error.
     assert!(!at(&unit, "T", "Properties.Other").value.is_known());
     assert_eq!(line_of(&unit, unit.notes[0].span.unwrap()), 4);
+}
+
+#[test]
+fn for_each_loops_are_bounded_and_malformed_ones_are_errors() {
+    let many: Vec<String> = (0..600).map(|i| format!("n{i}")).collect();
+    let text = format!(
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Fn::ForEach::Many:\n    - N\n    - [{}]\n    - T${{N}}:\n        Type: AWS::SNS::Topic\n  Fn::ForEach::Bad:\n    - N\n    - [a]\n",
+        many.join(", ")
+    );
+    let unit = load(&text, Syntax::Yaml).expect("a template");
+    assert_eq!(unit.resources.len(), foreach::MAX_GENERATED);
+    let messages: Vec<&str> = unit.errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages[0].contains("more than 500 resources"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1].contains("must be a list of an identifier"),
+        "{messages:?}"
+    );
 }
 
 #[test]

@@ -4,14 +4,14 @@
 //! unit that evaluates the directory.
 
 use super::json_syntax::{self, JsonFile};
-use super::syntax::{lower_body, At, Attribute, Body, Expr, ExprKind, Item};
+use super::syntax::{lower_body, At, Attribute, Block, Body, Expr, ExprKind, Item};
 use super::types::Type;
 use crate::model::UnitError;
-use crate::parse::hcl::parse_hcl;
+use crate::parse::hcl::{parse_hcl, repeated_object_keys};
 use crate::parse::json::parse_json;
 use crate::source::SourceFile;
 use crate::value::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -38,6 +38,8 @@ pub struct ModuleDir {
     pub var_files: Vec<VarFile>,
     /// Parse errors; `file` indexes `files`.
     pub errors: Vec<UnitError>,
+    /// What Terraform accepts but loses silently (a repeated object key).
+    pub warnings: Vec<UnitError>,
 }
 
 #[derive(Debug)]
@@ -104,9 +106,14 @@ impl ModuleDir {
             config: ModuleConfig::default(),
             var_files: Vec::new(),
             errors: Vec::new(),
+            warnings: Vec::new(),
         };
         let mut var_files = Vec::new();
-        for (display, text) in files {
+        // Terraform reads override files after every primary file.
+        let (overrides, primaries): (Vec<_>, Vec<_>) = files
+            .into_iter()
+            .partition(|(display, _)| is_override(display));
+        for (display, text) in primaries.into_iter().chain(overrides) {
             let Some(kind) = file_kind(file_name(&display)) else {
                 continue;
             };
@@ -114,6 +121,8 @@ impl ModuleDir {
             match kind {
                 FileKind::Hcl => match parse_hcl(&text, index) {
                     Ok(body) => {
+                        dir.warnings
+                            .extend(repeated_object_keys(&body, &text, index));
                         let body = lower_body(&body, index);
                         dir.config.add(body, is_override(&display), &mut dir.errors)
                     }
@@ -172,6 +181,66 @@ impl ModuleDir {
                     file.display
                 ),
             });
+        }
+    }
+}
+
+/// The error for an override file's block that names no block of the
+/// primary files: Terraform refuses it.
+fn missing_base(what: String, at: At) -> UnitError {
+    UnitError {
+        file: at.file,
+        span: Some(at.in_unit(0)),
+        message: format!(
+            "{what} is in an override file but declared in no other file; Terraform refuses this configuration"
+        ),
+    }
+}
+
+/// Merges an override file's resource body into the original, as Terraform
+/// does: each argument replaces the original's argument of that name; the
+/// nested blocks of a type (written plain or `dynamic`) replace all the
+/// original's blocks of that type, except `lifecycle`, whose arguments merge
+/// one by one.
+pub(super) fn merge_override(base: &mut Body, over: Body) {
+    fn block_type(block: &Block) -> &str {
+        match (block.kind.as_str(), block.labels.first()) {
+            ("dynamic", Some((label, _))) => label,
+            (kind, _) => kind,
+        }
+    }
+    let replaced: HashSet<String> = over
+        .blocks()
+        .filter(|b| b.kind != "lifecycle")
+        .map(|b| block_type(b).to_string())
+        .collect();
+    base.items.retain(|item| match item {
+        Item::Block(b) => !replaced.contains(block_type(b)),
+        Item::Attribute(_) => true,
+    });
+    for item in over.items {
+        match item {
+            Item::Attribute(attribute) => {
+                let old = base.items.iter_mut().find_map(|i| match i {
+                    Item::Attribute(a) if a.name == attribute.name => Some(a),
+                    _ => None,
+                });
+                match old {
+                    Some(old) => *old = attribute,
+                    None => base.items.push(Item::Attribute(attribute)),
+                }
+            }
+            Item::Block(block) if block.kind == "lifecycle" => {
+                let old = base.items.iter_mut().find_map(|i| match i {
+                    Item::Block(b) if b.kind == "lifecycle" => Some(b),
+                    _ => None,
+                });
+                match old {
+                    Some(old) => merge_override(&mut old.body, block.body),
+                    None => base.items.push(Item::Block(block)),
+                }
+            }
+            Item::Block(block) => base.items.push(Item::Block(block)),
         }
     }
 }
@@ -324,16 +393,16 @@ impl ModuleConfig {
 
     /// Adds the declarations of one file's body. A name declared twice keeps
     /// its first declaration and is recorded as a duplicate (Terraform
-    /// rejects the configuration), except in an override file, whose blocks
-    /// Terraform merges into the ones they repeat.
+    /// rejects the configuration). An override file's blocks (added after
+    /// every primary file, as Terraform loads them) merge into the blocks
+    /// they name, as Terraform merges them; one that names no block is an
+    /// error, as in Terraform.
     ///
     /// It takes the body by value so resource bodies, the bulk of a
     /// configuration, move into place instead of being copied.
     fn add(&mut self, body: Body, is_override: bool, errors: &mut Vec<UnitError>) {
         let mut duplicate = |what: String, first: At, again: At| {
-            if !is_override {
-                self.duplicates.push((what, first, again));
-            }
+            self.duplicates.push((what, first, again));
         };
         let blocks = body.items.into_iter().filter_map(|item| match item {
             Item::Block(block) => Some(block),
@@ -349,19 +418,24 @@ impl ModuleConfig {
             match block.kind.as_str() {
                 "variable" => {
                     let Some(name) = label(0) else { continue };
+                    let attr = |n: &str| block.body.attribute(n).map(|a| a.expr.clone());
+                    let is_nullable = |e: Expr| !matches!(e.kind, ExprKind::Bool(false));
                     if let Some(&first) = self.variable_index.get(&name) {
-                        duplicate(
-                            format!("variable `{name}`"),
-                            self.variables[first].header,
-                            header,
-                        );
+                        let base = &mut self.variables[first];
+                        if is_override {
+                            base.default = attr("default").or(base.default.take());
+                            base.ty = attr("type").map(|t| Type::parse(&t)).or(base.ty.take());
+                            base.nullable = attr("nullable").map_or(base.nullable, is_nullable);
+                        } else {
+                            duplicate(format!("variable `{name}`"), base.header, header);
+                        }
                         continue;
                     }
-                    let attr = |n: &str| block.body.attribute(n).map(|a| a.expr.clone());
-                    let nullable = !matches!(
-                        attr("nullable").map(|e| e.kind),
-                        Some(ExprKind::Bool(false))
-                    );
+                    if is_override {
+                        errors.push(missing_base(format!("variable `{name}`"), header));
+                        continue;
+                    }
+                    let nullable = attr("nullable").is_none_or(is_nullable);
                     self.variable_index
                         .insert(name.clone(), self.variables.len());
                     self.variables.push(Variable {
@@ -375,11 +449,22 @@ impl ModuleConfig {
                 "locals" => {
                     for attribute in block.body.attributes() {
                         if let Some(&first) = self.local_index.get(&attribute.name) {
-                            duplicate(
-                                format!("local value `{}`", attribute.name),
-                                self.locals[first].name_at,
-                                attribute.name_at,
-                            );
+                            let base = &mut self.locals[first];
+                            if is_override {
+                                base.name_at = attribute.name_at;
+                                base.expr = attribute.expr.clone();
+                            } else {
+                                duplicate(
+                                    format!("local value `{}`", attribute.name),
+                                    base.name_at,
+                                    attribute.name_at,
+                                );
+                            }
+                            continue;
+                        }
+                        if is_override {
+                            let what = format!("local value `{}`", attribute.name);
+                            errors.push(missing_base(what, attribute.name_at));
                             continue;
                         }
                         self.local_index
@@ -394,11 +479,18 @@ impl ModuleConfig {
                 "output" => {
                     let Some(name) = label(0) else { continue };
                     if let Some(&first) = self.output_index.get(&name) {
-                        duplicate(
-                            format!("output `{name}`"),
-                            self.outputs[first].header,
-                            header,
-                        );
+                        let base = &mut self.outputs[first];
+                        if is_override {
+                            if let Some(value) = block.body.attribute("value") {
+                                base.expr = Some(value.expr.clone());
+                            }
+                        } else {
+                            duplicate(format!("output `{name}`"), base.header, header);
+                        }
+                        continue;
+                    }
+                    if is_override {
+                        errors.push(missing_base(format!("output `{name}`"), header));
                         continue;
                     }
                     self.output_index.insert(name.clone(), self.outputs.len());
@@ -423,13 +515,18 @@ impl ModuleConfig {
                         continue;
                     };
                     let key = (is_data, kind.clone(), name.clone());
+                    let what = if is_data { "data source" } else { "resource" };
                     if let Some(&first) = self.resource_index.get(&key) {
-                        let what = if is_data { "data source" } else { "resource" };
-                        duplicate(
-                            format!("{what} `{kind}.{name}`"),
-                            self.resources[first].header,
-                            header,
-                        );
+                        let base = &mut self.resources[first];
+                        if is_override {
+                            merge_override(&mut base.body, block.body);
+                        } else {
+                            duplicate(format!("{what} `{kind}.{name}`"), base.header, header);
+                        }
+                        continue;
+                    }
+                    if is_override {
+                        errors.push(missing_base(format!("{what} `{kind}.{name}`"), header));
                         continue;
                     }
                     self.resource_index.insert(key, self.resources.len());
@@ -444,15 +541,36 @@ impl ModuleConfig {
                 }
                 "module" => {
                     let Some(name) = label(0) else { continue };
+                    let attr = |n: &str| block.body.attribute(n);
                     if let Some(&first) = self.call_index.get(&name) {
-                        duplicate(
-                            format!("module call `{name}`"),
-                            self.calls[first].header,
-                            header,
-                        );
+                        let base = &mut self.calls[first];
+                        if is_override {
+                            if let Some(a) = attr("source") {
+                                base.source = a.expr.as_literal_str().map(|s| (s, a.expr.at));
+                            }
+                            base.count =
+                                attr("count").map(|a| a.expr.clone()).or(base.count.take());
+                            base.for_each = attr("for_each")
+                                .map(|a| a.expr.clone())
+                                .or(base.for_each.take());
+                            for input in block.body.attributes() {
+                                if MODULE_META.contains(&input.name.as_str()) {
+                                    continue;
+                                }
+                                match base.inputs.iter_mut().find(|i| i.name == input.name) {
+                                    Some(old) => *old = input.clone(),
+                                    None => base.inputs.push(input.clone()),
+                                }
+                            }
+                        } else {
+                            duplicate(format!("module call `{name}`"), base.header, header);
+                        }
                         continue;
                     }
-                    let attr = |n: &str| block.body.attribute(n);
+                    if is_override {
+                        errors.push(missing_base(format!("module call `{name}`"), header));
+                        continue;
+                    }
                     let source = attr("source")
                         .and_then(|a| a.expr.as_literal_str().map(|s| (s, a.expr.at)));
                     self.call_index.insert(name.clone(), self.calls.len());

@@ -16,7 +16,7 @@ use super::eval::{propagate, reference_text, Evaluator, Scope, Symbol};
 use super::syntax::{Block, Body, Expr, Item, Operator};
 use super::values::{failure, primitive_text, unknown, InstanceKey};
 use super::vars::VarValue;
-use crate::model::{Framework, Resource};
+use crate::model::{Framework, Resource, UnitError};
 use crate::source::{FileId, SourceFile, Span};
 use crate::value::{Entry, Node, Reference, Value};
 use std::cell::RefCell;
@@ -253,14 +253,20 @@ impl Evaluator<'_> {
                         span: call.at.in_unit(base),
                     }),
             );
-        self.errors.borrow_mut().extend(dir.errors.iter().map(|e| {
+        let in_unit = |e: &UnitError| {
             let mut e = e.clone();
             e.file += base;
             if let Some(span) = &mut e.span {
                 span.file += base;
             }
             e
-        }));
+        };
+        self.errors
+            .borrow_mut()
+            .extend(dir.errors.iter().map(in_unit));
+        self.notes
+            .borrow_mut()
+            .extend(dir.warnings.iter().map(in_unit));
         base
     }
 

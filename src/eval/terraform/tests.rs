@@ -1812,3 +1812,162 @@ fn limit_messages_state_the_limits() {
         "{TOO_LONG}"
     );
 }
+
+#[test]
+fn override_files_merge_into_the_blocks_they_name_as_terraform_merges() {
+    let main = r#"
+variable "cidr" {
+  default = "10.0.0.0/8"
+}
+locals {
+  port = 22
+  name = "web"
+}
+resource "aws_security_group" "web" {
+  name        = local.name
+  description = "kept"
+  name_prefix = var.cidr
+  ingress {
+    from_port   = local.port
+    to_port     = local.port
+    cidr_blocks = [var.cidr]
+  }
+  egress {
+    from_port = 0
+  }
+  lifecycle {
+    create_before_destroy = true
+    prevent_destroy       = false
+  }
+}
+"#;
+    // Sorted before main.tf, yet applied after it, as Terraform loads
+    // override files after every primary file.
+    let first_override = r#"
+variable "cidr" {
+  default = "0.0.0.0/0"
+}
+resource "aws_security_group" "web" {
+  name = "web-override"
+  ingress {
+    from_port = 443
+  }
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+"#;
+    let later_override = "locals {\n  port = 3389\n}\n";
+    let unit = load(&[
+        ("a_override.tf", first_override),
+        ("main.tf", main),
+        ("z_override.tf", later_override),
+    ]);
+    assert!(unit.errors.is_empty(), "{:?}", unit.errors);
+    let sg = &resource(&unit, "aws_security_group.web").body;
+    // An argument replaces the original's; the others stay.
+    assert_eq!(at(sg, "name").as_str(), Some("web-override"));
+    assert_eq!(at(sg, "description").as_str(), Some("kept"));
+    // Nested blocks of a type replace all of the original's of that type.
+    let ingress = sg.get("ingress").unwrap();
+    let Value::List(blocks) = &ingress.value else {
+        panic!("{ingress:?}")
+    };
+    assert_eq!(blocks.len(), 1);
+    assert_eq!(at(&blocks[0], "from_port").value, Value::Number(443.0));
+    assert!(blocks[0].get("cidr_blocks").is_none());
+    assert!(sg.get("egress").is_some());
+    // A later override of a local reaches the resource through it.
+    let unit = load(&[("main.tf", main), ("z_override.tf", later_override)]);
+    let sg = &resource(&unit, "aws_security_group.web").body;
+    assert_eq!(at(sg, "ingress[0].from_port").value, Value::Number(3389.0));
+    // A variable's default is overridden.
+    assert_eq!(at(sg, "name_prefix").as_str(), Some("10.0.0.0/8"));
+    let unit = load(&[("main.tf", main), ("a_override.tf", first_override)]);
+    let sg = &resource(&unit, "aws_security_group.web").body;
+    assert_eq!(at(sg, "name_prefix").as_str(), Some("0.0.0.0/0"));
+}
+
+#[test]
+fn lifecycle_arguments_of_an_override_merge_one_by_one() {
+    use super::syntax::{lower_body, ExprKind};
+    let mut base = lower_body(
+        &crate::parse::hcl::parse_hcl(
+            "lifecycle {\n  create_before_destroy = true\n  prevent_destroy = false\n}\n",
+            0,
+        )
+        .unwrap(),
+        0,
+    );
+    let over = lower_body(
+        &crate::parse::hcl::parse_hcl("lifecycle {\n  prevent_destroy = true\n}\n", 0).unwrap(),
+        0,
+    );
+    super::config::merge_override(&mut base, over);
+    let lifecycle = base.blocks().next().unwrap();
+    let values: Vec<(String, bool)> = lifecycle
+        .body
+        .attributes()
+        .map(|a| (a.name.clone(), matches!(a.expr.kind, ExprKind::Bool(true))))
+        .collect();
+    assert_eq!(
+        values,
+        [
+            ("create_before_destroy".to_string(), true),
+            ("prevent_destroy".to_string(), true)
+        ]
+    );
+}
+
+#[test]
+fn an_override_of_nothing_is_an_error_as_in_terraform() {
+    let unit = load(&[
+        ("main.tf", "locals {\n  a = 1\n}\n"),
+        (
+            "main_override.tf",
+            "resource \"aws_s3_bucket\" \"missing\" {\n  bucket = \"x\"\n}\nlocals {\n  b = 2\n}\n",
+        ),
+    ]);
+    let messages: Vec<&str> = unit.errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages[0].contains("resource `aws_s3_bucket.missing` is in an override file"));
+    assert!(messages[1].contains("local value `b`"));
+    assert!(unit.resource("aws_s3_bucket.missing").is_none());
+}
+
+#[test]
+fn moved_import_removed_and_check_blocks_are_accepted_without_noise() {
+    let text = r#"
+resource "aws_s3_bucket" "logs" {
+  bucket = "logs"
+}
+moved {
+  from = aws_s3_bucket.old
+  to   = aws_s3_bucket.logs
+}
+import {
+  to = aws_s3_bucket.logs
+  id = "logs"
+}
+removed {
+  from = aws_s3_bucket.gone
+  lifecycle {
+    destroy = false
+  }
+}
+check "reachable" {
+  data "http" "site" {
+    url = "https://example.com"
+  }
+  assert {
+    condition     = data.http.site.status_code == 200
+    error_message = "down"
+  }
+}
+"#;
+    let unit = load(&[("main.tf", text)]);
+    assert!(unit.errors.is_empty(), "{:?}", unit.errors);
+    assert!(unit.notes.is_empty(), "{:?}", unit.notes);
+    let addresses: Vec<&str> = unit.resources.iter().map(|r| r.address.as_str()).collect();
+    assert_eq!(addresses, ["aws_s3_bucket.logs"]);
+}

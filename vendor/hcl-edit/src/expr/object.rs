@@ -35,9 +35,21 @@ pub struct Object {
     trailing: RawString,
     decor: Decor,
     span: Option<Range<usize>>,
+    repeated_keys: Vec<Range<usize>>,
 }
 
 impl Object {
+    /// The spans of keys the parser found repeated in this object
+    /// constructor (demarc patch): each repeat replaced the item of the
+    /// earlier equal key, as HCL evaluates an object (the last value wins).
+    pub fn repeated_keys(&self) -> &[Range<usize>] {
+        &self.repeated_keys
+    }
+
+    pub(crate) fn set_repeated_keys(&mut self, spans: Vec<Range<usize>>) {
+        self.repeated_keys = spans;
+    }
+
     /// Constructs a new, empty `Object`.
     #[inline]
     pub fn new() -> Self {

@@ -507,10 +507,13 @@ fn for_object_expr<'i>(
         state.borrow_mut().allow_newlines();
         (
             for_intro,
+            // Newlines are insignificant throughout a `for` expression, as
+            // in HCL's own parser (demarc patch: the key and value were
+            // parsed as single-line expressions, refusing `v > 1\n? a : b`).
             separated_pair(
-                decorated(ws, expr, ws),
+                decorated(ws, multiline_expr, ws),
                 cut_tag("=>"),
-                decorated(ws, expr, ws),
+                decorated(ws, multiline_expr, ws),
             ),
             opt(("...", raw_string(ws))),
             opt(for_cond(state)),
@@ -562,16 +565,6 @@ fn object_items<'i>(
                     .context(StrContext::Label("object item"))
                     .context(StrContext::Expected(StrContextValue::Description(
                         "at most 4096 expression keys in one object (demarc's limit)",
-                    )))
-                    .parse_next(input);
-            }
-
-            if items.contains_key(&key) {
-                input.reset(&checkpoint);
-                return cut_err(fail)
-                    .context(StrContext::Label("object item"))
-                    .context(StrContext::Expected(StrContextValue::Description(
-                        "unique object key; found redefined object key",
                     )))
                     .parse_next(input);
             }
@@ -638,25 +631,30 @@ fn object_items<'i>(
 /// their keys (demarc patch). `Object` keeps its items in a `VecMap`, whose
 /// `contains_key` and `insert` search every item, so a constructor of n keys
 /// took time quadratic in n (50,000 keys: minutes). Identifier and string
-/// keys are indexed by kind and text; any other key (an expression such as
-/// `(var.name)`) is compared with the other such keys only. Two keys can only
-/// be equal if they are of the same kind (`ObjectKey`'s equality compares
-/// values and ignores decoration), so the index finds every repeat.
+/// keys are indexed by their text, which is the key HCL evaluates them to
+/// (`a` and `"a"` are the same key); any other key (an expression such as
+/// `(var.name)`) is compared with the other such keys only.
+///
+/// A repeated key is not an error: HCL evaluates an object constructor in
+/// order, so the last value of a key wins (Terraform accepts `{a = 1, a = 2}`
+/// as `{a = 2}`). The repeat replaces the earlier item in place, and its
+/// span is kept in [`Object::repeated_keys`] so a caller can warn.
 #[derive(Default)]
 struct ObjectItems {
     items: Vec<(ObjectKey, ObjectValue)>,
-    simple: std::collections::HashSet<(bool, String)>,
+    simple: std::collections::HashMap<String, usize>,
     /// Indexes into `items` of the keys that are neither identifiers nor strings.
     complex: Vec<usize>,
+    repeated: Vec<std::ops::Range<usize>>,
 }
 
 impl ObjectItems {
-    /// The key's index entry: (is an identifier, its text), for the kinds of
-    /// key that equal each other exactly when their texts do.
-    fn simple_key(key: &ObjectKey) -> Option<(bool, &str)> {
+    /// The key's text, for the kinds of key that equal each other exactly
+    /// when their texts do.
+    fn simple_key(key: &ObjectKey) -> Option<&str> {
         match key {
-            ObjectKey::Ident(ident) => Some((true, ident.as_str())),
-            ObjectKey::Expression(Expression::String(text)) => Some((false, text.as_str())),
+            ObjectKey::Ident(ident) => Some(ident.as_str()),
+            ObjectKey::Expression(Expression::String(text)) => Some(text.as_str()),
             ObjectKey::Expression(_) => None,
         }
     }
@@ -668,18 +666,27 @@ impl ObjectItems {
         Self::simple_key(key).is_none() && self.complex.len() >= MAX_EXPRESSION_KEYS
     }
 
-    fn contains_key(&self, key: &ObjectKey) -> bool {
+    fn position(&self, key: &ObjectKey) -> Option<usize> {
         match Self::simple_key(key) {
-            Some((ident, text)) => self.simple.contains(&(ident, text.to_owned())),
-            None => self.complex.iter().any(|&i| self.items[i].0 == *key),
+            Some(text) => self.simple.get(text).copied(),
+            None => self
+                .complex
+                .iter()
+                .copied()
+                .find(|&i| self.items[i].0 == *key),
         }
     }
 
-    /// Adds an item whose key `contains_key` has just checked.
+    /// Adds an item, or replaces the item of an equal key (the last wins).
     fn push(&mut self, key: ObjectKey, value: ObjectValue) {
+        if let Some(i) = self.position(&key) {
+            self.repeated.extend(crate::Span::span(&key));
+            self.items[i] = (key, value);
+            return;
+        }
         match Self::simple_key(&key) {
-            Some((ident, text)) => {
-                self.simple.insert((ident, text.to_owned()));
+            Some(text) => {
+                self.simple.insert(text.to_owned(), self.items.len());
             }
             None => self.complex.push(self.items.len()),
         }
@@ -687,9 +694,13 @@ impl ObjectItems {
     }
 
     fn into_object(self) -> Object {
-        // SAFETY: `push` is only called for keys `contains_key` found absent,
-        // so no two keys are equal.
-        Object::from(unsafe { vecmap::VecMap::from_vec_unchecked(self.items) })
+        // SAFETY: `push` replaces the item of a key equal to one already
+        // present (identifier and string keys of one text are equal for
+        // `position`, and unequal for `ObjectKey`, so they never collide in
+        // the map), so no two keys are equal.
+        let mut object = Object::from(unsafe { vecmap::VecMap::from_vec_unchecked(self.items) });
+        object.set_repeated_keys(self.repeated);
+        object
     }
 }
 
@@ -762,7 +773,7 @@ fn for_intro(input: &mut Input) -> ModalResult<ForIntro> {
             (
                 decorated(ws, cut_ident, ws),
                 opt(preceded(',', decorated(ws, cut_ident, ws))),
-                preceded(cut_tag("in"), decorated(ws, expr, ws)),
+                preceded(cut_tag("in"), decorated(ws, multiline_expr, ws)),
             ),
             cut_char(':'),
         )

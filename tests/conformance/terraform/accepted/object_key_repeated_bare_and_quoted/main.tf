@@ -1,0 +1,7 @@
+locals {
+  ports = { ssh = 22, "ssh" = 2222 }
+}
+
+output "ports" {
+  value = local.ports
+}
