@@ -1,5 +1,5 @@
 //! The command line: `demarc scan`, `demarc baseline`, `demarc rules`,
-//! `demarc explain`, `demarc test`.
+//! `demarc explain`, `demarc test`, `demarc lsp`.
 //!
 //! A scan runs the same way wherever it is started: `.demarc.yaml` (found
 //! from the scan root up to the repository root, or `--config`) supplies
@@ -27,6 +27,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime};
 
+mod lsp;
 mod rule_test;
 
 /// Exit codes (design.md): what a CI gate reads.
@@ -62,6 +63,8 @@ enum Command {
     Explain(ExplainArgs),
     /// Run the bad/good fixtures of the rules in user rule directories
     Test(rule_test::TestArgs),
+    /// Run a Language Server on standard input and output, for editors
+    Lsp(lsp::LspArgs),
 }
 
 /// What to scan and how to read it: shared by `scan` and `baseline`.
@@ -211,6 +214,7 @@ pub fn main() -> ExitCode {
         Command::Rules(args) => run_rules(args),
         Command::Explain(args) => run_explain(args),
         Command::Test(args) => rule_test::run(args),
+        Command::Lsp(args) => lsp::run(args),
     };
     ExitCode::from(code)
 }
@@ -269,19 +273,29 @@ struct Prepared {
     rule_warnings: Vec<ScanError>,
 }
 
-fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Prepared, u8> {
-    let scan_root = input.paths.first().cloned().unwrap_or_else(|| ".".into());
-    let config_path = input
-        .config
-        .clone()
-        .or_else(|| crate::config::find(&scan_root));
-    let config = match config_path {
-        Some(path) => Config::load(&path, &config_root(&scan_root)).map_err(print_config_errors)?,
+/// The settings for a scan of `scan_root`: `config`, else the
+/// `.demarc.yaml` found from it upwards, and the rules that config and
+/// `rule_dirs` (which win over its `rules.dirs`) select.
+fn configured_rules(
+    scan_root: &std::path::Path,
+    config: Option<PathBuf>,
+    rule_dirs: &[PathBuf],
+) -> Result<(Config, RuleSet), Vec<ScanError>> {
+    let config = match config.or_else(|| crate::config::find(scan_root)) {
+        Some(path) => Config::load(&path, &config_root(scan_root))?,
         None => Config::default(),
     };
-    let mut rules = load_rules(&or_config(&input.rule_dirs, &config.rule_dirs))?;
-    config
-        .apply_to_rules(&mut rules)
+    let mut rules = RuleSet::embedded()?;
+    for dir in or_config(rule_dirs, &config.rule_dirs) {
+        rules.add_dir(&dir)?;
+    }
+    config.apply_to_rules(&mut rules)?;
+    Ok((config, rules))
+}
+
+fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Prepared, u8> {
+    let scan_root = input.paths.first().cloned().unwrap_or_else(|| ".".into());
+    let (config, rules) = configured_rules(&scan_root, input.config.clone(), &input.rule_dirs)
         .map_err(print_config_errors)?;
     config
         .apply_profiles(&mut rules, &input.profiles)
@@ -307,6 +321,7 @@ fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Pr
         file_filter: config.filter.clone(),
         progress: progress.as_ref().map(progress_sink),
         list_checked: false,
+        overlay: Default::default(),
         deleted: Default::default(),
     };
     let repo = RepoPaths::around(Some(&scan_root));
