@@ -204,7 +204,7 @@ fn write_teams(out: &mut String, findings: &[&Finding]) {
         }
         out.push_str("</ul></div>\n");
     }
-    out.push_str("</tbody></table></div>\n</section>\n");
+    out.push_str("</section>\n");
 }
 
 /// The finding's element id: its position in the report.
