@@ -102,7 +102,7 @@ fn write_matrix(out: &mut String, summary: &Summary) {
         "<p class=\"note\">Findings that count, by layer and service model; darker is more.</p>\n",
     );
     out.push_str(
-        "<div class=\"scroll\"><table class=\"heat\">\n<thead><tr><th scope=\"col\">layer</th>",
+        "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Responsibility matrix\"><table class=\"heat\">\n<thead><tr><th scope=\"col\">layer</th>",
     );
     for model in ServiceModel::ALL {
         let _ = write!(out, "<th scope=\"col\">{}</th>", model.name());
@@ -141,7 +141,7 @@ fn shade(n: usize, max: usize) -> usize {
     if n == 0 || max == 0 {
         0
     } else {
-        1 + (3 * n).div_ceil(max).min(3)
+        (4 * n).div_ceil(max).clamp(1, 4)
     }
 }
 
@@ -169,7 +169,7 @@ fn write_teams(out: &mut String, findings: &[&Finding]) {
         teams.entry(key).or_default().push(finding);
     }
     out.push_str(
-        "<div class=\"scroll\"><table class=\"teams\">\n<thead><tr><th scope=\"col\">team</th>",
+        "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Findings by team\"><table class=\"teams\">\n<thead><tr><th scope=\"col\">team</th>",
     );
     for severity in Severity::ALL {
         let _ = write!(out, "<th scope=\"col\">{}</th>", severity.name());
@@ -491,7 +491,7 @@ a:focus-visible,select:focus-visible,summary:focus-visible{outline:3px solid var
 .scroll{overflow-x:auto}
 table{border-collapse:collapse;margin:.5rem 0}
 th,td{border:1px solid var(--line);padding:.35rem .7rem;text-align:right}
-th[scope=row]{text-align:left}thead th{background:var(--soft)}
+th[scope=row],thead th:first-child{text-align:left}thead th{background:var(--soft)}
 .heat td{min-width:4.5rem;font-weight:600}
 .heat-0{background:#fff;color:var(--muted)}.heat-1{background:#fde7e4}.heat-2{background:#f9b9ae}
 .heat-3{background:#ef7d69;color:#fff}.heat-4{background:#b3261e;color:#fff}
@@ -539,3 +539,48 @@ none.hidden=n>0;shown.textContent=n+' of '+cards.length+' shown';}
 form.hidden=false;form.addEventListener('change',apply);apply();
 })();
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn location(start: usize, end: usize, line: usize) -> Location {
+        Location {
+            file: "t.json".into(),
+            start_line: line,
+            start_column: 1,
+            end_line: line,
+            end_column: 1,
+            byte_start: start,
+            byte_end: end,
+        }
+    }
+
+    #[test]
+    fn a_long_line_is_shown_around_its_mark() {
+        // A minified template: one 2,000-byte line, the value near its end.
+        let source = format!(
+            "{}\"<b>0.0.0.0/0</b>\"{}",
+            "x".repeat(1800),
+            "y".repeat(200)
+        );
+        let start = 1800;
+        let mut out = String::new();
+        write_snippet(&mut out, &source, &location(start, start + 18, 1));
+        assert!(
+            out.contains("<mark>&quot;&lt;b&gt;0.0.0.0/0&lt;/b&gt;&quot;</mark>"),
+            "{out}"
+        );
+        assert!(out.contains('…'));
+        assert!(out.len() < MAX_LINE_BYTES * 2, "{}", out.len());
+    }
+
+    #[test]
+    fn the_heat_shade_is_zero_only_for_empty_cells_and_four_for_the_largest() {
+        assert_eq!(shade(0, 0), 0);
+        assert_eq!(shade(0, 9), 0);
+        assert_eq!(shade(1, 100), 1);
+        assert_eq!(shade(5, 9), 3);
+        assert_eq!(shade(9, 9), 4);
+    }
+}
