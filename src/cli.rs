@@ -34,6 +34,8 @@ mod rule_test;
 pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
+/// `--require-owner`, and an unsuppressed finding no team answers for.
+pub const EXIT_UNOWNED: u8 = 3;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -106,7 +108,7 @@ struct InputArgs {
 struct ScanArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// Report format: text, json, sarif, junit, gitlab, github or markdown; FORMAT=FILE writes that report to FILE. Repeatable; at most one to standard output
+    /// Report format: text, json, sarif, junit, gitlab, github, markdown or html; FORMAT=FILE writes that report to FILE. Repeatable; at most one to standard output
     #[arg(long, short, value_name = "FORMAT[=FILE]", value_parser = Output::parse)]
     format: Vec<Output>,
     /// Write the standard-output report to FILE instead
@@ -121,9 +123,12 @@ struct ScanArgs {
     /// Scan only files changed since GIT_REF (git diff, plus untracked files, in the git repository around the current directory), each with its module or template as context
     #[arg(long, value_name = "GIT_REF")]
     changed_since: Option<String>,
-    /// Keep only findings CODEOWNERS gives to TEAM (e.g. @org/network); repeatable
+    /// Keep only findings .demarc.yaml `owners:` or CODEOWNERS gives to TEAM (e.g. @org/network); repeatable
     #[arg(long, value_name = "TEAM")]
     owner: Vec<String>,
+    /// Exit with 3 when an unsuppressed finding has no owning team (neither .demarc.yaml `owners:` nor CODEOWNERS names one)
+    #[arg(long)]
+    require_owner: bool,
     /// Ignore inline and Metadata suppressions: report everything (for audits)
     #[arg(long)]
     no_suppressions: bool,
@@ -438,7 +443,7 @@ fn run_scan(args: ScanArgs) -> u8 {
     if let Some(message) = shared_output_file(&outputs) {
         return usage_error(&message);
     }
-    if let Err(message) = check_owner_teams(&prepared.repo, &args.owner) {
+    if let Err(message) = check_owner_teams(&prepared.repo, &prepared.config.owners, &args.owner) {
         return usage_error(&message);
     }
 
@@ -448,6 +453,7 @@ fn run_scan(args: ScanArgs) -> u8 {
         postprocess::Finish {
             baseline: baseline.as_ref(),
             owners: &args.owner,
+            owner_rules: Some(&prepared.config.owners),
         },
     );
     if args.changed_since.is_none() {
@@ -481,7 +487,11 @@ fn run_scan(args: ScanArgs) -> u8 {
             return usage_error(&message);
         }
     }
-    exit_code(&result, fail_on)
+    match exit_code(&result, fail_on) {
+        EXIT_ERROR => EXIT_ERROR,
+        _ if args.require_owner && result.active_findings().any(|f| f.is_unowned()) => EXIT_UNOWNED,
+        code => code,
+    }
 }
 
 /// The text report's width: the terminal's when it is written to one, else
@@ -529,9 +539,14 @@ fn shared_output_file(outputs: &[Output]) -> Option<String> {
         })
 }
 
-/// `--owner` must name a team CODEOWNERS knows: a typo would otherwise
-/// keep no finding and pass the gate.
-fn check_owner_teams(repo: &RepoPaths, teams: &[String]) -> Result<(), String> {
+/// `--owner` must name a team `owners:` or CODEOWNERS knows: a typo would
+/// otherwise keep no finding and pass the gate.
+fn check_owner_teams(
+    repo: &RepoPaths,
+    configured: &crate::owners::OwnerRules,
+    teams: &[String],
+) -> Result<(), String> {
+    let teams: Vec<&String> = teams.iter().filter(|t| !configured.names(t)).collect();
     if teams.is_empty() {
         return Ok(());
     }

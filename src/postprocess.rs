@@ -1,6 +1,6 @@
 //! After the scan, before the reports: the one stage that turns what the
-//! rules found into what a team gates on. Each finding gets its CODEOWNERS
-//! teams, the baseline suppresses what it already records, and `--owner`
+//! rules found into what a team gates on. Each finding gets its teams
+//! (`.demarc.yaml` `owners:`, else CODEOWNERS: see `crate::owners`), the baseline suppresses what it already records, and `--owner`
 //! keeps the findings of the teams asked for. A library caller gets the same
 //! result as the command line by calling [`finish`] after `scan::scan`.
 //!
@@ -9,7 +9,8 @@
 
 use crate::baseline::Baseline;
 use crate::codeowners::CodeOwners;
-use crate::finding::{ScanResult, SuppressionKind};
+use crate::finding::{OwnersSource, ScanResult, SuppressionKind};
+use crate::owners::OwnerRules;
 use crate::repo::RepoPaths;
 
 /// What to apply to a scan's result.
@@ -20,10 +21,13 @@ pub struct Finish<'a> {
     /// Keep only the findings CODEOWNERS gives to one of these teams
     /// (`@org/team` and `org/team` name the same team); empty keeps all.
     pub owners: &'a [String],
+    /// The `owners:` section of `.demarc.yaml`, ahead of CODEOWNERS.
+    pub owner_rules: Option<&'a OwnerRules>,
 }
 
-/// Gives each finding its CODEOWNERS teams (the repository's CODEOWNERS,
-/// when there is one), then applies the baseline and the owner filter.
+/// Gives each finding its teams (the config's `owners:`, else the
+/// repository's CODEOWNERS, when there is one), then applies the baseline
+/// and the owner filter.
 /// With an owner filter, a CODEOWNERS line that could not be used is an
 /// error, not a warning: the filter would drop its findings unseen.
 pub fn finish(result: &mut ScanResult, repo: &RepoPaths, finish: Finish) {
@@ -35,6 +39,15 @@ pub fn finish(result: &mut ScanResult, repo: &RepoPaths, finish: Finish) {
         for finding in &mut result.findings {
             let path = repo.relative(&finding.location.file);
             finding.owners = owners.owners_of(&path).to_vec();
+            finding.owners_from = (!finding.owners.is_empty()).then_some(OwnersSource::Codeowners);
+        }
+    }
+    if let Some(rules) = finish.owner_rules {
+        for finding in &mut result.findings {
+            if let Some(teams) = rules.teams_of(finding) {
+                finding.owners = teams.to_vec();
+                finding.owners_from = Some(OwnersSource::Config);
+            }
         }
     }
     if let Some(baseline) = finish.baseline {

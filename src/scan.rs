@@ -788,6 +788,7 @@ fn to_finding(hit: &Hit, unit: &Unit, attribution: &Attribution) -> Finding {
         fingerprint: String::new(),
         suppression: None,
         owners: Vec::new(),
+        owners_from: None,
         notes: Vec::new(),
     }
 }

@@ -12,6 +12,7 @@
 
 pub mod github;
 pub mod gitlab;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -42,10 +43,12 @@ pub enum Format {
     Github,
     /// Markdown for a pull-request comment.
     Markdown,
+    /// One self-contained HTML page: summary, heat map, teams, findings.
+    Html,
 }
 
 impl Format {
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Format::Text,
         Format::Json,
         Format::Sarif,
@@ -53,6 +56,7 @@ impl Format {
         Format::Gitlab,
         Format::Github,
         Format::Markdown,
+        Format::Html,
     ];
 
     pub fn name(self) -> &'static str {
@@ -64,6 +68,7 @@ impl Format {
             Format::Gitlab => "gitlab",
             Format::Github => "github",
             Format::Markdown => "markdown",
+            Format::Html => "html",
         }
     }
 
@@ -146,6 +151,7 @@ pub fn render(format: Format, result: &ScanResult, options: &RenderOptions) -> S
         Format::Gitlab => gitlab::render(result, options),
         Format::Github => github::render(result, options),
         Format::Markdown => markdown::render(result, options),
+        Format::Html => html::render(result, options),
     }
 }
 
