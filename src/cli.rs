@@ -1,5 +1,5 @@
 //! The command line: `demarc scan`, `demarc baseline`, `demarc rules`,
-//! `demarc explain`, `demarc test`.
+//! `demarc explain`, `demarc test`, `demarc lsp`.
 //!
 //! A scan runs the same way wherever it is started: `.demarc.yaml` (found
 //! from the scan root up to the repository root, or `--config`) supplies
@@ -27,12 +27,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime};
 
+mod lsp;
 mod rule_test;
 
 /// Exit codes (design.md): what a CI gate reads.
 pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
+/// `--require-owner`, and an unsuppressed finding no team answers for.
+pub const EXIT_UNOWNED: u8 = 3;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -64,6 +67,8 @@ enum Command {
     Test(rule_test::TestArgs),
     /// List the compliance frameworks: version, controls, how many code can check and demarc's rules evidence
     Compliance(ComplianceArgs),
+    /// Run a Language Server on standard input and output, for editors
+    Lsp(lsp::LspArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -112,7 +117,7 @@ struct InputArgs {
 struct ScanArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// Report format: text, json, sarif, junit, gitlab, github or markdown; FORMAT=FILE writes that report to FILE. Repeatable; at most one to standard output
+    /// Report format: text, json, sarif, junit, gitlab, github, markdown or html; FORMAT=FILE writes that report to FILE. Repeatable; at most one to standard output
     #[arg(long, short, value_name = "FORMAT[=FILE]", value_parser = Output::parse)]
     format: Vec<Output>,
     /// Write the standard-output report to FILE instead
@@ -127,9 +132,12 @@ struct ScanArgs {
     /// Scan only files changed since GIT_REF (git diff, plus untracked files, in the git repository around the current directory), each with its module or template as context
     #[arg(long, value_name = "GIT_REF")]
     changed_since: Option<String>,
-    /// Keep only findings CODEOWNERS gives to TEAM (e.g. @org/network); repeatable
+    /// Keep only findings .demarc.yaml `owners:` or CODEOWNERS gives to TEAM (e.g. @org/network); repeatable
     #[arg(long, value_name = "TEAM")]
     owner: Vec<String>,
+    /// Exit with 3 when an unsuppressed finding has no owning team (neither .demarc.yaml `owners:` nor CODEOWNERS names one)
+    #[arg(long)]
+    require_owner: bool,
     /// Ignore inline and Metadata suppressions: report everything (for audits)
     #[arg(long)]
     no_suppressions: bool,
@@ -224,6 +232,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => run_explain(args),
         Command::Test(args) => rule_test::run(args),
         Command::Compliance(args) => run_compliance(args),
+        Command::Lsp(args) => lsp::run(args),
     };
     ExitCode::from(code)
 }
@@ -282,19 +291,29 @@ struct Prepared {
     rule_warnings: Vec<ScanError>,
 }
 
-fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Prepared, u8> {
-    let scan_root = input.paths.first().cloned().unwrap_or_else(|| ".".into());
-    let config_path = input
-        .config
-        .clone()
-        .or_else(|| crate::config::find(&scan_root));
-    let config = match config_path {
-        Some(path) => Config::load(&path, &config_root(&scan_root)).map_err(print_config_errors)?,
+/// The settings for a scan of `scan_root`: `config`, else the
+/// `.demarc.yaml` found from it upwards, and the rules that config and
+/// `rule_dirs` (which win over its `rules.dirs`) select.
+fn configured_rules(
+    scan_root: &std::path::Path,
+    config: Option<PathBuf>,
+    rule_dirs: &[PathBuf],
+) -> Result<(Config, RuleSet), Vec<ScanError>> {
+    let config = match config.or_else(|| crate::config::find(scan_root)) {
+        Some(path) => Config::load(&path, &config_root(scan_root))?,
         None => Config::default(),
     };
-    let mut rules = load_rules(&or_config(&input.rule_dirs, &config.rule_dirs))?;
-    config
-        .apply_to_rules(&mut rules)
+    let mut rules = RuleSet::embedded()?;
+    for dir in or_config(rule_dirs, &config.rule_dirs) {
+        rules.add_dir(&dir)?;
+    }
+    config.apply_to_rules(&mut rules)?;
+    Ok((config, rules))
+}
+
+fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Prepared, u8> {
+    let scan_root = input.paths.first().cloned().unwrap_or_else(|| ".".into());
+    let (config, mut rules) = configured_rules(&scan_root, input.config.clone(), &input.rule_dirs)
         .map_err(print_config_errors)?;
     config
         .apply_profiles(&mut rules, &input.profiles)
@@ -320,6 +339,7 @@ fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Pr
         file_filter: config.filter.clone(),
         progress: progress.as_ref().map(progress_sink),
         list_checked: false,
+        overlay: Default::default(),
         deleted: Default::default(),
     };
     let repo = RepoPaths::around(Some(&scan_root));
@@ -436,7 +456,7 @@ fn run_scan(args: ScanArgs) -> u8 {
     if let Some(message) = shared_output_file(&outputs) {
         return usage_error(&message);
     }
-    if let Err(message) = check_owner_teams(&prepared.repo, &args.owner) {
+    if let Err(message) = check_owner_teams(&prepared.repo, &prepared.config.owners, &args.owner) {
         return usage_error(&message);
     }
 
@@ -452,6 +472,7 @@ fn run_scan(args: ScanArgs) -> u8 {
         postprocess::Finish {
             baseline: baseline.as_ref(),
             owners: &args.owner,
+            owner_rules: Some(&prepared.config.owners),
         },
     );
     if args.changed_since.is_none() {
@@ -489,7 +510,11 @@ fn run_scan(args: ScanArgs) -> u8 {
             return usage_error(&message);
         }
     }
-    exit_code(&result, fail_on)
+    match exit_code(&result, fail_on) {
+        EXIT_ERROR => EXIT_ERROR,
+        _ if args.require_owner && result.active_findings().any(|f| f.is_unowned()) => EXIT_UNOWNED,
+        code => code,
+    }
 }
 
 /// The text report's width: the terminal's when it is written to one, else
@@ -537,9 +562,14 @@ fn shared_output_file(outputs: &[Output]) -> Option<String> {
         })
 }
 
-/// `--owner` must name a team CODEOWNERS knows: a typo would otherwise
-/// keep no finding and pass the gate.
-fn check_owner_teams(repo: &RepoPaths, teams: &[String]) -> Result<(), String> {
+/// `--owner` must name a team `owners:` or CODEOWNERS knows: a typo would
+/// otherwise keep no finding and pass the gate.
+fn check_owner_teams(
+    repo: &RepoPaths,
+    configured: &crate::owners::OwnerRules,
+    teams: &[String],
+) -> Result<(), String> {
+    let teams: Vec<&String> = teams.iter().filter(|t| !configured.names(t)).collect();
     if teams.is_empty() {
         return Ok(());
     }

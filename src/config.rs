@@ -18,6 +18,8 @@
 //!   parameter-files: [params/prod.json]   # like --cfn-params
 //! baseline: .demarc-baseline.json      # like --baseline
 //! format: sarif                        # the standard-output report, like --format
+//! owners:                              # teams by rule selector or path (crate::owners)
+//!   layer:logging: "@org/observability"
 //! ```
 //!
 //! A rule selector is a rule id, slug or alias, or `layer:NAME`,
@@ -54,7 +56,7 @@ use std::sync::Arc;
 /// The names the file is looked for under, in order.
 pub const FILE_NAMES: [&str; 2] = [".demarc.yaml", ".demarc.yml"];
 
-const TOP_KEYS: [&str; 9] = [
+const TOP_KEYS: [&str; 10] = [
     "include",
     "exclude",
     "rules",
@@ -64,6 +66,7 @@ const TOP_KEYS: [&str; 9] = [
     "cloudformation",
     "baseline",
     "format",
+    "owners",
 ];
 
 /// Which rules a selector picks.
@@ -177,6 +180,8 @@ pub struct Config {
     /// The standard-output report's format (never a file: see the module
     /// documentation).
     pub format: Option<Format>,
+    /// Teams by rule selector or path (see `crate::owners`).
+    pub owners: crate::owners::OwnerRules,
     /// The file's text, for locating selector errors found later.
     source: Option<Arc<SourceFile>>,
 }
@@ -372,6 +377,9 @@ impl Config {
         if let Some(n) = get(entries, "format") {
             config.format = read_format(&mut r, n);
         }
+        if let Some(n) = get(entries, "owners") {
+            config.owners = crate::owners::OwnerRules::parse(&mut r, n, base);
+        }
         if r.errors.is_empty() {
             Ok(config)
         } else {
@@ -393,6 +401,7 @@ impl Config {
             .iter()
             .chain(&self.disable)
             .chain(self.severity.iter().map(|(s, _)| s))
+            .chain(self.owners.selectors.iter().map(|(s, _)| s))
             .collect();
         for selector in all {
             if !rules

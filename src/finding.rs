@@ -226,10 +226,32 @@ pub struct Finding {
     /// Why the finding is not counted, when it is not: an inline comment, a
     /// CloudFormation `Metadata` entry or a baseline.
     pub suppression: Option<Suppression>,
-    /// The teams CODEOWNERS names for the finding's file.
+    /// The teams that answer for the finding: from `.demarc.yaml`
+    /// `owners:`, else CODEOWNERS; empty when it is unowned.
     pub owners: Vec<String>,
+    /// Where `owners` came from; `None` when the finding is unowned.
+    pub owners_from: Option<OwnersSource>,
     /// Remarks for the reader, e.g. a suppression that has expired.
     pub notes: Vec<String>,
+}
+
+/// What assigned a finding its teams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OwnersSource {
+    /// The `owners:` section of `.demarc.yaml`.
+    Config,
+    /// The repository's CODEOWNERS file.
+    Codeowners,
+}
+
+impl OwnersSource {
+    /// The reports' name (`config`, `codeowners`).
+    pub fn name(self) -> &'static str {
+        match self {
+            OwnersSource::Config => "config",
+            OwnersSource::Codeowners => "codeowners",
+        }
+    }
 }
 
 /// Where a suppression comes from, in SARIF's terms.
@@ -281,6 +303,12 @@ impl Finding {
     /// only listed (JSON, SARIF) for audit.
     pub fn is_active(&self) -> bool {
         self.suppression.is_none()
+    }
+
+    /// No team answers for it (every finding is customer-side: its owner
+    /// is `customer` or `shared`, never the provider).
+    pub fn is_unowned(&self) -> bool {
+        self.owners.is_empty()
     }
 
     /// The order every report uses: file, line, column, rule, resource.

@@ -8,8 +8,8 @@
 //!
 //! Around a scan, for the places demarc runs (CI, pre-commit, a terminal):
 //! `config` (`.demarc.yaml`), `suppress` (inline suppressions),
-//! `fingerprint` and `baseline` (gate on what is new), `codeowners` (who
-//! answers for a finding), `diff` (`--changed-since`), with `repo`, `read`
+//! `fingerprint` and `baseline` (gate on what is new), `codeowners` and
+//! `owners` (who answers for a finding), `diff` (`--changed-since`), with `repo`, `read`
 //! (every file read, bounded and confined) and `date` as helpers; `fixtures`
 //! runs rules' bad/good examples (the test harness and `demarc test`).
 //! `postprocess` is the stage after the scan that applies CODEOWNERS, the
@@ -29,6 +29,7 @@ pub mod finding;
 pub mod fingerprint;
 pub mod fixtures;
 pub mod model;
+pub mod owners;
 pub mod parse;
 pub mod postprocess;
 pub mod read;

@@ -101,6 +101,62 @@ pub fn text(path: &Path, within: Option<&[PathBuf]>) -> Result<Arc<str>, String>
         .map_err(|e| format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()))
 }
 
+/// Texts that take precedence over the files on disk: an editor's unsaved
+/// buffers, by path. Cheap to clone; empty for a command-line scan.
+#[derive(Clone, Debug, Default)]
+pub struct Overlay(Arc<std::collections::HashMap<PathBuf, Arc<str>>>);
+
+impl Overlay {
+    pub fn new(texts: impl IntoIterator<Item = (PathBuf, Arc<str>)>) -> Overlay {
+        Overlay(Arc::new(
+            texts
+                .into_iter()
+                .map(|(path, text)| (overlay_key(&path), text))
+                .collect(),
+        ))
+    }
+
+    /// The buffer for `path`, however the path is written (relative,
+    /// through links), if there is one.
+    pub fn get(&self, path: &Path) -> Option<Arc<str>> {
+        if self.0.is_empty() {
+            return None;
+        }
+        self.0.get(&overlay_key(path)).cloned()
+    }
+
+    /// The buffer paths directly inside `dir`, for files not yet on disk.
+    pub fn files_in(&self, dir: &Path) -> Vec<PathBuf> {
+        let dir = overlay_key(dir);
+        self.0
+            .keys()
+            .filter(|path| path.parent() == Some(dir.as_path()))
+            .cloned()
+            .collect()
+    }
+
+    /// [`text`], the buffer first.
+    pub fn text(&self, path: &Path, within: Option<&[PathBuf]>) -> Result<Arc<str>, String> {
+        match self.get(path) {
+            Some(text) => Ok(text),
+            None => text(path, within),
+        }
+    }
+}
+
+/// A path made absolute with its links resolved where it exists (else its
+/// directory's), so that every spelling of one file finds one buffer.
+fn overlay_key(path: &Path) -> PathBuf {
+    let absolute = crate::repo::absolute(path);
+    if let Ok(real) = absolute.canonicalize() {
+        return real;
+    }
+    match (absolute.parent(), absolute.file_name()) {
+        (Some(dir), Some(name)) => dir.canonicalize().map(|d| d.join(name)).unwrap_or(absolute),
+        _ => absolute,
+    }
+}
+
 /// Opens for reading without blocking on a FIFO swapped in after the check.
 #[cfg(unix)]
 fn open(path: &Path) -> std::io::Result<std::fs::File> {
@@ -183,6 +239,33 @@ mod tests {
         symlink(outside.path().join("secret"), dir.path().join("leak.tf")).unwrap();
         let err = bounded(&dir.path().join("leak.tf"), Some(&roots)).unwrap_err();
         assert!(err.to_string().contains("outside the scan root"), "{err}");
+    }
+
+    #[test]
+    fn overlay_buffers_win_over_disk_however_the_path_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.tf"), "on disk").unwrap();
+        symlink("a.tf", dir.path().join("link.tf")).unwrap();
+        let overlay = Overlay::new([
+            (dir.path().join("a.tf"), Arc::from("buffer")),
+            (dir.path().join("new.tf"), Arc::from("unsaved")),
+        ]);
+        let roots = root_of(&dir);
+        for name in ["a.tf", "link.tf", "./a.tf"] {
+            let text = overlay.text(&dir.path().join(name), Some(&roots)).unwrap();
+            assert_eq!(&*text, "buffer", "{name}");
+        }
+        assert_eq!(
+            &*overlay.text(&dir.path().join("new.tf"), None).unwrap(),
+            "unsaved"
+        );
+        assert_eq!(overlay.files_in(dir.path()).len(), 2);
+        // Without a buffer, the file on disk.
+        let empty = Overlay::default();
+        assert_eq!(
+            &*empty.text(&dir.path().join("a.tf"), None).unwrap(),
+            "on disk"
+        );
     }
 
     #[test]

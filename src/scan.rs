@@ -38,6 +38,8 @@ pub struct ScanOptions {
     /// Record every (rule, resource) pair looked at, for reports that list
     /// passing checks (JUnit); off otherwise, since it costs an entry per pair.
     pub list_checked: bool,
+    /// Unsaved editor buffers, read instead of the files on disk.
+    pub overlay: crate::read::Overlay,
     /// Files among `paths` that were deleted (`--changed-since`): the
     /// module each leaves behind is evaluated and reported whole, since
     /// taking a file away can change any finding of its module.
@@ -300,7 +302,10 @@ struct PlannedUnit {
 fn plan_units(options: &ScanOptions) -> (Vec<PlannedUnit>, Vec<ScanError>) {
     let (files, roots): (Vec<PathBuf>, Vec<PathBuf>) =
         options.paths.iter().cloned().partition(|p| {
-            p.is_file() || (p.is_symlink() && !p.is_dir()) || options.deleted.contains(p)
+            p.is_file()
+                || (p.is_symlink() && !p.is_dir())
+                || options.deleted.contains(p)
+                || options.overlay.get(p).is_some()
         });
     let Discovery { units, mut errors } = if roots.is_empty() {
         Discovery::default()
@@ -322,7 +327,7 @@ fn plan_units(options: &ScanOptions) -> (Vec<PlannedUnit>, Vec<ScanError>) {
         if deleted && terraform_file_kind(file).is_none() {
             continue;
         }
-        let Some(source) = unit_of_file(file) else {
+        let Some(source) = unit_of_file(file, &options.overlay) else {
             continue;
         };
         // A unit the walk found already reports everything.
@@ -398,7 +403,7 @@ enum TerraformFile {
 /// the same files discovery would give it, read without its subdirectories
 /// (which are modules of their own); any other file itself. `None` for a
 /// Terraform file in a directory without configuration (a lone tfvars file).
-fn unit_of_file(file: &Path) -> Option<UnitSource> {
+fn unit_of_file(file: &Path, overlay: &crate::read::Overlay) -> Option<UnitSource> {
     if terraform_file_kind(file).is_none() {
         return Some(UnitSource::TemplateCandidate(file.to_path_buf()));
     }
@@ -407,7 +412,8 @@ fn unit_of_file(file: &Path) -> Option<UnitSource> {
         _ => PathBuf::from("."),
     };
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .ok()?
+        .into_iter()
+        .flatten()
         .filter_map(Result::ok)
         .map(|entry| entry.path())
         // Links too, as Terraform loads them; their reads stay in the root.
@@ -416,6 +422,13 @@ fn unit_of_file(file: &Path) -> Option<UnitSource> {
                 && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() || m.is_symlink())
         })
         .collect();
+    // Buffers not yet saved belong to the module too.
+    for path in overlay.files_in(&dir) {
+        let on_disk = files.iter().any(|f| f.file_name() == path.file_name());
+        if !on_disk && terraform_file_kind(&path).is_some() {
+            files.push(dir.join(path.file_name().unwrap_or_default()));
+        }
+    }
     files.sort();
     let has_configuration = files
         .iter()
@@ -517,7 +530,7 @@ fn prepare_terraform(
                 let mut texts = Vec::new();
                 let mut read_errors = Vec::new();
                 for path in files {
-                    match read_source(path, true, read_roots) {
+                    match read_source(path, true, read_roots, &options.overlay) {
                         Read::Text(text) => texts.push((display_path(path), text)),
                         Read::Skip => {}
                         Read::Error(e) => read_errors.push(e),
@@ -535,7 +548,8 @@ fn prepare_terraform(
         errors.extend(read_errors);
         dirs.push(dir);
     }
-    let library = terraform::Library::new(dirs, scan_roots, &options.terraform);
+    let library = terraform::Library::new(dirs, scan_roots, &options.terraform)
+        .with_overlay(options.overlay.clone());
     errors.extend(library.errors().iter().cloned());
     units.retain(|planned| match &planned.source {
         UnitSource::TerraformModule { dir, .. } => library.is_root(&canonical(dir)),
@@ -640,7 +654,7 @@ fn scan_unit(
             }
         }
         UnitSource::TemplateCandidate(path) => {
-            let text = match read_source(path, false, read_roots) {
+            let text = match read_source(path, false, read_roots, &options.overlay) {
                 Read::Text(text) => text,
                 Read::Skip => return output,
                 Read::Error(e) => {
@@ -774,6 +788,7 @@ fn to_finding(hit: &Hit, unit: &Unit, attribution: &Attribution) -> Finding {
         fingerprint: String::new(),
         suppression: None,
         owners: Vec::new(),
+        owners_from: None,
         notes: Vec::new(),
     }
 }
@@ -829,7 +844,15 @@ enum Read {
 /// candidates report one only when their content looks like a template, so
 /// unrelated YAML/JSON never makes noise (a link out of the root or to
 /// nowhere is reported either way: what it hides is unknown).
-fn read_source(path: &Path, known_iac: bool, roots: &[PathBuf]) -> Read {
+fn read_source(
+    path: &Path,
+    known_iac: bool,
+    roots: &[PathBuf],
+    overlay: &crate::read::Overlay,
+) -> Read {
+    if let Some(text) = overlay.get(path) {
+        return Read::Text(text);
+    }
     let fail = |line: Option<usize>, message: String| {
         Read::Error(ScanError {
             file: display_path(path),
@@ -890,6 +913,46 @@ fn line_of(bytes: &[u8], offset: usize) -> usize {
 mod tests {
     use super::*;
     use std::sync::Mutex;
+
+    #[test]
+    fn overlay_buffers_are_scanned_instead_of_disk_and_join_their_module() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        let rule = |cidrs: &str| {
+            format!(
+                "resource \"aws_security_group_rule\" \"ssh\" {{\n  type = \"ingress\"\n  security_group_id = \"sg-1\"\n  from_port = 22\n  to_port = 22\n  protocol = \"tcp\"\n  cidr_blocks = {cidrs}\n}}\n"
+            )
+        };
+        let main = dir.path().join("main.tf");
+        std::fs::write(&main, rule("[\"10.0.0.0/8\"]")).unwrap();
+        let rules = RuleSet::embedded().unwrap();
+        let attribution = Attribution::embedded().unwrap();
+        let scan_with = |overlay: crate::read::Overlay| {
+            let options = ScanOptions {
+                paths: vec![main.clone()],
+                overlay,
+                ..ScanOptions::default()
+            };
+            scan(&options, &rules, &attribution).findings
+        };
+        assert!(scan_with(crate::read::Overlay::default()).is_empty());
+        // The buffer reads a variable from a sibling file that is not saved yet.
+        let overlay = crate::read::Overlay::new([
+            (main.clone(), Arc::from(rule("var.open"))),
+            (
+                dir.path().join("variables.tf"),
+                Arc::from("variable \"open\" {\n  default = [\"0.0.0.0/0\"]\n}\n"),
+            ),
+        ]);
+        let findings = scan_with(overlay);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].rule.id, "AWS-EC2-001");
+        assert_eq!(findings[0].location.start_line, 7);
+        assert!(findings[0].provenance[0]
+            .location
+            .file
+            .ends_with("variables.tf"));
+    }
 
     #[test]
     fn progress_covers_parsing_then_scanning_and_reaches_every_total() {

@@ -766,6 +766,7 @@ mod tests {
             fingerprint: String::new(),
             suppression: None,
             owners: Vec::new(),
+            owners_from: None,
             notes: Vec::new(),
         }
     }

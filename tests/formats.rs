@@ -95,6 +95,7 @@ fn finding(
         fingerprint: fingerprint.into(),
         suppression,
         owners: owners.iter().map(|o| o.to_string()).collect(),
+        owners_from: (!owners.is_empty()).then_some(demarc::finding::OwnersSource::Codeowners),
         notes: vec![],
     }
 }
@@ -385,13 +386,13 @@ fn github_commands_are_escaped_for_the_runner() {
     assert_eq!(
         lines[0],
         "::error file=infra/network/main.tf,line=6,col=23,endLine=6,endColumn=34,title=AWS-EC2-001 [critical] Summary of AWS-EC2-001::\
-Ingress from 0.0.0.0/0 reaches SSH or RDP%0Anetwork/shared (iaas) · aws_security_group_rule.ssh%0ACODEOWNERS: @org/network%0AFix: Narrow the range."
+Ingress from 0.0.0.0/0 reaches SSH or RDP%0Anetwork/shared (iaas) · aws_security_group_rule.ssh%0Ateam: @org/network (CODEOWNERS)%0AFix: Narrow the range."
     );
     // `,` and `:` in a property, `%`, `\n` in data.
     assert_eq!(
         lines[1],
         "::warning file=infra/odd%2Cname%3A1.tf,line=3,col=23,endLine=3,endColumn=34,title=AWS-S3-004 [medium] Summary of AWS-S3-004::\
-Bucket <data> has no \"access\" logging & 100%25 of reads go unrecorded%0Asecond line%0Alogging/shared (iaas) · aws_s3_bucket.data%0AFix: Narrow the range."
+Bucket <data> has no \"access\" logging & 100%25 of reads go unrecorded%0Asecond line%0Alogging/shared (iaas) · aws_s3_bucket.data%0Ateam: unowned%0AFix: Narrow the range."
     );
     // The suppressed finding is not annotated; the error and warning are.
     assert_eq!(
@@ -423,14 +424,14 @@ fn markdown_groups_by_team_then_layer_and_escapes_what_it_quotes() {
     let md = render(Format::Markdown, &sample(), &options());
     let team = md.find("#### @org/network (1)").expect("team heading");
     let no_team = md
-        .find("#### No CODEOWNERS team (1)")
+        .find("#### Unowned (no team in .demarc.yaml owners or CODEOWNERS) (1)")
         .expect("no-team heading");
     assert!(team < no_team, "teams first, the team-less group last");
     assert!(md.contains("**network** (1)"));
     assert!(md.contains("**logging** (1)"));
     assert!(md.contains("| identity | 0 | 0 | 0 | 0 |"));
     assert!(md.contains(
-        "**2 findings** (1 critical, 1 medium) in 2 of 4 files scanned · 1 suppressed · 1 error · 1 warning"
+        "**2 findings** (1 critical, 1 medium) in 2 of 4 files scanned · 1 unowned · 1 suppressed · 1 error · 1 warning"
     ));
     assert!(md.contains("Baseline: 2 new · 1 already in the baseline (not counted) · 3 in the baseline no longer found"));
     // The hostile message cannot open a tag or break the table.

@@ -224,6 +224,7 @@ fn sample() -> ScanResult {
             fingerprint: "5f1c0d2e9a7b4c3d8e6f0a1b2c3d4e5f".to_string(),
             suppression: None,
             owners: vec![],
+            owners_from: None,
             notes: vec![],
         },
         Finding {
@@ -259,6 +260,7 @@ fn sample() -> ScanResult {
             fingerprint: "a1b2c3d4e5f60718293a4b5c6d7e8f90".to_string(),
             suppression: None,
             owners: vec![],
+            owners_from: None,
             notes: vec![],
         },
         Finding {
@@ -281,6 +283,7 @@ fn sample() -> ScanResult {
             fingerprint: "0f1e2d3c4b5a69788796a5b4c3d2e1f0".to_string(),
             suppression: None,
             owners: vec![],
+            owners_from: None,
             notes: vec![],
         },
     ];
@@ -485,6 +488,7 @@ fn sarif_carries_the_contract_fields() {
             "resource_type": "aws_s3_bucket_policy",
             "framework": "terraform",
             "severity": "critical",
+            "unowned": true,
         })
     );
     let third = &results[2];
@@ -589,6 +593,8 @@ fn json_has_the_contract_shape() {
             "help",
             "fingerprint",
             "owners",
+            "owners_from",
+            "unowned",
             "suppressed",
             "notes",
         ]
@@ -622,6 +628,8 @@ fn json_has_the_contract_shape() {
             "help": "Limit `cidr_blocks` to the addresses that administer the host, or use SSM Session Manager.",
             "fingerprint": "a1b2c3d4e5f60718293a4b5c6d7e8f90",
             "owners": [],
+            "owners_from": null,
+            "unowned": true,
             "suppressed": null,
             "notes": [],
         })

@@ -65,9 +65,7 @@ fn finding_command(finding: &Finding) -> String {
         finding.service_model.name(),
         finding.resource
     );
-    if !finding.owners.is_empty() {
-        let _ = write!(message, "\nCODEOWNERS: {}", finding.owners.join(" "));
-    }
+    let _ = write!(message, "\n{}", super::summary::team_line(finding));
     for note in &finding.notes {
         let _ = write!(message, "\nnote: {note}");
     }

@@ -107,12 +107,13 @@ fn vulnerability(finding: &Finding) -> Value {
         }));
     }
     let description = format!(
-        "{}\n\n{} ({}, layer {}, owner {})",
+        "{}\n\n{} ({}, layer {}, owner {})\n{}",
         rule.docs.what.trim(),
         finding.message,
         finding.resource,
         rule.layer.name(),
-        finding.owner.name()
+        finding.owner.name(),
+        super::summary::team_line(finding)
     );
     let mut object = json!({
         "id": uuid_form(&finding.fingerprint),

@@ -76,6 +76,8 @@ fn finding(finding: &Finding) -> Value {
     put("help", json!(super::finding_fix(finding)));
     put("fingerprint", json!(finding.fingerprint));
     put("owners", json!(finding.owners));
+    put("owners_from", json!(finding.owners_from.map(|s| s.name())));
+    put("unowned", json!(finding.is_unowned()));
     put("suppressed", suppressed(finding));
     put("notes", json!(finding.notes));
     Value::Object(object)

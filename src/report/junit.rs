@@ -119,12 +119,13 @@ fn test_case(rule_id: &str, case: &Case) -> TestCase {
         for f in &case.active {
             let _ = writeln!(
                 text,
-                "{}:{}:{}: [{}] {}",
+                "{}:{}:{}: [{}] {} ({})",
                 f.location.file,
                 f.location.start_line,
                 f.location.start_column,
                 f.severity.name(),
-                f.message
+                f.message,
+                super::summary::team_line(f)
             );
         }
         if let Some(fix) = super::finding_fix(first) {

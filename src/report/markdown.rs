@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// Where findings without a CODEOWNERS team are listed.
-pub const NO_TEAM: &str = "No CODEOWNERS team";
+pub const NO_TEAM: &str = "Unowned (no team in .demarc.yaml owners or CODEOWNERS)";
 
 /// The longest comment GitHub accepts is 65,536 characters. Bytes are
 /// counted here, never fewer than characters (or UTF-16 units), so a
@@ -189,6 +189,9 @@ fn totals_line(summary: &Summary) -> String {
             summary.where_found()
         )
     };
+    if summary.unowned > 0 {
+        let _ = write!(line, " · {} unowned", summary.unowned);
+    }
     for count in super::summary::side_counts(summary) {
         let _ = write!(line, " · {count}");
     }

@@ -13,6 +13,7 @@
 pub mod compliance;
 pub mod github;
 pub mod gitlab;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -43,10 +44,12 @@ pub enum Format {
     Github,
     /// Markdown for a pull-request comment.
     Markdown,
+    /// One self-contained HTML page: summary, heat map, teams, findings.
+    Html,
 }
 
 impl Format {
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Format::Text,
         Format::Json,
         Format::Sarif,
@@ -54,6 +57,7 @@ impl Format {
         Format::Gitlab,
         Format::Github,
         Format::Markdown,
+        Format::Html,
     ];
 
     pub fn name(self) -> &'static str {
@@ -65,6 +69,7 @@ impl Format {
             Format::Gitlab => "gitlab",
             Format::Github => "github",
             Format::Markdown => "markdown",
+            Format::Html => "html",
         }
     }
 
@@ -147,6 +152,7 @@ pub fn render(format: Format, result: &ScanResult, options: &RenderOptions) -> S
         Format::Gitlab => gitlab::render(result, options),
         Format::Github => github::render(result, options),
         Format::Markdown => markdown::render(result, options),
+        Format::Html => html::render(result, options),
     }
 }
 

@@ -274,6 +274,10 @@ fn finding(finding: &Finding, rule_index: usize) -> sarif::Result {
     if !finding.owners.is_empty() {
         property("owners", json!(finding.owners));
     }
+    if let Some(source) = finding.owners_from {
+        property("owners_from", json!(source.name()));
+    }
+    property("unowned", json!(finding.is_unowned()));
     let location = sarif::Location::builder()
         .physical_location(physical_location(&finding.location))
         .build();

@@ -5,7 +5,9 @@
 //! orders of `Severity::ALL`, `Layer::ALL` and `ServiceModel::ALL`, so the
 //! output does not depend on which findings happen to exist.
 
-use crate::finding::{BaselineCounts, Layer, Owner, ScanResult, ServiceModel, Severity};
+use crate::finding::{
+    BaselineCounts, Finding, Layer, Owner, OwnersSource, ScanResult, ServiceModel, Severity,
+};
 use serde_json::{json, Map, Value};
 
 /// Owners in the order reports list them.
@@ -34,6 +36,8 @@ pub struct Summary {
     pub suppressed: usize,
     pub warnings: usize,
     pub baseline: Option<BaselineCounts>,
+    /// Findings that count and that no team answers for.
+    pub unowned: usize,
 }
 
 impl Summary {
@@ -51,6 +55,7 @@ impl Summary {
             suppressed: result.suppressed_count(),
             warnings: result.warnings.len(),
             baseline: result.baseline,
+            unowned: result.active_findings().filter(|f| f.is_unowned()).count(),
         };
         let mut files = std::collections::BTreeSet::new();
         for finding in result.active_findings() {
@@ -133,6 +138,7 @@ impl Summary {
         object.insert("undecided".into(), json!(self.undecided));
         object.insert("suppressed".into(), json!(self.suppressed));
         object.insert("warnings".into(), json!(self.warnings));
+        object.insert("unowned".into(), json!(self.unowned));
         object.insert(
             "baseline".into(),
             match self.baseline {
@@ -193,5 +199,17 @@ pub fn plural(n: usize, singular: &str, plural: &str) -> String {
         format!("{n} {singular}")
     } else {
         format!("{n} {plural}")
+    }
+}
+
+/// `team: @org/a @org/b (CODEOWNERS)`, or `team: unowned`: who answers for
+/// a finding and how that was decided, for the formats that read as text.
+pub fn team_line(finding: &Finding) -> String {
+    match finding.owners_from {
+        _ if finding.is_unowned() => "team: unowned".to_string(),
+        Some(OwnersSource::Config) => {
+            format!("team: {} (.demarc.yaml owners)", finding.owners.join(" "))
+        }
+        _ => format!("team: {} (CODEOWNERS)", finding.owners.join(" ")),
     }
 }

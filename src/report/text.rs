@@ -131,6 +131,11 @@ fn write_summary(out: &mut String, summary: &Summary, style: Style, options: &Re
         .map(|(owner, n)| format!("{} {n}", owner.name()))
         .collect();
     let _ = writeln!(out, "  owner     {}", owners.join(" · "));
+    let _ = writeln!(
+        out,
+        "  team      {} of {} unowned",
+        summary.unowned, summary.total
+    );
     out.push('\n');
 
     // The responsibility matrix: layers as rows, service models as columns.
@@ -330,9 +335,7 @@ impl<'a> FindingDiagnostic<'a> {
         if !reason.is_empty() {
             let _ = write!(message, "\n{reason}");
         }
-        if !finding.owners.is_empty() {
-            let _ = write!(message, "\nCODEOWNERS: {}", finding.owners.join(" "));
-        }
+        let _ = write!(message, "\n{}", super::summary::team_line(finding));
         for note in &finding.notes {
             let _ = write!(message, "\nnote: {note}");
         }

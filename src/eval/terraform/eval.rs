@@ -1004,7 +1004,9 @@ impl<'a> Evaluator<'a> {
                 .ok_or_else(|| unknown(format!("file `{path}`")));
         }
         let read = if self.library.is_inside_scan_root(&canonical) {
-            crate::read::text(&canonical, Some(self.library.scan_roots())).ok()
+            (self.library.overlay)
+                .text(&canonical, Some(self.library.scan_roots()))
+                .ok()
         } else {
             None
         };

@@ -74,6 +74,8 @@ pub struct Library {
     /// `TF_VAR_name` values from the environment.
     env: Vec<(String, String)>,
     errors: Vec<ScanError>,
+    /// Unsaved editor buffers, read instead of the files on disk.
+    overlay: crate::read::Overlay,
 }
 
 impl Library {
@@ -95,6 +97,13 @@ impl Library {
         library.read_var_files(options);
         library.check_cli_vars(options);
         library
+    }
+
+    /// Reads what it reads from disk itself (`file()`, modules discovery did
+    /// not find) through `overlay` first.
+    pub fn with_overlay(mut self, overlay: crate::read::Overlay) -> Library {
+        self.overlay = overlay;
+        self
     }
 
     /// A `--var` for a variable no scanned root module declares is an
@@ -144,6 +153,7 @@ impl Library {
             env,
             errors: Vec::new(),
             dirs,
+            overlay: crate::read::Overlay::default(),
         };
         library.roots = library.find_roots();
         // A called directory's parse errors are reported here, since no unit
@@ -351,7 +361,11 @@ pub fn load_module(files: Vec<(String, Arc<str>)>, options: &TerraformOptions) -
 /// Reads a module directory discovery did not find (a remote module under
 /// `.terraform/modules`, an ignored directory). `None` when it holds no
 /// Terraform files.
-fn read_dir_from_disk(dir: &Path, roots: &[PathBuf]) -> Option<ModuleDir> {
+fn read_dir_from_disk(
+    dir: &Path,
+    roots: &[PathBuf],
+    overlay: &crate::read::Overlay,
+) -> Option<ModuleDir> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .ok()?
         .filter_map(|e| e.ok())
@@ -372,7 +386,7 @@ fn read_dir_from_disk(dir: &Path, roots: &[PathBuf]) -> Option<ModuleDir> {
         if !config && !name.ends_with(".tfvars") && !name.ends_with(".tfvars.json") {
             continue;
         }
-        if let Ok(text) = crate::read::text(&path, Some(roots)) {
+        if let Ok(text) = overlay.text(&path, Some(roots)) {
             any_config |= config;
             files.push((crate::discover::display_path(&path), text));
         }

@@ -804,7 +804,9 @@ impl Evaluator<'_> {
         if let Some(found) = self.loaded.borrow().get(canonical) {
             return found.clone();
         }
-        let dir = super::read_dir_from_disk(canonical, self.library.scan_roots()).map(Arc::new);
+        let dir =
+            super::read_dir_from_disk(canonical, self.library.scan_roots(), &self.library.overlay)
+                .map(Arc::new);
         self.loaded
             .borrow_mut()
             .insert(canonical.to_path_buf(), dir.clone());

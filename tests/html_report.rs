@@ -1,0 +1,217 @@
+//! The HTML report (`--format html`), parsed back with an HTML5 parser:
+//! one self-contained page (nothing fetched), the summary, the heat map,
+//! the teams, every finding with its source, and user text escaped.
+
+use assert_cmd::Command;
+use scraper::{Html, Selector};
+use serde_json::Value;
+use std::path::Path;
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// A bucket name that is markup, an open SSH rule owned by CODEOWNERS and
+/// one left unowned.
+fn repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    write(
+        dir.path(),
+        "storage/main.tf",
+        r#"resource "aws_s3_bucket" "b" {
+  bucket = "<script>alert('x')</script>"
+}
+
+resource "aws_s3_bucket_acl" "b" {
+  bucket = aws_s3_bucket.b.id
+  acl    = "public-read"
+}
+"#,
+    );
+    write(
+        dir.path(),
+        "network/main.tf",
+        r#"resource "aws_security_group_rule" "ssh" {
+  type              = "ingress"
+  from_port         = 22
+  to_port           = 22
+  protocol          = "tcp"
+  cidr_blocks       = ["0.0.0.0/0"]
+  security_group_id = "sg-123"
+}
+"#,
+    );
+    write(dir.path(), "CODEOWNERS", "/network/ @org/network\n");
+    dir
+}
+
+fn scan(dir: &Path, format: &str) -> String {
+    let out = Command::cargo_bin("demarc")
+        .unwrap()
+        .current_dir(dir)
+        .args(["scan", ".", "--fail-on", "none", "--format", format])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn select<'a>(doc: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
+    doc.select(&Selector::parse(css).unwrap()).collect()
+}
+
+fn text(element: &scraper::ElementRef) -> String {
+    element.text().collect()
+}
+
+#[test]
+fn the_page_is_self_contained_and_escapes_what_it_quotes() {
+    let dir = repo();
+    let page = scan(dir.path(), "html");
+    let doc = Html::parse_document(&page);
+    assert!(doc.errors.is_empty(), "{:?}", doc.errors);
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    // Nothing fetched: no external resource anywhere, one inline script.
+    for css in ["link", "img", "iframe", "object", "[src]", "[srcset]"] {
+        assert!(select(&doc, css).is_empty(), "{css}");
+    }
+    let scripts = select(&doc, "script");
+    assert_eq!(scripts.len(), 1);
+    assert!(!text(&scripts[0]).contains("alert"));
+    let csp = select(&doc, "meta[http-equiv=Content-Security-Policy]");
+    assert!(csp[0]
+        .value()
+        .attr("content")
+        .unwrap()
+        .starts_with("default-src 'none'"));
+    // The bucket name is text, wherever it appears.
+    assert!(page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
+    let quoted: Vec<String> = select(&doc, "article.finding pre.snippet")
+        .iter()
+        .map(text)
+        .filter(|t| t.contains("<script>alert('x')</script>"))
+        .collect();
+    assert!(!quoted.is_empty(), "the snippet shows the name as text");
+}
+
+#[test]
+fn the_page_has_summary_heat_map_teams_and_every_finding() {
+    let dir = repo();
+    let report: Value = serde_json::from_str(&scan(dir.path(), "json")).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let doc = Html::parse_document(&scan(dir.path(), "html"));
+
+    let total = text(&select(&doc, "#summary .total strong")[0]);
+    assert_eq!(total, format!("{} findings", findings.len()));
+
+    // The heat map: a row per layer, a column per service model, with the
+    // JSON summary's counts, and a shade that is 0 exactly when empty.
+    let rows = select(&doc, "#matrix table.heat tbody tr");
+    assert_eq!(rows.len(), 6);
+    for row in rows {
+        let layer = text(&select_in(&row, "th")[0]);
+        let cells = select_in(&row, "td[class^=heat-]");
+        assert_eq!(cells.len(), 3);
+        for (cell, model) in cells.iter().zip(["iaas", "paas", "saas"]) {
+            let n = &report["summary"]["matrix"][&layer][model];
+            assert_eq!(text(cell), n.to_string(), "{layer}/{model}");
+            let empty = cell.value().attr("class") == Some("heat-0");
+            assert_eq!(empty, n == 0, "{layer}/{model}");
+        }
+    }
+
+    // Teams: the CODEOWNERS team and the unowned group, with counts.
+    let teams: Vec<(String, String)> = select(&doc, "#teams table tbody tr")
+        .iter()
+        .map(|row| {
+            let cells = select_in(row, "td");
+            (text(&select_in(row, "th")[0]), text(cells.last().unwrap()))
+        })
+        .collect();
+    let unowned = report["summary"]["unowned"].as_u64().unwrap();
+    assert_eq!(
+        teams,
+        [
+            (
+                "@org/network".to_string(),
+                (findings.len() as u64 - unowned).to_string()
+            ),
+            ("unowned".to_string(), unowned.to_string())
+        ]
+    );
+    // Each team's links point at findings on the page.
+    for link in select(&doc, "#teams a") {
+        let target = link.value().attr("href").unwrap();
+        assert_eq!(select(&doc, target).len(), 1, "{target}");
+    }
+
+    // Every finding, in report order, with its filter data, source and fix.
+    let articles = select(&doc, "article.finding");
+    assert_eq!(articles.len(), findings.len());
+    for (article, finding) in articles.iter().zip(findings) {
+        let data = |name: &str| article.value().attr(name).unwrap().to_string();
+        assert_eq!(data("data-severity"), finding["severity"].as_str().unwrap());
+        assert_eq!(data("data-layer"), finding["layer"].as_str().unwrap());
+        let team = match finding["unowned"].as_bool().unwrap() {
+            true => "unowned".to_string(),
+            false => finding["owners"][0].as_str().unwrap().to_string(),
+        };
+        assert_eq!(data("data-teams"), team);
+        let heading = text(&select_in(article, "h3")[0]);
+        assert!(
+            heading.contains(finding["rule_id"].as_str().unwrap()),
+            "{heading}"
+        );
+        let marks = select_in(article, "pre.snippet mark");
+        assert_eq!(marks.len(), 1, "{heading}");
+        if finding["help"].is_string() {
+            assert_eq!(select_in(article, ".fix").len(), 1, "{heading}");
+        }
+        let place = format!(
+            "{}:{}:{}",
+            finding["file"].as_str().unwrap(),
+            finding["start_line"],
+            finding["start_column"]
+        );
+        assert!(text(article).contains(&place), "{place}");
+    }
+
+    // The filters: hidden until the script shows them, one per dimension.
+    let form = &select(&doc, "form#filters")[0];
+    assert!(form.value().attr("hidden").is_some());
+    let names: Vec<&str> = select_in(form, "select")
+        .iter()
+        .map(|s| s.value().attr("name").unwrap())
+        .collect();
+    assert_eq!(names, ["severity", "layer", "team"]);
+}
+
+#[test]
+fn the_page_goes_to_a_file_with_html_equals_file() {
+    let dir = repo();
+    let out = Command::cargo_bin("demarc")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "scan",
+            ".",
+            "--format",
+            "text",
+            "--format",
+            "html=report.html",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let page = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    let doc = Html::parse_document(&page);
+    assert!(!select(&doc, "article.finding").is_empty());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Summary"));
+}
+
+fn select_in<'a>(element: &scraper::ElementRef<'a>, css: &str) -> Vec<scraper::ElementRef<'a>> {
+    element.select(&Selector::parse(css).unwrap()).collect()
+}
