@@ -298,6 +298,7 @@ fn configured_rules(
     scan_root: &std::path::Path,
     config: Option<PathBuf>,
     rule_dirs: &[PathBuf],
+    profiles: &[String],
 ) -> Result<(Config, RuleSet), Vec<ScanError>> {
     let config = match config.or_else(|| crate::config::find(scan_root)) {
         Some(path) => Config::load(&path, &config_root(scan_root))?,
@@ -308,16 +309,19 @@ fn configured_rules(
         rules.add_dir(&dir)?;
     }
     config.apply_to_rules(&mut rules)?;
+    config.apply_profiles(&mut rules, profiles)?;
     Ok((config, rules))
 }
 
 fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Prepared, u8> {
     let scan_root = input.paths.first().cloned().unwrap_or_else(|| ".".into());
-    let (config, mut rules) = configured_rules(&scan_root, input.config.clone(), &input.rule_dirs)
-        .map_err(print_config_errors)?;
-    config
-        .apply_profiles(&mut rules, &input.profiles)
-        .map_err(print_config_errors)?;
+    let (config, rules) = configured_rules(
+        &scan_root,
+        input.config.clone(),
+        &input.rule_dirs,
+        &input.profiles,
+    )
+    .map_err(print_config_errors)?;
     let attribution = Attribution::embedded().map_err(print_config_errors)?;
     let progress = progress.then(progress_bar);
     let rule_warnings = attribution.unlisted_rule_types(&rules);

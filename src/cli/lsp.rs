@@ -502,7 +502,8 @@ impl Server {
                 return Ok(settings.clone());
             }
         }
-        let (config, rules) = configured_rules(dir, config_path.clone(), &self.args.rule_dirs)?;
+        let (config, rules) =
+            configured_rules(dir, config_path.clone(), &self.args.rule_dirs, &[])?;
         let settings = Arc::new(Settings {
             config,
             rules,
