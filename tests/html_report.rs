@@ -215,3 +215,54 @@ fn the_page_goes_to_a_file_with_html_equals_file() {
 fn select_in<'a>(element: &scraper::ElementRef<'a>, css: &str) -> Vec<scraper::ElementRef<'a>> {
     element.select(&Selector::parse(css).unwrap()).collect()
 }
+
+#[test]
+fn compliance_frameworks_asked_for_get_a_section_matching_the_json() {
+    let dir = repo();
+    let run = |format: &str| {
+        let out = Command::cargo_bin("demarc")
+            .unwrap()
+            .current_dir(dir.path())
+            .args([
+                "scan",
+                ".",
+                "--fail-on",
+                "none",
+                "--compliance",
+                "cis-aws-3.0",
+            ])
+            .args(["--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json: Value = serde_json::from_str(&run("json")).unwrap();
+    let html = Html::parse_document(&run("html"));
+    assert!(html.errors.is_empty(), "{:?}", html.errors);
+    let report = &json["compliance"][0];
+    let rows = select(
+        &html,
+        "section#compliance-cis-aws-3\\.0 table.controls tbody tr",
+    );
+    let controls = report["controls"].as_array().unwrap();
+    assert_eq!(rows.len(), controls.len());
+    // Each row: the control's id, and its state as class and text.
+    for (row, control) in rows.iter().zip(controls) {
+        let status = control["status"].as_str().unwrap();
+        assert_eq!(
+            text(&select_in(row, "th")[0]),
+            control["id"].as_str().unwrap()
+        );
+        assert_eq!(
+            row.value().attr("class"),
+            Some(format!("state-{status}").as_str())
+        );
+        assert_eq!(text(&select_in(row, "td")[1]), status.replace('_', " "));
+    }
+    // The public ACL fails a CIS control; the page says so.
+    assert!(controls.iter().any(|c| c["status"] == "fail"));
+    assert!(rows
+        .iter()
+        .any(|r| r.value().attr("class") == Some("state-fail")));
+}

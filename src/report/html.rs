@@ -13,7 +13,9 @@
 
 use super::summary::{plural, Summary};
 use super::RenderOptions;
-use crate::finding::{Finding, Layer, Location, ScanResult, ServiceModel, Severity};
+use crate::finding::{
+    ComplianceReport, ControlState, Finding, Layer, Location, ScanResult, ServiceModel, Severity,
+};
 use crate::model::ScanError;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -50,6 +52,9 @@ pub fn render(result: &ScanResult, options: &RenderOptions) -> String {
     write_summary(&mut out, &summary);
     write_matrix(&mut out, &summary);
     write_teams(&mut out, &findings);
+    for report in &result.compliance {
+        write_compliance(&mut out, report);
+    }
     write_findings(&mut out, result, &findings);
     write_problems(&mut out, "errors", "Errors", &result.errors);
     write_problems(&mut out, "warnings", "Warnings", &result.warnings);
@@ -205,6 +210,66 @@ fn write_teams(out: &mut String, findings: &[&Finding]) {
         out.push_str("</ul></div>\n");
     }
     out.push_str("</section>\n");
+}
+
+/// One framework asked for with `--compliance`: totals by status, then each
+/// control with its state, rules, findings, teams and who answers for it.
+fn write_compliance(out: &mut String, report: &ComplianceReport) {
+    let id = format!("compliance-{}", esc(&report.framework));
+    let _ = writeln!(
+        out,
+        "<section id=\"{id}\" class=\"compliance\" aria-labelledby=\"{id}-h\">\n<h2 id=\"{id}-h\">{} {}</h2>",
+        esc(&report.name),
+        esc(&report.version)
+    );
+    out.push_str("<p class=\"note\">");
+    for (i, state) in ControlState::ALL.into_iter().enumerate() {
+        let n = report.totals.by_status.get(&state).copied().unwrap_or(0);
+        let sep = if i == 0 { "" } else { " · " };
+        let _ = write!(
+            out,
+            "{sep}<span class=\"state-{}\">{n} {}</span>",
+            state.name(),
+            state.name().replace('_', " ")
+        );
+    }
+    out.push_str("</p>\n");
+    let _ = write!(
+        out,
+        "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"{} controls\"><table class=\"controls\">\n<thead><tr>",
+        esc(&report.name)
+    );
+    for column in [
+        "control",
+        "title",
+        "status",
+        "rules",
+        "findings",
+        "teams",
+        "iaas / paas / saas",
+    ] {
+        let _ = write!(out, "<th scope=\"col\">{column}</th>");
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for control in &report.controls {
+        let parties = &control.responsibility;
+        let _ = writeln!(
+            out,
+            "<tr class=\"state-{state}\"><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td title=\"{}\">{} / {} / {}</td></tr>",
+            esc(&control.id),
+            esc(&control.title),
+            control.status.name().replace('_', " "),
+            esc(&control.rules.join(", ")),
+            control.findings,
+            esc(&control.owners.join(", ")),
+            esc(&parties.reasoning),
+            parties.iaas.name(),
+            parties.paas.name(),
+            parties.saas.name(),
+            state = control.status.name(),
+        );
+    }
+    out.push_str("</tbody></table></div>\n</section>\n");
 }
 
 /// The finding's element id: its position in the report.
@@ -499,6 +564,10 @@ th[scope=row],thead th:first-child{text-align:left}thead th{background:var(--sof
 .team h3{margin:.8rem 0 .2rem}.links{display:flex;flex-wrap:wrap;gap:.2rem 1rem;list-style:none;padding:0;margin:0}
 .links li{white-space:nowrap}.sev-text{color:var(--muted);font-size:.85em}
 tr.unowned th,strong.unowned,.team.unowned h3{color:var(--high)}
+table.controls td{text-align:left}table.controls td:nth-child(5){text-align:right}
+tr.state-fail td:nth-child(3),span.state-fail{color:var(--high);font-weight:600}
+tr.state-pass td:nth-child(3),span.state-pass{color:#1e6b34}
+tr.state-not_applicable td,tr.state-not_checked td{color:var(--muted)}
 .filters{display:flex;flex-wrap:wrap;gap:.6rem 1rem;align-items:center;padding:.6rem;background:var(--soft);border:1px solid var(--line);border-radius:6px;margin:.5rem 0 1rem}
 .filters[hidden]{display:none}
 .filters select{font:inherit;padding:.15rem .3rem}
