@@ -264,7 +264,8 @@ fn resources_a_for_each_loop_makes_are_checked_at_the_loop_body() {
 /// the template holds it verbatim (a block scalar after `!Sub` or
 /// `Fn::Sub:`), else at the `Fn::Sub`. A variable anywhere but inside a JSON
 /// string (a key, a bare value) leaves the document unknown, as does one that
-/// makes the whole principal.
+/// makes the whole principal. Plain JSON text in a block scalar is read in
+/// place the same way.
 #[test]
 fn sub_policies_with_unknown_parts_are_read_where_their_structure_is_known() {
     let dir = tempfile::tempdir().unwrap();
@@ -287,6 +288,8 @@ fn sub_policies_with_unknown_parts_are_read_where_their_structure_is_known() {
         policy("WholePrincipal", &block(r#"{"AWS": "${Principal}"}"#)),
         policy("Key", &block(r#"{"${Principal}": "*"}"#)),
         policy("Bare", &block("${Principal}")),
+        // Not substituted: plain JSON text, read in place the same way.
+        policy("Plain", &format!("|\n        {}", statement(r#""*""#))),
     ]
     .concat();
     std::fs::write(dir.path().join("template.yaml"), &text).unwrap();
@@ -328,6 +331,7 @@ fn sub_policies_with_unknown_parts_are_read_where_their_structure_is_known() {
     };
     let (in_block, long_form) = (star("InBlock"), star("LongForm"));
     let (list_form, escaped) = (sub("ListForm"), sub("Escaped"));
+    let plain = star("Plain");
     assert_eq!(
         found,
         [
@@ -337,6 +341,7 @@ fn sub_policies_with_unknown_parts_are_read_where_their_structure_is_known() {
             // apart from its text): the finding points at the function.
             ("ListForm", list_form.0, list_form.1),
             ("Escaped", escaped.0, escaped.1),
+            ("Plain", plain.0, plain.1),
         ],
         "{text}"
     );
