@@ -14,10 +14,13 @@
 //! not expanded: they are scoped by design. Other SAM types pass through
 //! unchanged.
 
+mod policy_templates;
+
 use super::resolve::{is_intrinsic, ref_node, unknown, Resolver};
-use crate::model::{Framework, Resource};
+use crate::model::{Framework, Resource, UnitError};
 use crate::source::Span;
 use crate::value::{Entry, Node, Value};
+use policy_templates::PolicyTemplate;
 
 const TRANSFORM: &str = "AWS::Serverless-2016-10-31";
 
@@ -492,9 +495,19 @@ fn execution_role(
                     ],
                     item.span,
                 )),
-                // A policy template ({S3CrudPolicy: {...}}): scoped by SAM's
-                // own definition, not expanded.
-                Value::Map(_) => {}
+                // A policy template ({S3CrudPolicy: {...}}): the statements
+                // SAM writes for it.
+                Value::Map(_) => {
+                    if let Some(document) = policy_template(item, resolver) {
+                        inline.push(map(
+                            vec![
+                                entry("PolicyName", name()),
+                                entry("PolicyDocument", document),
+                            ],
+                            item.span,
+                        ));
+                    }
+                }
                 // Not known before deploy: a document or an ARN, either way
                 // nothing is decided on it.
                 _ => inline.push(map(
@@ -531,6 +544,113 @@ fn execution_role(
     };
     entries.push(tags(props, Some(created_by), header));
     source.resource("AWS::IAM::Role", format!("{id}Role"), entries)
+}
+
+/// The policy document SAM writes for a policy template entry
+/// `{Name: {Parameter: value, ...}}`: one Allow statement per grant, each
+/// resource the template's ARN pattern with the parameters substituted as
+/// CloudFormation substitutes them (`Fn::Sub`), so a parameter not known
+/// before deploy leaves that resource unknown. Template-made parts point at
+/// the template's name, resources at the parameter they use. `None` for a
+/// name that is not a policy template: SAM rejects it, and there is nothing
+/// to check (a note says so).
+fn policy_template(item: &Node, resolver: &mut Resolver) -> Option<Node> {
+    let Value::Map(entries) = &item.value else {
+        return None;
+    };
+    let [call] = entries.as_slice() else {
+        resolver.notes.push(UnitError {
+            file: item.span.file,
+            span: Some(item.span),
+            message: "a `Policies` entry that is neither a statement document nor one policy template is not checked (SAM rejects it)".into(),
+        });
+        return None;
+    };
+    let at = call.key_span;
+    let Some(template) = PolicyTemplate::find(&call.key) else {
+        resolver.notes.push(UnitError {
+            file: at.file,
+            span: Some(at),
+            message: format!(
+                "`{}` is not a SAM policy template demarc knows; its permissions are not checked",
+                call.key
+            ),
+        });
+        return None;
+    };
+    let values = &call.value;
+    let mut variables = Vec::new();
+    for name in template.parameters() {
+        let value = match &values.value {
+            Value::Map(_) => values.get(name).cloned().unwrap_or_else(|| {
+                resolver.notes.push(UnitError {
+                    file: at.file,
+                    span: Some(at),
+                    message: format!("policy template `{}` needs `{name}` (SAM rejects it without); the resources it names are unknown", template.name),
+                });
+                unknown(at, &format!("{name} of {} not given", template.name))
+            }),
+            // Not known before deploy (or not a map, which SAM rejects).
+            _ => unknown(values.span, &format!("parameters of {}", template.name)),
+        };
+        variables.push((name, value));
+    }
+    let substitute = |pattern: &'static str, resolver: &mut Resolver| {
+        if pattern == "*" {
+            return string(pattern, at);
+        }
+        let used: Vec<&(&str, Node)> = variables
+            .iter()
+            .filter(|(name, _)| policy_templates::placeholders(pattern).any(|p| p == *name))
+            .collect();
+        let span = used.first().map_or(at, |(_, value)| value.span);
+        let vars = used
+            .iter()
+            .map(|(name, value)| entry(name, value.clone()))
+            .collect();
+        let sub = map(
+            vec![entry(
+                "Fn::Sub",
+                list(
+                    vec![
+                        string(&policy_templates::sub_template(pattern), span),
+                        map(vars, span),
+                    ],
+                    span,
+                ),
+            )],
+            span,
+        );
+        resolver
+            .resolve(&sub)
+            .unwrap_or_else(|| unknown(span, template.name))
+    };
+    let statements = template
+        .grants
+        .iter()
+        .map(|grant| {
+            let actions = grant.actions.iter().map(|a| string(a, at)).collect();
+            let resources = grant
+                .resources
+                .iter()
+                .map(|r| substitute(r, resolver))
+                .collect();
+            let mut statement = vec![
+                entry("Effect", string("Allow", at)),
+                entry("Action", list(actions, at)),
+                entry("Resource", list(resources, at)),
+            ];
+            if let Some((operator, key, pattern)) = grant.condition {
+                let test = map(vec![entry(key, substitute(pattern, resolver))], at);
+                statement.push(entry("Condition", map(vec![entry(operator, test)], at)));
+            }
+            map(statement, at)
+        })
+        .collect();
+    Some(map(
+        vec![entry("Statement", list(statements, at))],
+        item.span,
+    ))
 }
 
 /// `arn:${AWS::Partition}:iam::aws:policy/<Name>` (under `service-role/`

@@ -1225,9 +1225,10 @@ fn sam_resources_become_the_resources_sam_generates() {
         reference("WorkerRole", Some("Arn"))
     );
 
-    // Inline statements become the role's inline policies, named by their
-    // index in Policies, with their spans in the SAM template.
-    let policy = at(&unit, "WorkerRole", "Properties.Policies[0]");
+    // Policy templates and inline statements become the role's inline
+    // policies, named by their index in Policies, with their spans in the
+    // SAM template.
+    let policy = at(&unit, "WorkerRole", "Properties.Policies[1]");
     assert_eq!(
         policy.get("PolicyName").unwrap().value,
         s("WorkerRolePolicy2")
@@ -1235,7 +1236,7 @@ fn sam_resources_become_the_resources_sam_generates() {
     let action = at(
         &unit,
         "WorkerRole",
-        "Properties.Policies[*].PolicyDocument.Statement[0].Action",
+        "Properties.Policies[1].PolicyDocument.Statement[0].Action",
     );
     assert_eq!(action.value, s("*"));
     assert_eq!(line_of(&unit, action.span), 30);
@@ -1409,6 +1410,140 @@ Resources:
     // An undecided policy is unknown, not absent.
     let document = at(&unit, "OnRole", "Properties.Policies[0].PolicyDocument");
     assert!(!document.value.is_known());
+}
+
+#[test]
+fn sam_policy_templates_become_the_statements_sam_writes() {
+    let text = "Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Secret:
+    Type: String
+    Default: arn:aws:secretsmanager:eu-west-1:111122223333:secret:db
+  Unset:
+    Type: String
+Globals:
+  Function:
+    Runtime: python3.12
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: a.b
+      Policies:
+        - S3ReadPolicy:
+            BucketName: data
+        - AWSSecretsManagerGetSecretValuePolicy:
+            SecretArn: !Ref Secret
+        - SQSSendMessagePolicy:
+            QueueName: !Ref Unset
+        - DynamoDBCrudPolicy:
+            TableName: !Ref Table
+        - VPCAccessPolicy: {}
+        - KMSDecryptPolicy: {}
+        - NoSuchPolicy: {Name: x}
+  Table:
+    Type: AWS::DynamoDB::Table
+  Machine:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Definition: {StartAt: A, States: {A: {Type: Pass, End: true}}}
+      Policies:
+        - LambdaInvokePolicy:
+            FunctionName: !Ref Worker
+";
+    let options = CloudFormationOptions {
+        parameters: vec![
+            ("AWS::Region".into(), "eu-west-1".into()),
+            ("AWS::AccountId".into(), "111122223333".into()),
+        ],
+        ..Default::default()
+    };
+    let unit = load_with(text, Syntax::Yaml, &options).unwrap();
+    assert!(unit.errors.is_empty(), "{:?}", unit.errors);
+    let policy = |n: usize, path: &str| {
+        at(
+            &unit,
+            "WorkerRole",
+            &format!("Properties.Policies[{n}].PolicyDocument.{path}"),
+        )
+    };
+    let names: Vec<Value> = (0..6)
+        .map(|n| {
+            at(
+                &unit,
+                "WorkerRole",
+                &format!("Properties.Policies[{n}].PolicyName"),
+            )
+            .value
+            .clone()
+        })
+        .collect();
+    assert_eq!(
+        names,
+        (0..6)
+            .map(|n| s(&format!("WorkerRolePolicy{n}")))
+            .collect::<Vec<_>>(),
+        "one inline policy per template, named by its index; the unknown name gives none"
+    );
+    assert!(absent(&unit, "WorkerRole", "Properties.Policies[6]"));
+
+    // Parameters substituted into the template's ARNs, in the stack's
+    // partition, region and account.
+    assert_eq!(
+        strings(policy(0, "Statement[0].Resource")),
+        vec!["arn:aws:s3:::data", "arn:aws:s3:::data/*"]
+    );
+    assert!(strings(policy(0, "Statement[0].Action")).contains(&"s3:GetObject".to_string()));
+    let resource = policy(0, "Statement[0].Resource[0]");
+    assert_eq!(
+        slice(&unit, resource.span),
+        "data",
+        "points at the parameter"
+    );
+    assert_eq!(policy(0, "Statement[0].Effect").value, s("Allow"));
+    // A template parameter set from a stack parameter, with its origin.
+    let secret = policy(1, "Statement[0].Resource[0]");
+    assert_eq!(
+        secret.value,
+        s("arn:aws:secretsmanager:eu-west-1:111122223333:secret:db")
+    );
+    assert_eq!(origins(&unit, secret).len(), 1);
+    // A parameter without a value leaves the resource unknown.
+    assert!(!policy(2, "Statement[0].Resource[0]").value.is_known());
+    assert_eq!(
+        strings(policy(2, "Statement[0].Action")),
+        vec!["sqs:SendMessage*"]
+    );
+    // A resource of the template: its name is known only after deploy.
+    assert!(!policy(3, "Statement[0].Resource[1]").value.is_known());
+    // Templates SAM writes with "*" keep it, pointing at the template name.
+    let everything = policy(4, "Statement[0].Resource[0]");
+    assert_eq!(everything.value, s("*"));
+    assert_eq!(slice(&unit, everything.span), "VPCAccessPolicy");
+    // A missing parameter (SAM rejects it) is unknown with a note; an
+    // unknown template name is left out with a note.
+    assert!(!policy(5, "Statement[0].Resource[0]").value.is_known());
+    let notes: Vec<&str> = unit.notes.iter().map(|n| n.message.as_str()).collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("`KMSDecryptPolicy` needs `KeyId`")),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("`NoSuchPolicy`")),
+        "{notes:?}"
+    );
+
+    // State machines take policy templates too.
+    assert_eq!(
+        strings(at(
+            &unit,
+            "MachineRole",
+            "Properties.Policies[0].PolicyDocument.Statement[0].Action"
+        )),
+        vec!["lambda:InvokeFunction"]
+    );
 }
 
 #[test]
