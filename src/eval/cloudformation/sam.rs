@@ -17,7 +17,7 @@
 mod policy_templates;
 
 use super::resolve::{is_intrinsic, ref_node, unknown, Resolver};
-use crate::model::{Framework, Resource, UnitError};
+use crate::model::{Framework, Resource, UnitError, WrittenResource};
 use crate::source::Span;
 use crate::value::{Entry, Node, Value};
 use policy_templates::PolicyTemplate;
@@ -109,18 +109,30 @@ const SERVICE_ROLE_POLICIES: [&str; 6] = [
 /// APIs that `Api`/`HttpApi` events ask for.
 pub(super) struct Sam<'d> {
     globals: Option<&'d Node>,
-    /// The first event that needs `ServerlessRestApi`, with its resource's
-    /// `Condition` entry.
-    implicit_rest: Option<(Span, Option<Entry>)>,
-    implicit_http: Option<(Span, Option<Entry>)>,
+    /// The first event that needs `ServerlessRestApi`, with its function:
+    /// findings on the implicit API name it.
+    implicit_rest: Option<ImplicitApi>,
+    implicit_http: Option<ImplicitApi>,
     /// `StageName` of each `AWS::Serverless::Api`, for permission names.
     stages: Vec<(&'d str, String)>,
+}
+
+/// The event that asked for an implicit API, and its function (with the
+/// function's `Condition` entry).
+struct ImplicitApi {
+    event: Span,
+    condition: Option<Entry>,
+    function: WrittenResource,
 }
 
 /// Where generated resources come from: the SAM resource.
 #[derive(Clone)]
 struct Source<'a> {
+    /// The logical ID SAM derives the generated ones' from.
     id: &'a str,
+    /// The SAM resource the user wrote (for an implicit API, the function
+    /// whose event asked for it).
+    written: WrittenResource,
     header: Span,
     body_span: Span,
     type_span: Span,
@@ -144,6 +156,7 @@ impl Source<'_> {
             is_data: false,
             body: map(entries, self.body_span),
             header: self.header,
+            generated_by: Some(self.written.clone()),
         }
     }
 }
@@ -196,6 +209,10 @@ impl<'d> Sam<'d> {
         let props = body.get("Properties").unwrap_or(&empty);
         let source = Source {
             id: &resource.key,
+            written: WrittenResource {
+                address: resource.key.clone(),
+                resource_type: resource_type.to_string(),
+            },
             header: resource.key_span,
             body_span: body.span,
             type_span: body.get("Type").map_or(raw.span, |t| t.span),
@@ -216,6 +233,7 @@ impl<'d> Sam<'d> {
                 is_data: false,
                 body,
                 header: resource.key_span,
+                generated_by: None,
             }],
         }
     }
@@ -223,16 +241,17 @@ impl<'d> Sam<'d> {
     /// The implicit APIs events asked for, configured by `Globals`.
     pub(super) fn finish(self, resolver: &mut Resolver) -> Vec<Resource> {
         let mut out = Vec::new();
-        if let Some((span, condition)) = &self.implicit_rest {
-            let props = self.implicit_props("Api", *span, resolver);
-            let source = implicit_source("ServerlessRestApi", *span, condition);
+        if let Some(implicit) = &self.implicit_rest {
+            let span = implicit.event;
+            let props = self.implicit_props("Api", span, resolver);
+            let source = implicit.source("ServerlessRestApi");
             // The implicit API's stage is always `Prod`.
-            let props = with_entry(&props, "StageName", Some(string("Prod", *span)));
+            let props = with_entry(&props, "StageName", Some(string("Prod", span)));
             out.extend(rest_api(&source, &props));
         }
-        if let Some((span, condition)) = &self.implicit_http {
-            let props = self.implicit_props("HttpApi", *span, resolver);
-            let source = implicit_source("ServerlessHttpApi", *span, condition);
+        if let Some(implicit) = &self.implicit_http {
+            let props = self.implicit_props("HttpApi", implicit.event, resolver);
+            let source = implicit.source("ServerlessHttpApi");
             out.extend(http_api(&source, &props));
         }
         out
@@ -310,6 +329,11 @@ impl<'d> Sam<'d> {
         if let Some(config) = props.get("FunctionUrlConfig") {
             out.extend(function_url(source, config));
         }
+        let implicit = |event: &Entry| ImplicitApi {
+            event: event.key_span,
+            condition: source.condition.clone(),
+            function: source.written.clone(),
+        };
         if let Some(Value::Map(events)) = props.get("Events").map(|e| &e.value) {
             for event in events {
                 let kind = event.value.get("Type").and_then(Node::as_str);
@@ -317,8 +341,7 @@ impl<'d> Sam<'d> {
                 let has = |key: &str| event_props.and_then(|p| p.get(key)).is_some();
                 let suffix = match kind {
                     Some("Api") if !has("RestApiId") => {
-                        self.implicit_rest
-                            .get_or_insert((event.key_span, source.condition.clone()));
+                        self.implicit_rest.get_or_insert_with(|| implicit(event));
                         "Prod".to_string()
                     }
                     Some("Api") => {
@@ -338,8 +361,7 @@ impl<'d> Sam<'d> {
                     }
                     Some("HttpApi") => {
                         if !has("ApiId") {
-                            self.implicit_http
-                                .get_or_insert((event.key_span, source.condition.clone()));
+                            self.implicit_http.get_or_insert_with(|| implicit(event));
                         }
                         String::new()
                     }
@@ -369,15 +391,19 @@ impl<'d> Sam<'d> {
     }
 }
 
-fn implicit_source<'a>(id: &'a str, span: Span, condition: &Option<Entry>) -> Source<'a> {
-    Source {
-        id,
-        header: span,
-        body_span: span,
-        type_span: span,
-        props_span: span,
-        condition: condition.clone(),
-        metadata: None,
+impl ImplicitApi {
+    fn source<'a>(&self, id: &'a str) -> Source<'a> {
+        let span = self.event;
+        Source {
+            id,
+            written: self.function.clone(),
+            header: span,
+            body_span: span,
+            type_span: span,
+            props_span: span,
+            condition: self.condition.clone(),
+            metadata: None,
+        }
     }
 }
 
