@@ -380,3 +380,44 @@ fn resources_a_for_each_loop_makes_are_checked_at_the_loop_body() {
     // Port 22 opens SSH to the internet; 443 is not an admin port.
     assert_eq!(found, [("Ingress22", 14)], "{findings:?}");
 }
+
+#[test]
+fn fingerprints_of_two_resources_one_sam_resource_generates_are_distinct_and_stable() {
+    let event = |name: &str, path: &str| {
+        format!("        {name}:\n          Type: Api\n          Properties:\n            Path: {path}\n            Method: get\n")
+    };
+    let template = |events: &[String]| {
+        format!(
+            "Transform: AWS::Serverless-2016-10-31\nResources:\n  Status:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n      Runtime: python3.12\n      CodeUri: s3://b/k.zip\n      Events:\n{}",
+            events.concat()
+        )
+    };
+    let health = event("Health", "/health");
+    let ping = event("Ping", "/ping");
+    // One directory: the file's path is part of the fingerprint.
+    let dir = tempfile::tempdir().unwrap();
+    let fingerprints = |text: String| {
+        std::fs::write(dir.path().join("template.yaml"), text).unwrap();
+        let mut found: Vec<(String, String)> = scan_dir(dir.path(), "AWS-APIGATEWAY-003")
+            .into_iter()
+            .map(|f| {
+                assert_eq!(f.resource, "Status");
+                (f.generated.unwrap().resource, f.fingerprint)
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let first = fingerprints(template(&[health.clone(), ping.clone()]));
+    let generated: Vec<&str> = first.iter().map(|(g, _)| g.as_str()).collect();
+    assert_eq!(
+        generated,
+        [
+            "ServerlessRestApi GET /health",
+            "ServerlessRestApi GET /ping"
+        ]
+    );
+    assert_ne!(first[0].1, first[1].1);
+    // Reordered, each method keeps its fingerprint (no ordinal decides).
+    assert_eq!(fingerprints(template(&[ping, health])), first);
+}

@@ -115,6 +115,9 @@ pub(super) struct Sam<'d> {
     implicit_http: Option<ImplicitApi>,
     /// `StageName` of each `AWS::Serverless::Api`, for permission names.
     stages: Vec<(&'d str, String)>,
+    /// Each `AWS::Serverless::Api` and `HttpApi` with its properties
+    /// (`Globals` merged, unresolved): what its events' methods inherit.
+    apis: Vec<(&'d str, Node)>,
 }
 
 /// The event that asked for an implicit API, and its function (with the
@@ -176,11 +179,30 @@ impl<'d> Sam<'d> {
                 .collect(),
             _ => Vec::new(),
         };
+        let globals = doc.get("Globals");
+        let apis = match doc.get("Resources").map(|r| &r.value) {
+            Some(Value::Map(entries)) => entries
+                .iter()
+                .filter_map(|e| {
+                    let section = match e.value.get("Type").and_then(Node::as_str)? {
+                        "AWS::Serverless::Api" => "Api",
+                        "AWS::Serverless::HttpApi" => "HttpApi",
+                        _ => return None,
+                    };
+                    let global = globals.and_then(|g| g.get(section));
+                    let props = merge(global, e.value.get("Properties"))
+                        .unwrap_or_else(|| Node::new(Value::Map(Vec::new()), e.value.span));
+                    Some((e.key.as_str(), props))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         Sam {
-            globals: doc.get("Globals"),
+            globals,
             implicit_rest: None,
             implicit_http: None,
             stages,
+            apis,
         }
     }
 
@@ -339,32 +361,35 @@ impl<'d> Sam<'d> {
                 let kind = event.value.get("Type").and_then(Node::as_str);
                 let event_props = event.value.get("Properties");
                 let has = |key: &str| event_props.and_then(|p| p.get(key)).is_some();
-                let suffix = match kind {
+                let target = |key: &str| {
+                    event_props
+                        .and_then(|p| p.get(key))
+                        .and_then(|r| match &r.value {
+                            Value::Ref(r) => Some(r.target.clone()),
+                            _ => None,
+                        })
+                };
+                let (suffix, api) = match kind {
                     Some("Api") if !has("RestApiId") => {
                         self.implicit_rest.get_or_insert_with(|| implicit(event));
-                        "Prod".to_string()
+                        ("Prod".to_string(), Some("ServerlessRestApi".to_string()))
                     }
                     Some("Api") => {
-                        let api =
-                            event_props.and_then(|p| p.get("RestApiId")).and_then(|r| {
-                                match &r.value {
-                                    Value::Ref(r) => Some(r.target.clone()),
-                                    _ => None,
-                                }
-                            });
-                        self.stages
+                        let api = target("RestApiId");
+                        let suffix = self
+                            .stages
                             .iter()
                             .find(|(name, _)| Some(*name) == api.as_deref())
                             .map(|(_, stage)| stage.clone())
                             .filter(|s| s.chars().all(|c| c.is_ascii_alphanumeric()))
-                            .unwrap_or_default()
+                            .unwrap_or_default();
+                        (suffix, api)
                     }
-                    Some("HttpApi") => {
-                        if !has("ApiId") {
-                            self.implicit_http.get_or_insert_with(|| implicit(event));
-                        }
-                        String::new()
+                    Some("HttpApi") if !has("ApiId") => {
+                        self.implicit_http.get_or_insert_with(|| implicit(event));
+                        (String::new(), Some("ServerlessHttpApi".to_string()))
                     }
+                    Some("HttpApi") => (String::new(), target("ApiId")),
                     _ => continue,
                 };
                 let span = event.value.span;
@@ -385,10 +410,174 @@ impl<'d> Sam<'d> {
                     format!("{id}{}Permission{suffix}", event.key),
                     permission,
                 ));
+                let http = kind == Some("HttpApi");
+                let settings = self.api_settings(api.as_deref(), http, resolver);
+                out.push(api_method(&event_source, event, api, settings, http));
             }
         }
         out
     }
+
+    /// What a method of API `api` inherits: its resolved `Auth`, and
+    /// whether it has a definition document of its own (which may secure
+    /// the method itself). `None` when `api` is not a SAM API of the
+    /// template (not known).
+    fn api_settings(
+        &self,
+        api: Option<&str>,
+        http: bool,
+        resolver: &mut Resolver,
+    ) -> Option<ApiSettings> {
+        let api = api?;
+        let implicit = if http {
+            "ServerlessHttpApi"
+        } else {
+            "ServerlessRestApi"
+        };
+        let props = match self.apis.iter().find(|(id, _)| *id == api) {
+            Some((_, props)) => Some(props),
+            None if api == implicit => None,
+            None => return None,
+        };
+        let section = if http { "HttpApi" } else { "Api" };
+        let get = |key: &str| match props {
+            Some(props) => props.get(key),
+            None => self.global(section).and_then(|g| g.get(key)),
+        };
+        Some(ApiSettings {
+            auth: get("Auth").and_then(|auth| resolver.resolve(auth)),
+            defined: get("DefinitionBody").is_some() || get("DefinitionUri").is_some(),
+        })
+    }
+}
+
+/// What an API gives the methods its events add.
+struct ApiSettings {
+    auth: Option<Node>,
+    defined: bool,
+}
+
+/// An `Api` event's method as `AWS::ApiGateway::Method`, an `HttpApi`
+/// event's route as `AWS::ApiGatewayV2::Route`. SAM writes them into the
+/// API's generated OpenAPI document rather than as resources; modelled as
+/// the resources that configure the same thing, so the method rules read
+/// them. Named `<Api> <METHOD> <path>` (not a logical ID: SAM makes none).
+fn api_method(
+    source: &Source,
+    event: &Entry,
+    api: Option<String>,
+    settings: Option<ApiSettings>,
+    http: bool,
+) -> Resource {
+    let span = event.value.span;
+    let at = event.key_span;
+    let props = event.value.get("Properties");
+    let field = |key: &str| props.and_then(|p| p.get(key));
+    let auth = field("Auth");
+    let method = field("Method");
+    let verb = match method.map(|m| &m.value) {
+        Some(Value::String(m)) if m.eq_ignore_ascii_case("any") => "ANY".to_string(),
+        Some(Value::String(m)) => m.to_ascii_uppercase(),
+        _ => String::new(),
+    };
+    let path = field("Path").and_then(Node::as_str).unwrap_or("");
+    let api_name = api.as_deref().unwrap_or("?");
+    let mut entries = Vec::new();
+    let address = if http {
+        let route_key = match (verb.as_str(), path) {
+            ("", "") => "$default".to_string(),
+            (verb, path) => format!("{} {path}", if verb.is_empty() { "ANY" } else { verb }),
+        };
+        entries.push(entry("ApiId", api_ref(api.as_deref(), span)));
+        entries.push(entry("RouteKey", string(&route_key, span)));
+        format!("{api_name} {route_key}")
+    } else {
+        entries.push(entry("RestApiId", api_ref(api.as_deref(), span)));
+        entries.push(entry(
+            "HttpMethod",
+            match method {
+                Some(m) if !verb.is_empty() => string(&verb, m.span),
+                _ => unknown(span, "Method"),
+            },
+        ));
+        entries.push(entry(
+            "ResourceId",
+            unknown(span, "API resource of the path"),
+        ));
+        format!("{api_name} {verb} {path}")
+    };
+    let api_auth = settings.as_ref().and_then(|s| s.auth.as_ref());
+    let authorizer = auth
+        .and_then(|a| a.get("Authorizer"))
+        .or_else(|| api_auth.and_then(|a| a.get("DefaultAuthorizer")));
+    let authorization = match (authorizer, &settings) {
+        (Some(name), _) => authorization_type(name, api_auth, http),
+        // No authorizer anywhere: SAM writes no security for the method,
+        // unless the API's own definition document has it.
+        (None, Some(settings)) if !settings.defined => string("NONE", at),
+        (None, _) => unknown(at, "authorization of a method SAM did not define"),
+    };
+    entries.push(entry("AuthorizationType", authorization));
+    if !http {
+        let required = auth
+            .and_then(|a| a.get("ApiKeyRequired"))
+            .or_else(|| api_auth.and_then(|a| a.get("ApiKeyRequired")));
+        if let Some(required) = required {
+            entries.push(entry("ApiKeyRequired", required.clone()));
+        }
+    }
+    if let Some(scopes) = auth.and_then(|a| a.entry("AuthorizationScopes")) {
+        entries.push(scopes.clone());
+    }
+    let resource_type = if http {
+        "AWS::ApiGatewayV2::Route"
+    } else {
+        "AWS::ApiGateway::Method"
+    };
+    source.resource(resource_type, address, entries)
+}
+
+/// `Ref` to the API, or unknown when the event names none SAM can read.
+fn api_ref(api: Option<&str>, span: Span) -> Node {
+    match api {
+        Some(api) => ref_node(api, None, span),
+        None => unknown(span, "API of the event"),
+    }
+}
+
+/// The authorization type an authorizer name gives a method: `NONE` and
+/// `AWS_IAM` as written; an authorizer of the API's `Auth.Authorizers` by
+/// its kind (a Cognito user pool, a JWT issuer, a Lambda function); unknown
+/// otherwise. It keeps the span of the name, where a finding points.
+fn authorization_type(name: &Node, api_auth: Option<&Node>, http: bool) -> Node {
+    let span = name.span;
+    let Some(text) = name.as_str() else {
+        return unknown(span, "authorizer");
+    };
+    let kind = match text {
+        "NONE" => "NONE",
+        "AWS_IAM" => "AWS_IAM",
+        _ => {
+            let Some(authorizer) = api_auth
+                .and_then(|a| a.get("Authorizers"))
+                .and_then(|a| a.get(text))
+            else {
+                return unknown(span, "authorizer not defined on the API");
+            };
+            if authorizer.get("FunctionArn").is_some() {
+                "CUSTOM"
+            } else if http && authorizer.get("JwtConfiguration").is_some() {
+                "JWT"
+            } else if !http && authorizer.get("UserPoolArn").is_some() {
+                "COGNITO_USER_POOLS"
+            } else {
+                return unknown(span, "authorizer kind");
+            }
+        }
+    };
+    let mut node = string(kind, span);
+    node.origins = name.origins.clone();
+    node
 }
 
 impl ImplicitApi {

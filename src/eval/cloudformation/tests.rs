@@ -1193,7 +1193,9 @@ fn sam_resources_become_the_resources_sam_generates() {
             ("WorkerUrl", "AWS::Lambda::Url"),
             ("WorkerUrlPublicPermissions", "AWS::Lambda::Permission"),
             ("WorkerGetPermissionProd", "AWS::Lambda::Permission"),
+            ("ServerlessRestApi GET /", "AWS::ApiGateway::Method"),
             ("WorkerWebPermission", "AWS::Lambda::Permission"),
+            ("ServerlessHttpApi $default", "AWS::ApiGatewayV2::Route"),
             ("WithRole", "AWS::Lambda::Function"),
             ("Api", "AWS::ApiGateway::RestApi"),
             ("Apiv1Stage", "AWS::ApiGateway::Stage"),
@@ -1543,6 +1545,151 @@ Resources:
             "Properties.Policies[0].PolicyDocument.Statement[0].Action"
         )),
         vec!["lambda:InvokeFunction"]
+    );
+}
+
+#[test]
+fn sam_api_events_become_methods_with_the_authorization_sam_gives_them() {
+    let text = "Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Authorizer:
+    Type: String
+Globals:
+  Api:
+    Auth:
+      ApiKeyRequired: true
+Resources:
+  Shop:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      Auth:
+        DefaultAuthorizer: Users
+        Authorizers:
+          Users:
+            UserPoolArn: arn:aws:cognito-idp:eu-west-1:1:userpool/x
+          Token:
+            FunctionArn: arn:aws:lambda:eu-west-1:1:function:auth
+  Documented:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionUri: s3://specs/shop.yaml
+  Events:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        EnableIamAuthorizer: true
+        Authorizers:
+          Jwt:
+            JwtConfiguration: {issuer: https://id.example.com}
+  Handler:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: a.b
+      Runtime: python3.12
+      InlineCode: x
+      Events:
+        Default:
+          Type: Api
+          Properties: {RestApiId: !Ref Shop, Path: /orders, Method: get}
+        Open:
+          Type: Api
+          Properties:
+            RestApiId: !Ref Shop
+            Path: /health
+            Method: get
+            Auth:
+              Authorizer: NONE
+              ApiKeyRequired: false
+        Token:
+          Type: Api
+          Properties:
+            RestApiId: !Ref Shop
+            Path: /admin
+            Method: post
+            Auth: {Authorizer: Token}
+        Implicit:
+          Type: Api
+          Properties: {Path: /public, Method: any}
+        Spec:
+          Type: Api
+          Properties: {RestApiId: !Ref Documented, Path: /spec, Method: get}
+        Chosen:
+          Type: Api
+          Properties:
+            RestApiId: !Ref Shop
+            Path: /chosen
+            Method: get
+            Auth: {Authorizer: !Ref Authorizer}
+        Route:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref Events
+            Path: /ingest
+            Method: POST
+            Auth: {Authorizer: Jwt}
+        Iam:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref Events
+            Path: /iam
+            Method: get
+            Auth: {Authorizer: AWS_IAM}
+        Web:
+          Type: HttpApi
+";
+    let unit = clean(text);
+    let authorization = |address: &str| at(&unit, address, "Properties.AuthorizationType");
+    // The API's default authorizer (a Cognito user pool).
+    assert_eq!(
+        authorization("Shop GET /orders").value,
+        s("COGNITO_USER_POOLS")
+    );
+    assert_eq!(
+        at(&unit, "Shop GET /orders", "Properties.RestApiId").value,
+        reference("Shop", None)
+    );
+    // An event that opts out, pointing at its `Authorizer: NONE`.
+    let open = authorization("Shop GET /health");
+    assert_eq!(open.value, s("NONE"));
+    assert_eq!(slice(&unit, open.span), "NONE");
+    assert_eq!(line_of(&unit, open.span), 51);
+    assert_eq!(
+        at(&unit, "Shop GET /health", "Properties.ApiKeyRequired").value,
+        Value::Bool(false)
+    );
+    assert_eq!(authorization("Shop POST /admin").value, s("CUSTOM"));
+    // The implicit API: no authorizer, the API key Globals require.
+    let public = authorization("ServerlessRestApi ANY /public");
+    assert_eq!(public.value, s("NONE"));
+    assert_eq!(slice(&unit, public.span), "Implicit");
+    assert_eq!(
+        at(
+            &unit,
+            "ServerlessRestApi ANY /public",
+            "Properties.ApiKeyRequired"
+        )
+        .value,
+        Value::Bool(true)
+    );
+    // An API with its own definition document may secure the method there;
+    // an authorizer from a parameter without a value is not known.
+    assert!(!authorization("Documented GET /spec").value.is_known());
+    assert!(!authorization("Shop GET /chosen").value.is_known());
+    // HTTP API routes.
+    assert_eq!(authorization("Events POST /ingest").value, s("JWT"));
+    assert_eq!(authorization("Events GET /iam").value, s("AWS_IAM"));
+    assert_eq!(
+        at(&unit, "ServerlessHttpApi $default", "Properties.RouteKey").value,
+        s("$default")
+    );
+    assert_eq!(authorization("ServerlessHttpApi $default").value, s("NONE"));
+    // They name the function whose event they come from.
+    let method = unit.resource("Shop GET /health").unwrap();
+    assert_eq!(
+        method.generated_by.as_ref().map(|w| w.address.as_str()),
+        Some("Handler")
     );
 }
 
