@@ -6,13 +6,28 @@
 //! points at the SAM resource's logical ID.
 //!
 //! Covered: `Function` (the function, its execution role with inline
-//! `Policies` statements and managed policies, `FunctionUrlConfig`, `Api` and
-//! `HttpApi` events with the implicit APIs and permissions they create),
-//! `Api`, `HttpApi` (API, stage with access logging, custom domain with its
-//! TLS security policy), `SimpleTable`, `StateMachine` (with its role), and
-//! `Globals` merged into each. SAM policy templates (`S3CrudPolicy`, ...) are
-//! not expanded: they are scoped by design. Other SAM types pass through
-//! unchanged.
+//! `Policies` statements, policy templates and managed policies,
+//! `FunctionUrlConfig`, `Api` and `HttpApi` events with the implicit APIs
+//! and permissions they create), `Api`, `HttpApi` (API, stage with access
+//! logging, custom domain with its TLS security policy), `SimpleTable`,
+//! `StateMachine` (with its role and policy templates), and `Globals` merged
+//! into each. Other SAM types pass through unchanged.
+//!
+//! Policy templates (`S3ReadPolicy: {BucketName: ...}`) become the inline
+//! policy SAM writes for them (`policy_templates` has SAM's published list),
+//! their parameters substituted as CloudFormation substitutes them, so an
+//! unknown parameter leaves the resource it names unknown. A name SAM does
+//! not know is left out with a note (SAM's transform rejects it).
+//!
+//! An event's method lives in the API's generated OpenAPI document, not in
+//! a resource: it is modelled as the `AWS::ApiGateway::Method` (or
+//! `AWS::ApiGatewayV2::Route`) that configures the same thing, with the
+//! authorization SAM gives it from the event's and the API's `Auth`, so the
+//! method rules read it.
+//!
+//! Every generated resource records the SAM resource it came from
+//! (`Resource::generated_by`): findings name that one, the generated one as
+//! detail, and its `Metadata` suppressions cover them.
 
 mod policy_templates;
 
