@@ -131,41 +131,26 @@ fn sam_findings_point_at_the_sam_template() {
     assert!(f.location.file.ends_with("template.yaml"));
 }
 
-const SAM_NAMES: &str = "Transform: AWS::Serverless-2016-10-31
-Resources:
-  Worker:
-    Type: AWS::Serverless::Function
-    Properties:
-      Handler: app.handler
-      Runtime: python3.12
-      CodeUri: s3://b/k.zip
-      Policies:
-        - Statement:
-            - Effect: Allow
-              Action: '*'
-              Resource: '*'
-  Reviewed:
-    Type: AWS::Serverless::Function
-    Metadata:
-      demarc:
-        ignore:
-          - id: AWS-IAM-001
-            reason: break-glass function, reviewed
-    Properties:
-      Handler: app.handler
-      Runtime: python3.12
-      CodeUri: s3://b/k.zip
-      Policies:
-        - Statement:
-            - Effect: Allow
-              Action: '*'
-              Resource: '*'
-";
+/// Two SAM functions granting everything; the second suppresses it in its
+/// `Metadata`.
+fn sam_names() -> String {
+    let function = |name: &str, metadata: &str| {
+        format!("  {name}:\n    Type: AWS::Serverless::Function\n{metadata}    Properties:\n      Handler: app.handler\n      Runtime: python3.12\n      CodeUri: s3://b/k.zip\n      Policies:\n        - Statement:\n            - Effect: Allow\n              Action: '*'\n              Resource: '*'\n")
+    };
+    format!(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n{}{}",
+        function("Worker", ""),
+        function(
+            "Reviewed",
+            "    Metadata:\n      demarc:\n        ignore:\n          - id: AWS-IAM-001\n            reason: break-glass function, reviewed\n"
+        )
+    )
+}
 
 #[test]
 fn sam_findings_name_the_sam_resource_with_the_generated_one_as_detail() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("template.yaml"), SAM_NAMES).unwrap();
+    std::fs::write(dir.path().join("template.yaml"), sam_names()).unwrap();
     let findings = scan_dir(dir.path(), "AWS-IAM-001");
     let named: Vec<_> = findings
         .iter()
