@@ -1417,6 +1417,8 @@ Resources:
 #[test]
 fn sam_policy_templates_become_the_statements_sam_writes() {
     let text = "Transform: AWS::Serverless-2016-10-31
+Conditions:
+  Always: !Equals [a, a]
 Parameters:
   Secret:
     Type: String
@@ -1443,6 +1445,7 @@ Resources:
         - VPCAccessPolicy: {}
         - KMSDecryptPolicy: {}
         - NoSuchPolicy: {Name: x}
+        - !If [Always, {SQSPollerPolicy: {QueueName: jobs}}, !Ref AWS::NoValue]
   Table:
     Type: AWS::DynamoDB::Table
   Machine:
@@ -1487,7 +1490,16 @@ Resources:
             .collect::<Vec<_>>(),
         "one inline policy per template, named by its index; the unknown name gives none"
     );
-    assert!(absent(&unit, "WorkerRole", "Properties.Policies[6]"));
+    // A template on a branch of `Fn::If`, named by its own index.
+    assert_eq!(
+        at(&unit, "WorkerRole", "Properties.Policies[6].PolicyName").value,
+        s("WorkerRolePolicy7")
+    );
+    assert_eq!(
+        strings(policy(6, "Statement[0].Resource")),
+        vec!["arn:aws:sqs:eu-west-1:111122223333:jobs"]
+    );
+    assert!(absent(&unit, "WorkerRole", "Properties.Policies[7]"));
 
     // Parameters substituted into the template's ARNs, in the stack's
     // partition, region and account.
