@@ -3,7 +3,8 @@
 //! as the file around it changes.
 //!
 //! The fingerprint hashes what names the problem, never where it is:
-//! the rule id, the file (from the repository root), the resource address,
+//! the rule id, the file (from the repository root), the resource address
+//! (the generated one's, for a resource SAM generates),
 //! the key path to the offending value (`ingress.cidr_blocks`, list
 //! positions left out) and the value with whitespace removed. Findings that
 //! agree on all of that (two ingress blocks open to `0.0.0.0/0`) are told
@@ -46,10 +47,17 @@ fn identity(finding: &Finding, repo: &RepoPaths) -> Vec<u8> {
         .unwrap_or("")
         .split_whitespace()
         .collect();
+    // A resource SAM generated is identified by its own logical ID: two
+    // resources of one SAM resource stay apart, and fingerprints are those
+    // findings had when they named the generated resource.
+    let resource = finding
+        .generated
+        .as_ref()
+        .map_or(&finding.resource, |generated| &generated.resource);
     let parts = [
         finding.rule.id.as_str(),
         &repo.relative(&finding.location.file),
-        &finding.resource,
+        resource,
         &finding.value_path,
         &value,
     ];

@@ -40,6 +40,25 @@ pub struct Resource {
     /// What a finding about something missing points at: the block header
     /// (`resource "aws_s3_bucket" "logs"`) or the logical ID key.
     pub header: Span,
+    /// For a resource a transform made (SAM's `AWS::Serverless::*`): the
+    /// resource the user wrote, which findings name.
+    pub generated_by: Option<WrittenResource>,
+}
+
+/// A resource as written in the source, before a transform expanded it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WrittenResource {
+    pub address: String,
+    pub resource_type: String,
+}
+
+impl Resource {
+    /// The address the user wrote: the SAM resource for one SAM generates.
+    pub fn written_address(&self) -> &str {
+        self.generated_by
+            .as_ref()
+            .map_or(&self.address, |written| &written.address)
+    }
 }
 
 /// An error met while reading, parsing or evaluating input. The span, when

@@ -7,7 +7,9 @@ use crate::config::FileFilter;
 use crate::discover::{self, display_path, Discovery, UnitSource, WalkOptions};
 use crate::eval::cloudformation::{self, Syntax};
 use crate::eval::terraform;
-use crate::finding::{CheckedResource, Finding, Location, Provenance, ScanResult, StageTimes};
+use crate::finding::{
+    CheckedResource, Finding, Generated, Location, Provenance, ScanResult, StageTimes,
+};
 use crate::model::{ScanError, Unit};
 use crate::read::ReadError;
 use crate::rules::{Hit, RuleSet};
@@ -497,7 +499,7 @@ fn checked_resources(unit: &Unit, rules: &RuleSet) -> Vec<CheckedResource> {
                 let file = unit.file(resource.header);
                 checked.push(CheckedResource {
                     rule_id: rule.info.id.clone(),
-                    resource: resource.address.clone(),
+                    resource: resource.written_address().to_string(),
                     file: file.display.clone(),
                     line: file.line_col(resource.header.start).line,
                 });
@@ -719,7 +721,10 @@ fn scan_unit(
     // Two checks of a rule may point at the same place (e.g. a port range
     // matching twice); report each place once.
     output.findings.dedup_by(|a, b| {
-        a.rule.id == b.rule.id && a.location == b.location && a.resource == b.resource
+        a.rule.id == b.rule.id
+            && a.location == b.location
+            && a.resource == b.resource
+            && a.generated == b.generated
     });
     after_rules(&unit, &mut output, options, rules);
     let mut with_findings: Vec<&str> = output
@@ -764,8 +769,15 @@ fn to_finding(hit: &Hit, unit: &Unit, attribution: &Attribution) -> Finding {
         owner,
         owner_reason: reason.to_string(),
         framework: hit.resource.framework,
-        resource: hit.resource.address.clone(),
-        resource_type: hit.resource.resource_type.clone(),
+        resource: hit.resource.written_address().to_string(),
+        resource_type: match &hit.resource.generated_by {
+            Some(written) => written.resource_type.clone(),
+            None => hit.resource.resource_type.clone(),
+        },
+        generated: hit.resource.generated_by.as_ref().map(|_| Generated {
+            resource: hit.resource.address.clone(),
+            resource_type: hit.resource.resource_type.clone(),
+        }),
         location: locate(unit.file(hit.witness.span), hit.witness.span),
         // A secret is masked before it reaches the finding, so neither a
         // report nor the fingerprint ever sees it.

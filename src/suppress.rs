@@ -547,7 +547,7 @@ fn collect_metadata(unit: &Unit, resource: &Resource, rules: &RuleSet, out: &mut
                 reason: String::new(),
                 until: None,
                 target: Target::Resource {
-                    address: resource.address.clone(),
+                    address: resource.written_address().to_string(),
                 },
                 problems: vec![message],
                 void: true,
@@ -599,7 +599,7 @@ fn collect_metadata(unit: &Unit, resource: &Resource, rules: &RuleSet, out: &mut
                     .to_string(),
                 until: None,
                 target: Target::Resource {
-                    address: resource.address.clone(),
+                    address: resource.written_address().to_string(),
                 },
                 problems: Vec::new(),
                 void: false,
@@ -757,6 +757,7 @@ mod tests {
             framework: Framework::Terraform,
             resource: resource.into(),
             resource_type: "aws_security_group_rule".into(),
+            generated: None,
             location: location(file, line, line),
             message: String::new(),
             value: None,

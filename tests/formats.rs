@@ -83,6 +83,7 @@ fn finding(
         framework: Framework::Terraform,
         resource: resource.into(),
         resource_type: "aws_security_group_rule".into(),
+        generated: None,
         location: at(file, line, 23),
         message: message.into(),
         value: Some("0.0.0.0/0".into()),

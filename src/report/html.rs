@@ -369,6 +369,9 @@ fn write_finding(out: &mut String, result: &ScanResult, finding: &Finding, numbe
             esc(&finding.resource_type)
         ),
     );
+    if let Some(generated) = &finding.generated {
+        fact("generated", esc(&generated.describe()));
+    }
     fact("layer", rule.layer.name().to_string());
     fact(
         "owner",

@@ -63,6 +63,9 @@ fn finding(finding: &Finding) -> Value {
     put("framework", json!(finding.framework.name()));
     put("resource", json!(finding.resource));
     put("resource_type", json!(finding.resource_type));
+    if let Some(generated) = &finding.generated {
+        put("generated", json!(generated));
+    }
     put("file", json!(location.file));
     put("start_line", json!(location.start_line));
     put("start_column", json!(location.start_column));

@@ -299,6 +299,9 @@ fn write_finding(out: &mut String, finding: &Finding) {
         escape_html(&finding.resource),
         escape_html(&finding.resource_type)
     );
+    if let Some(generated) = &finding.generated {
+        let _ = writeln!(out, "- **Generated:** {}", escape_md(&generated.describe()));
+    }
     let _ = writeln!(
         out,
         "- **Where:** <code>{}:{}:{}</code>",

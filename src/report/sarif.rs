@@ -269,6 +269,9 @@ fn finding(finding: &Finding, rule_index: usize) -> sarif::Result {
     property("owner_reason", json!(finding.owner_reason));
     property("resource", json!(finding.resource));
     property("resource_type", json!(finding.resource_type));
+    if let Some(generated) = &finding.generated {
+        property("generated", json!(generated));
+    }
     property("framework", json!(finding.framework.name()));
     property("severity", json!(finding.severity.name()));
     if !finding.owners.is_empty() {

@@ -331,6 +331,9 @@ impl<'a> FindingDiagnostic<'a> {
             finding.service_model.name(),
             finding.resource
         );
+        if let Some(generated) = &finding.generated {
+            let _ = write!(message, ", {}", generated.describe());
+        }
         let reason = finding.owner_reason.trim();
         if !reason.is_empty() {
             let _ = write!(message, "\n{reason}");

@@ -162,6 +162,7 @@ mod tests {
                     .collect(),
             )),
             header: Span::default(),
+            generated_by: None,
         }
     }
 

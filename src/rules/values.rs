@@ -492,6 +492,7 @@ mod tests {
                 is_data: false,
                 body: crate::parse::yaml::parse_yaml(body, 0).unwrap(),
                 header: crate::source::Span::new(0, 0..0),
+                generated_by: None,
             }],
             ..Unit::default()
         };

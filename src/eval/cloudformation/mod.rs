@@ -227,6 +227,7 @@ fn load_resources(doc: &Node, unit: &mut Unit, options: &CloudFormationOptions) 
                     is_data: false,
                     body,
                     header: entry.key_span,
+                    generated_by: None,
                 });
             }
         }

@@ -6,18 +6,36 @@
 //! points at the SAM resource's logical ID.
 //!
 //! Covered: `Function` (the function, its execution role with inline
-//! `Policies` statements and managed policies, `FunctionUrlConfig`, `Api` and
-//! `HttpApi` events with the implicit APIs and permissions they create),
-//! `Api`, `HttpApi` (API, stage with access logging, custom domain with its
-//! TLS security policy), `SimpleTable`, `StateMachine` (with its role), and
-//! `Globals` merged into each. SAM policy templates (`S3CrudPolicy`, ...) are
-//! not expanded: they are scoped by design. Other SAM types pass through
-//! unchanged.
+//! `Policies` statements, policy templates and managed policies,
+//! `FunctionUrlConfig`, `Api` and `HttpApi` events with the implicit APIs
+//! and permissions they create), `Api`, `HttpApi` (API, stage with access
+//! logging, custom domain with its TLS security policy), `SimpleTable`,
+//! `StateMachine` (with its role and policy templates), and `Globals` merged
+//! into each. Other SAM types pass through unchanged.
+//!
+//! Policy templates (`S3ReadPolicy: {BucketName: ...}`) become the inline
+//! policy SAM writes for them (`policy_templates` has SAM's published list),
+//! their parameters substituted as CloudFormation substitutes them, so an
+//! unknown parameter leaves the resource it names unknown. A name SAM does
+//! not know is left out with a note (SAM's transform rejects it).
+//!
+//! An event's method lives in the API's generated OpenAPI document, not in
+//! a resource: it is modelled as the `AWS::ApiGateway::Method` (or
+//! `AWS::ApiGatewayV2::Route`) that configures the same thing, with the
+//! authorization SAM gives it from the event's and the API's `Auth`, so the
+//! method rules read it.
+//!
+//! Every generated resource records the SAM resource it came from
+//! (`Resource::generated_by`): findings name that one, the generated one as
+//! detail, and its `Metadata` suppressions cover them.
+
+mod policy_templates;
 
 use super::resolve::{is_intrinsic, ref_node, unknown, Resolver};
-use crate::model::{Framework, Resource};
+use crate::model::{Framework, Resource, UnitError, WrittenResource};
 use crate::source::Span;
 use crate::value::{Entry, Node, Value};
+use policy_templates::PolicyTemplate;
 
 const TRANSFORM: &str = "AWS::Serverless-2016-10-31";
 
@@ -106,18 +124,33 @@ const SERVICE_ROLE_POLICIES: [&str; 6] = [
 /// APIs that `Api`/`HttpApi` events ask for.
 pub(super) struct Sam<'d> {
     globals: Option<&'d Node>,
-    /// The first event that needs `ServerlessRestApi`, with its resource's
-    /// `Condition` entry.
-    implicit_rest: Option<(Span, Option<Entry>)>,
-    implicit_http: Option<(Span, Option<Entry>)>,
+    /// The first event that needs `ServerlessRestApi`, with its function:
+    /// findings on the implicit API name it.
+    implicit_rest: Option<ImplicitApi>,
+    implicit_http: Option<ImplicitApi>,
     /// `StageName` of each `AWS::Serverless::Api`, for permission names.
     stages: Vec<(&'d str, String)>,
+    /// Each `AWS::Serverless::Api` and `HttpApi` with its properties
+    /// (`Globals` merged, unresolved): what its events' methods inherit.
+    apis: Vec<(&'d str, Node)>,
+}
+
+/// The event that asked for an implicit API, and its function (with the
+/// function's `Condition` entry).
+struct ImplicitApi {
+    event: Span,
+    condition: Option<Entry>,
+    function: WrittenResource,
 }
 
 /// Where generated resources come from: the SAM resource.
 #[derive(Clone)]
 struct Source<'a> {
+    /// The logical ID SAM derives the generated ones' from.
     id: &'a str,
+    /// The SAM resource the user wrote (for an implicit API, the function
+    /// whose event asked for it).
+    written: WrittenResource,
     header: Span,
     body_span: Span,
     type_span: Span,
@@ -141,6 +174,7 @@ impl Source<'_> {
             is_data: false,
             body: map(entries, self.body_span),
             header: self.header,
+            generated_by: Some(self.written.clone()),
         }
     }
 }
@@ -160,11 +194,30 @@ impl<'d> Sam<'d> {
                 .collect(),
             _ => Vec::new(),
         };
+        let globals = doc.get("Globals");
+        let apis = match doc.get("Resources").map(|r| &r.value) {
+            Some(Value::Map(entries)) => entries
+                .iter()
+                .filter_map(|e| {
+                    let section = match e.value.get("Type").and_then(Node::as_str)? {
+                        "AWS::Serverless::Api" => "Api",
+                        "AWS::Serverless::HttpApi" => "HttpApi",
+                        _ => return None,
+                    };
+                    let global = globals.and_then(|g| g.get(section));
+                    let props = merge(global, e.value.get("Properties"))
+                        .unwrap_or_else(|| Node::new(Value::Map(Vec::new()), e.value.span));
+                    Some((e.key.as_str(), props))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         Sam {
-            globals: doc.get("Globals"),
+            globals,
             implicit_rest: None,
             implicit_http: None,
             stages,
+            apis,
         }
     }
 
@@ -193,6 +246,10 @@ impl<'d> Sam<'d> {
         let props = body.get("Properties").unwrap_or(&empty);
         let source = Source {
             id: &resource.key,
+            written: WrittenResource {
+                address: resource.key.clone(),
+                resource_type: resource_type.to_string(),
+            },
             header: resource.key_span,
             body_span: body.span,
             type_span: body.get("Type").map_or(raw.span, |t| t.span),
@@ -213,6 +270,7 @@ impl<'d> Sam<'d> {
                 is_data: false,
                 body,
                 header: resource.key_span,
+                generated_by: None,
             }],
         }
     }
@@ -220,16 +278,17 @@ impl<'d> Sam<'d> {
     /// The implicit APIs events asked for, configured by `Globals`.
     pub(super) fn finish(self, resolver: &mut Resolver) -> Vec<Resource> {
         let mut out = Vec::new();
-        if let Some((span, condition)) = &self.implicit_rest {
-            let props = self.implicit_props("Api", *span, resolver);
-            let source = implicit_source("ServerlessRestApi", *span, condition);
+        if let Some(implicit) = &self.implicit_rest {
+            let span = implicit.event;
+            let props = self.implicit_props("Api", span, resolver);
+            let source = implicit.source("ServerlessRestApi");
             // The implicit API's stage is always `Prod`.
-            let props = with_entry(&props, "StageName", Some(string("Prod", *span)));
+            let props = with_entry(&props, "StageName", Some(string("Prod", span)));
             out.extend(rest_api(&source, &props));
         }
-        if let Some((span, condition)) = &self.implicit_http {
-            let props = self.implicit_props("HttpApi", *span, resolver);
-            let source = implicit_source("ServerlessHttpApi", *span, condition);
+        if let Some(implicit) = &self.implicit_http {
+            let props = self.implicit_props("HttpApi", implicit.event, resolver);
+            let source = implicit.source("ServerlessHttpApi");
             out.extend(http_api(&source, &props));
         }
         out
@@ -307,39 +366,45 @@ impl<'d> Sam<'d> {
         if let Some(config) = props.get("FunctionUrlConfig") {
             out.extend(function_url(source, config));
         }
+        let implicit = |event: &Entry| ImplicitApi {
+            event: event.key_span,
+            condition: source.condition.clone(),
+            function: source.written.clone(),
+        };
         if let Some(Value::Map(events)) = props.get("Events").map(|e| &e.value) {
             for event in events {
                 let kind = event.value.get("Type").and_then(Node::as_str);
                 let event_props = event.value.get("Properties");
                 let has = |key: &str| event_props.and_then(|p| p.get(key)).is_some();
-                let suffix = match kind {
+                let target = |key: &str| {
+                    event_props
+                        .and_then(|p| p.get(key))
+                        .and_then(|r| match &r.value {
+                            Value::Ref(r) => Some(r.target.clone()),
+                            _ => None,
+                        })
+                };
+                let (suffix, api) = match kind {
                     Some("Api") if !has("RestApiId") => {
-                        self.implicit_rest
-                            .get_or_insert((event.key_span, source.condition.clone()));
-                        "Prod".to_string()
+                        self.implicit_rest.get_or_insert_with(|| implicit(event));
+                        ("Prod".to_string(), Some("ServerlessRestApi".to_string()))
                     }
                     Some("Api") => {
-                        let api =
-                            event_props.and_then(|p| p.get("RestApiId")).and_then(|r| {
-                                match &r.value {
-                                    Value::Ref(r) => Some(r.target.clone()),
-                                    _ => None,
-                                }
-                            });
-                        self.stages
+                        let api = target("RestApiId");
+                        let suffix = self
+                            .stages
                             .iter()
                             .find(|(name, _)| Some(*name) == api.as_deref())
                             .map(|(_, stage)| stage.clone())
                             .filter(|s| s.chars().all(|c| c.is_ascii_alphanumeric()))
-                            .unwrap_or_default()
+                            .unwrap_or_default();
+                        (suffix, api)
                     }
-                    Some("HttpApi") => {
-                        if !has("ApiId") {
-                            self.implicit_http
-                                .get_or_insert((event.key_span, source.condition.clone()));
-                        }
-                        String::new()
+                    Some("HttpApi") if !has("ApiId") => {
+                        self.implicit_http.get_or_insert_with(|| implicit(event));
+                        (String::new(), Some("ServerlessHttpApi".to_string()))
                     }
+                    Some("HttpApi") => (String::new(), target("ApiId")),
                     _ => continue,
                 };
                 let span = event.value.span;
@@ -360,21 +425,189 @@ impl<'d> Sam<'d> {
                     format!("{id}{}Permission{suffix}", event.key),
                     permission,
                 ));
+                let http = kind == Some("HttpApi");
+                let settings = self.api_settings(api.as_deref(), http, resolver);
+                out.push(api_method(&event_source, event, api, settings, http));
             }
         }
         out
     }
+
+    /// What a method of API `api` inherits: its resolved `Auth`, and
+    /// whether it has a definition document of its own (which may secure
+    /// the method itself). `None` when `api` is not a SAM API of the
+    /// template (not known).
+    fn api_settings(
+        &self,
+        api: Option<&str>,
+        http: bool,
+        resolver: &mut Resolver,
+    ) -> Option<ApiSettings> {
+        let api = api?;
+        let implicit = if http {
+            "ServerlessHttpApi"
+        } else {
+            "ServerlessRestApi"
+        };
+        let props = match self.apis.iter().find(|(id, _)| *id == api) {
+            Some((_, props)) => Some(props),
+            None if api == implicit => None,
+            None => return None,
+        };
+        let section = if http { "HttpApi" } else { "Api" };
+        let get = |key: &str| match props {
+            Some(props) => props.get(key),
+            None => self.global(section).and_then(|g| g.get(key)),
+        };
+        Some(ApiSettings {
+            auth: get("Auth").and_then(|auth| resolver.resolve(auth)),
+            defined: get("DefinitionBody").is_some() || get("DefinitionUri").is_some(),
+        })
+    }
 }
 
-fn implicit_source<'a>(id: &'a str, span: Span, condition: &Option<Entry>) -> Source<'a> {
-    Source {
-        id,
-        header: span,
-        body_span: span,
-        type_span: span,
-        props_span: span,
-        condition: condition.clone(),
-        metadata: None,
+/// What an API gives the methods its events add.
+struct ApiSettings {
+    auth: Option<Node>,
+    defined: bool,
+}
+
+/// An `Api` event's method as `AWS::ApiGateway::Method`, an `HttpApi`
+/// event's route as `AWS::ApiGatewayV2::Route`. SAM writes them into the
+/// API's generated OpenAPI document rather than as resources; modelled as
+/// the resources that configure the same thing, so the method rules read
+/// them. Named `<Api> <METHOD> <path>` (not a logical ID: SAM makes none).
+fn api_method(
+    source: &Source,
+    event: &Entry,
+    api: Option<String>,
+    settings: Option<ApiSettings>,
+    http: bool,
+) -> Resource {
+    let span = event.value.span;
+    let at = event.key_span;
+    let props = event.value.get("Properties");
+    let field = |key: &str| props.and_then(|p| p.get(key));
+    let auth = field("Auth");
+    let method = field("Method");
+    let verb = match method.map(|m| &m.value) {
+        Some(Value::String(m)) if m.eq_ignore_ascii_case("any") => "ANY".to_string(),
+        Some(Value::String(m)) => m.to_ascii_uppercase(),
+        _ => String::new(),
+    };
+    let path = field("Path").and_then(Node::as_str).unwrap_or("");
+    let api_name = api.as_deref().unwrap_or("?");
+    let mut entries = Vec::new();
+    let address = if http {
+        let route_key = match (verb.as_str(), path) {
+            ("", "") => "$default".to_string(),
+            (verb, path) => format!("{} {path}", if verb.is_empty() { "ANY" } else { verb }),
+        };
+        entries.push(entry("ApiId", api_ref(api.as_deref(), span)));
+        entries.push(entry("RouteKey", string(&route_key, span)));
+        format!("{api_name} {route_key}")
+    } else {
+        entries.push(entry("RestApiId", api_ref(api.as_deref(), span)));
+        entries.push(entry(
+            "HttpMethod",
+            match method {
+                Some(m) if !verb.is_empty() => string(&verb, m.span),
+                _ => unknown(span, "Method"),
+            },
+        ));
+        entries.push(entry(
+            "ResourceId",
+            unknown(span, "API resource of the path"),
+        ));
+        format!("{api_name} {verb} {path}")
+    };
+    let api_auth = settings.as_ref().and_then(|s| s.auth.as_ref());
+    let authorizer = auth
+        .and_then(|a| a.get("Authorizer"))
+        .or_else(|| api_auth.and_then(|a| a.get("DefaultAuthorizer")));
+    let authorization = match (authorizer, &settings) {
+        (Some(name), _) => authorization_type(name, api_auth, http),
+        // No authorizer anywhere: SAM writes no security for the method,
+        // unless the API's own definition document has it.
+        (None, Some(settings)) if !settings.defined => string("NONE", at),
+        (None, _) => unknown(at, "authorization of a method SAM did not define"),
+    };
+    entries.push(entry("AuthorizationType", authorization));
+    if !http {
+        let required = auth
+            .and_then(|a| a.get("ApiKeyRequired"))
+            .or_else(|| api_auth.and_then(|a| a.get("ApiKeyRequired")));
+        if let Some(required) = required {
+            entries.push(entry("ApiKeyRequired", required.clone()));
+        }
+    }
+    if let Some(scopes) = auth.and_then(|a| a.entry("AuthorizationScopes")) {
+        entries.push(scopes.clone());
+    }
+    let resource_type = if http {
+        "AWS::ApiGatewayV2::Route"
+    } else {
+        "AWS::ApiGateway::Method"
+    };
+    source.resource(resource_type, address, entries)
+}
+
+/// `Ref` to the API, or unknown when the event names none SAM can read.
+fn api_ref(api: Option<&str>, span: Span) -> Node {
+    match api {
+        Some(api) => ref_node(api, None, span),
+        None => unknown(span, "API of the event"),
+    }
+}
+
+/// The authorization type an authorizer name gives a method: `NONE` and
+/// `AWS_IAM` as written; an authorizer of the API's `Auth.Authorizers` by
+/// its kind (a Cognito user pool, a JWT issuer, a Lambda function); unknown
+/// otherwise. It keeps the span of the name, where a finding points.
+fn authorization_type(name: &Node, api_auth: Option<&Node>, http: bool) -> Node {
+    let span = name.span;
+    let Some(text) = name.as_str() else {
+        return unknown(span, "authorizer");
+    };
+    let kind = match text {
+        "NONE" => "NONE",
+        "AWS_IAM" => "AWS_IAM",
+        _ => {
+            let Some(authorizer) = api_auth
+                .and_then(|a| a.get("Authorizers"))
+                .and_then(|a| a.get(text))
+            else {
+                return unknown(span, "authorizer not defined on the API");
+            };
+            if authorizer.get("FunctionArn").is_some() {
+                "CUSTOM"
+            } else if http && authorizer.get("JwtConfiguration").is_some() {
+                "JWT"
+            } else if !http && authorizer.get("UserPoolArn").is_some() {
+                "COGNITO_USER_POOLS"
+            } else {
+                return unknown(span, "authorizer kind");
+            }
+        }
+    };
+    let mut node = string(kind, span);
+    node.origins = name.origins.clone();
+    node
+}
+
+impl ImplicitApi {
+    fn source<'a>(&self, id: &'a str) -> Source<'a> {
+        let span = self.event;
+        Source {
+            id,
+            written: self.function.clone(),
+            header: span,
+            body_span: span,
+            type_span: span,
+            props_span: span,
+            condition: self.condition.clone(),
+            metadata: None,
+        }
     }
 }
 
@@ -492,9 +725,19 @@ fn execution_role(
                     ],
                     item.span,
                 )),
-                // A policy template ({S3CrudPolicy: {...}}): scoped by SAM's
-                // own definition, not expanded.
-                Value::Map(_) => {}
+                // A policy template ({S3CrudPolicy: {...}}): the statements
+                // SAM writes for it.
+                Value::Map(_) => {
+                    if let Some(document) = policy_template(item, resolver) {
+                        inline.push(map(
+                            vec![
+                                entry("PolicyName", name()),
+                                entry("PolicyDocument", document),
+                            ],
+                            item.span,
+                        ));
+                    }
+                }
                 // Not known before deploy: a document or an ARN, either way
                 // nothing is decided on it.
                 _ => inline.push(map(
@@ -531,6 +774,113 @@ fn execution_role(
     };
     entries.push(tags(props, Some(created_by), header));
     source.resource("AWS::IAM::Role", format!("{id}Role"), entries)
+}
+
+/// The policy document SAM writes for a policy template entry
+/// `{Name: {Parameter: value, ...}}`: one Allow statement per grant, each
+/// resource the template's ARN pattern with the parameters substituted as
+/// CloudFormation substitutes them (`Fn::Sub`), so a parameter not known
+/// before deploy leaves that resource unknown. Template-made parts point at
+/// the template's name, resources at the parameter they use. `None` for a
+/// name that is not a policy template: SAM rejects it, and there is nothing
+/// to check (a note says so).
+fn policy_template(item: &Node, resolver: &mut Resolver) -> Option<Node> {
+    let Value::Map(entries) = &item.value else {
+        return None;
+    };
+    let [call] = entries.as_slice() else {
+        resolver.notes.push(UnitError {
+            file: item.span.file,
+            span: Some(item.span),
+            message: "a `Policies` entry that is neither a statement document nor one policy template is not checked (SAM rejects it)".into(),
+        });
+        return None;
+    };
+    let at = call.key_span;
+    let Some(template) = PolicyTemplate::find(&call.key) else {
+        resolver.notes.push(UnitError {
+            file: at.file,
+            span: Some(at),
+            message: format!(
+                "`{}` is not a SAM policy template demarc knows; its permissions are not checked",
+                call.key
+            ),
+        });
+        return None;
+    };
+    let values = &call.value;
+    let mut variables = Vec::new();
+    for name in template.parameters() {
+        let value = match &values.value {
+            Value::Map(_) => values.get(name).cloned().unwrap_or_else(|| {
+                resolver.notes.push(UnitError {
+                    file: at.file,
+                    span: Some(at),
+                    message: format!("policy template `{}` needs `{name}` (SAM rejects it without); the resources it names are unknown", template.name),
+                });
+                unknown(at, &format!("{name} of {} not given", template.name))
+            }),
+            // Not known before deploy (or not a map, which SAM rejects).
+            _ => unknown(values.span, &format!("parameters of {}", template.name)),
+        };
+        variables.push((name, value));
+    }
+    let substitute = |pattern: &'static str, resolver: &mut Resolver| {
+        if pattern == "*" {
+            return string(pattern, at);
+        }
+        let used: Vec<&(&str, Node)> = variables
+            .iter()
+            .filter(|(name, _)| policy_templates::placeholders(pattern).any(|p| p == *name))
+            .collect();
+        let span = used.first().map_or(at, |(_, value)| value.span);
+        let vars = used
+            .iter()
+            .map(|(name, value)| entry(name, value.clone()))
+            .collect();
+        let sub = map(
+            vec![entry(
+                "Fn::Sub",
+                list(
+                    vec![
+                        string(&policy_templates::sub_template(pattern), span),
+                        map(vars, span),
+                    ],
+                    span,
+                ),
+            )],
+            span,
+        );
+        resolver
+            .resolve(&sub)
+            .unwrap_or_else(|| unknown(span, template.name))
+    };
+    let statements = template
+        .grants
+        .iter()
+        .map(|grant| {
+            let actions = grant.actions.iter().map(|a| string(a, at)).collect();
+            let resources = grant
+                .resources
+                .iter()
+                .map(|r| substitute(r, resolver))
+                .collect();
+            let mut statement = vec![
+                entry("Effect", string("Allow", at)),
+                entry("Action", list(actions, at)),
+                entry("Resource", list(resources, at)),
+            ];
+            if let Some((operator, key, pattern)) = grant.condition {
+                let test = map(vec![entry(key, substitute(pattern, resolver))], at);
+                statement.push(entry("Condition", map(vec![entry(operator, test)], at)));
+            }
+            map(statement, at)
+        })
+        .collect();
+    Some(map(
+        vec![entry("Statement", list(statements, at))],
+        item.span,
+    ))
 }
 
 /// `arn:${AWS::Partition}:iam::aws:policy/<Name>` (under `service-role/`

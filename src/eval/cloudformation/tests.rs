@@ -1324,7 +1324,9 @@ fn sam_resources_become_the_resources_sam_generates() {
             ("WorkerUrl", "AWS::Lambda::Url"),
             ("WorkerUrlPublicPermissions", "AWS::Lambda::Permission"),
             ("WorkerGetPermissionProd", "AWS::Lambda::Permission"),
+            ("ServerlessRestApi GET /", "AWS::ApiGateway::Method"),
             ("WorkerWebPermission", "AWS::Lambda::Permission"),
+            ("ServerlessHttpApi $default", "AWS::ApiGatewayV2::Route"),
             ("WithRole", "AWS::Lambda::Function"),
             ("Api", "AWS::ApiGateway::RestApi"),
             ("Apiv1Stage", "AWS::ApiGateway::Stage"),
@@ -1356,9 +1358,10 @@ fn sam_resources_become_the_resources_sam_generates() {
         reference("WorkerRole", Some("Arn"))
     );
 
-    // Inline statements become the role's inline policies, named by their
-    // index in Policies, with their spans in the SAM template.
-    let policy = at(&unit, "WorkerRole", "Properties.Policies[0]");
+    // Policy templates and inline statements become the role's inline
+    // policies, named by their index in Policies, with their spans in the
+    // SAM template.
+    let policy = at(&unit, "WorkerRole", "Properties.Policies[1]");
     assert_eq!(
         policy.get("PolicyName").unwrap().value,
         s("WorkerRolePolicy2")
@@ -1366,7 +1369,7 @@ fn sam_resources_become_the_resources_sam_generates() {
     let action = at(
         &unit,
         "WorkerRole",
-        "Properties.Policies[*].PolicyDocument.Statement[0].Action",
+        "Properties.Policies[1].PolicyDocument.Statement[0].Action",
     );
     assert_eq!(action.value, s("*"));
     assert_eq!(line_of(&unit, action.span), 30);
@@ -1540,6 +1543,297 @@ Resources:
     // An undecided policy is unknown, not absent.
     let document = at(&unit, "OnRole", "Properties.Policies[0].PolicyDocument");
     assert!(!document.value.is_known());
+}
+
+#[test]
+fn sam_policy_templates_become_the_statements_sam_writes() {
+    let text = "Transform: AWS::Serverless-2016-10-31
+Conditions:
+  Always: !Equals [a, a]
+Parameters:
+  Secret:
+    Type: String
+    Default: arn:aws:secretsmanager:eu-west-1:111122223333:secret:db
+  Unset:
+    Type: String
+Globals:
+  Function:
+    Runtime: python3.12
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: a.b
+      Policies:
+        - S3ReadPolicy:
+            BucketName: data
+        - AWSSecretsManagerGetSecretValuePolicy:
+            SecretArn: !Ref Secret
+        - SQSSendMessagePolicy:
+            QueueName: !Ref Unset
+        - DynamoDBCrudPolicy:
+            TableName: !Ref Table
+        - VPCAccessPolicy: {}
+        - KMSDecryptPolicy: {}
+        - NoSuchPolicy: {Name: x}
+        - !If [Always, {SQSPollerPolicy: {QueueName: jobs}}, !Ref AWS::NoValue]
+  Table:
+    Type: AWS::DynamoDB::Table
+  Machine:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Definition: {StartAt: A, States: {A: {Type: Pass, End: true}}}
+      Policies:
+        - LambdaInvokePolicy:
+            FunctionName: !Ref Worker
+";
+    let options = CloudFormationOptions {
+        parameters: vec![
+            ("AWS::Region".into(), "eu-west-1".into()),
+            ("AWS::AccountId".into(), "111122223333".into()),
+        ],
+        ..Default::default()
+    };
+    let unit = load_with(text, Syntax::Yaml, &options).unwrap();
+    assert!(unit.errors.is_empty(), "{:?}", unit.errors);
+    let policy = |n: usize, path: &str| {
+        at(
+            &unit,
+            "WorkerRole",
+            &format!("Properties.Policies[{n}].PolicyDocument.{path}"),
+        )
+    };
+    let names: Vec<Value> = (0..6)
+        .map(|n| {
+            at(
+                &unit,
+                "WorkerRole",
+                &format!("Properties.Policies[{n}].PolicyName"),
+            )
+            .value
+            .clone()
+        })
+        .collect();
+    assert_eq!(
+        names,
+        (0..6)
+            .map(|n| s(&format!("WorkerRolePolicy{n}")))
+            .collect::<Vec<_>>(),
+        "one inline policy per template, named by its index; the unknown name gives none"
+    );
+    // A template on a branch of `Fn::If`, named by its own index.
+    assert_eq!(
+        at(&unit, "WorkerRole", "Properties.Policies[6].PolicyName").value,
+        s("WorkerRolePolicy7")
+    );
+    assert_eq!(
+        strings(policy(6, "Statement[0].Resource")),
+        vec!["arn:aws:sqs:eu-west-1:111122223333:jobs"]
+    );
+    assert!(absent(&unit, "WorkerRole", "Properties.Policies[7]"));
+
+    // Parameters substituted into the template's ARNs, in the stack's
+    // partition, region and account.
+    assert_eq!(
+        strings(policy(0, "Statement[0].Resource")),
+        vec!["arn:aws:s3:::data", "arn:aws:s3:::data/*"]
+    );
+    assert!(strings(policy(0, "Statement[0].Action")).contains(&"s3:GetObject".to_string()));
+    let resource = policy(0, "Statement[0].Resource[0]");
+    assert_eq!(
+        slice(&unit, resource.span),
+        "data",
+        "points at the parameter"
+    );
+    assert_eq!(policy(0, "Statement[0].Effect").value, s("Allow"));
+    // A template parameter set from a stack parameter, with its origin.
+    let secret = policy(1, "Statement[0].Resource[0]");
+    assert_eq!(
+        secret.value,
+        s("arn:aws:secretsmanager:eu-west-1:111122223333:secret:db")
+    );
+    assert_eq!(origins(&unit, secret).len(), 1);
+    // A parameter without a value leaves the resource unknown.
+    assert!(!policy(2, "Statement[0].Resource[0]").value.is_known());
+    assert_eq!(
+        strings(policy(2, "Statement[0].Action")),
+        vec!["sqs:SendMessage*"]
+    );
+    // A resource of the template: its name is known only after deploy.
+    assert!(!policy(3, "Statement[0].Resource[1]").value.is_known());
+    // Templates SAM writes with "*" keep it, pointing at the template name.
+    let everything = policy(4, "Statement[0].Resource[0]");
+    assert_eq!(everything.value, s("*"));
+    assert_eq!(slice(&unit, everything.span), "VPCAccessPolicy");
+    // A missing parameter (SAM rejects it) is unknown with a note; an
+    // unknown template name is left out with a note.
+    assert!(!policy(5, "Statement[0].Resource[0]").value.is_known());
+    let notes: Vec<&str> = unit.notes.iter().map(|n| n.message.as_str()).collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("`KMSDecryptPolicy` needs `KeyId`")),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("`NoSuchPolicy`")),
+        "{notes:?}"
+    );
+
+    // State machines take policy templates too.
+    assert_eq!(
+        strings(at(
+            &unit,
+            "MachineRole",
+            "Properties.Policies[0].PolicyDocument.Statement[0].Action"
+        )),
+        vec!["lambda:InvokeFunction"]
+    );
+}
+
+#[test]
+fn sam_api_events_become_methods_with_the_authorization_sam_gives_them() {
+    let text = "Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Authorizer:
+    Type: String
+Globals:
+  Api:
+    Auth:
+      ApiKeyRequired: true
+Resources:
+  Shop:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      Auth:
+        DefaultAuthorizer: Users
+        Authorizers:
+          Users:
+            UserPoolArn: arn:aws:cognito-idp:eu-west-1:1:userpool/x
+          Token:
+            FunctionArn: arn:aws:lambda:eu-west-1:1:function:auth
+  Documented:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionUri: s3://specs/shop.yaml
+  Events:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        EnableIamAuthorizer: true
+        Authorizers:
+          Jwt:
+            JwtConfiguration: {issuer: https://id.example.com}
+  Handler:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: a.b
+      Runtime: python3.12
+      InlineCode: x
+      Events:
+        Default:
+          Type: Api
+          Properties: {RestApiId: !Ref Shop, Path: /orders, Method: get}
+        Open:
+          Type: Api
+          Properties:
+            RestApiId: !Ref Shop
+            Path: /health
+            Method: get
+            Auth:
+              Authorizer: NONE
+              ApiKeyRequired: false
+        Token:
+          Type: Api
+          Properties:
+            RestApiId: !Ref Shop
+            Path: /admin
+            Method: post
+            Auth: {Authorizer: Token}
+        Implicit:
+          Type: Api
+          Properties: {Path: /public, Method: any}
+        Spec:
+          Type: Api
+          Properties: {RestApiId: !Ref Documented, Path: /spec, Method: get}
+        Chosen:
+          Type: Api
+          Properties:
+            RestApiId: !Ref Shop
+            Path: /chosen
+            Method: get
+            Auth: {Authorizer: !Ref Authorizer}
+        Route:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref Events
+            Path: /ingest
+            Method: POST
+            Auth: {Authorizer: Jwt}
+        Iam:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref Events
+            Path: /iam
+            Method: get
+            Auth: {Authorizer: AWS_IAM}
+        Web:
+          Type: HttpApi
+";
+    let unit = clean(text);
+    let authorization = |address: &str| at(&unit, address, "Properties.AuthorizationType");
+    // The API's default authorizer (a Cognito user pool).
+    assert_eq!(
+        authorization("Shop GET /orders").value,
+        s("COGNITO_USER_POOLS")
+    );
+    assert_eq!(
+        at(&unit, "Shop GET /orders", "Properties.RestApiId").value,
+        reference("Shop", None)
+    );
+    // An event that opts out, pointing at its `Authorizer: NONE`.
+    let open = authorization("Shop GET /health");
+    assert_eq!(open.value, s("NONE"));
+    assert_eq!(slice(&unit, open.span), "NONE");
+    assert_eq!(line_of(&unit, open.span), 51);
+    assert_eq!(
+        at(&unit, "Shop GET /health", "Properties.ApiKeyRequired").value,
+        Value::Bool(false)
+    );
+    assert_eq!(authorization("Shop POST /admin").value, s("CUSTOM"));
+    // The implicit API: no authorizer, the API key Globals require.
+    let public = authorization("ServerlessRestApi ANY /public");
+    assert_eq!(public.value, s("NONE"));
+    assert_eq!(slice(&unit, public.span), "Implicit");
+    assert_eq!(
+        at(
+            &unit,
+            "ServerlessRestApi ANY /public",
+            "Properties.ApiKeyRequired"
+        )
+        .value,
+        Value::Bool(true)
+    );
+    // An API with its own definition document may secure the method there;
+    // an authorizer from a parameter without a value is not known.
+    assert!(!authorization("Documented GET /spec").value.is_known());
+    assert!(!authorization("Shop GET /chosen").value.is_known());
+    // HTTP API routes.
+    assert_eq!(authorization("Events POST /ingest").value, s("JWT"));
+    assert_eq!(authorization("Events GET /iam").value, s("AWS_IAM"));
+    assert_eq!(
+        at(&unit, "ServerlessHttpApi $default", "Properties.RouteKey").value,
+        s("$default")
+    );
+    assert_eq!(authorization("ServerlessHttpApi $default").value, s("NONE"));
+    // They name the function whose event they come from.
+    let method = unit.resource("Shop GET /health").unwrap();
+    assert_eq!(
+        method.generated_by.as_ref().map(|w| w.address.as_str()),
+        Some("Handler")
+    );
 }
 
 #[test]

@@ -296,6 +296,7 @@ impl Evaluator<'_> {
                     is_data: config.is_data,
                     body,
                     header: config.header.in_unit(instance.base),
+                    generated_by: None,
                 });
             }
         }

@@ -170,6 +170,7 @@ pub fn load_plan(
             is_data,
             body,
             header,
+            generated_by: None,
         });
     }
     // Terraform never writes these; a plan edited to hide a resource must
