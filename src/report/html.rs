@@ -1,8 +1,8 @@
 //! A self-contained HTML report: one file with inline CSS and a few lines
 //! of inline script, nothing fetched, so it opens from a CI artifact or an
 //! email attachment. Everything reads without the script; the script only
-//! adds the severity, layer and team filters (the filter form is `hidden`
-//! until the script reveals it). Print CSS drops the filters and keeps every
+//! adds the severity, layer, team and framework filters (the filter form is
+//! `hidden` until the script reveals it). Print CSS drops the filters and keeps every
 //! finding. All text from the scan (messages, values, file names, source)
 //! is escaped.
 //!
@@ -14,7 +14,8 @@
 use super::summary::{plural, Summary};
 use super::RenderOptions;
 use crate::finding::{
-    ComplianceReport, ControlState, Finding, Layer, Location, ScanResult, ServiceModel, Severity,
+    ComplianceReport, ControlReport, ControlState, Finding, Layer, Location, ScanResult,
+    ServiceModel, Severity,
 };
 use crate::model::ScanError;
 use std::collections::BTreeMap;
@@ -160,6 +161,21 @@ fn team_of(finding: &Finding) -> String {
     }
 }
 
+/// The frameworks with a control the finding's rule evidences, sorted: what
+/// the framework filter matches. Every framework the rule names, not only
+/// those asked for with `--compliance`, so the filter works without it.
+fn frameworks_of(finding: &Finding) -> Vec<String> {
+    let mut keys: Vec<String> = finding
+        .rule
+        .compliance
+        .iter()
+        .map(|(framework, _)| framework.clone())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
 fn write_teams(out: &mut String, findings: &[&Finding]) {
     out.push_str(
         "<section id=\"teams\" aria-labelledby=\"teams-h\">\n<h2 id=\"teams-h\">Teams</h2>\n",
@@ -261,7 +277,7 @@ fn write_compliance(out: &mut String, report: &ComplianceReport) {
             control.status.name().replace('_', " "),
             esc(&control.rules.join(", ")),
             control.findings,
-            esc(&control.owners.join(", ")),
+            control_teams(control),
             esc(&parties.reasoning),
             parties.iaas.name(),
             parties.paas.name(),
@@ -270,6 +286,20 @@ fn write_compliance(out: &mut String, report: &ComplianceReport) {
         );
     }
     out.push_str("</tbody></table></div>\n</section>\n");
+}
+
+/// A control's teams, then how many of its findings have none.
+fn control_teams(control: &ControlReport) -> String {
+    let mut teams = esc(&control.owners.join(", "));
+    if control.unowned > 0 {
+        let sep = if teams.is_empty() { "" } else { ", " };
+        let _ = write!(
+            teams,
+            "{sep}<strong class=\"unowned\">{} unowned</strong>",
+            control.unowned
+        );
+    }
+    teams
 }
 
 /// The finding's element id: its position in the report.
@@ -333,6 +363,10 @@ fn write_filters(out: &mut String, findings: &[&Finding]) {
     teams.sort();
     teams.dedup();
     select(out, "team", "Team", teams);
+    let mut frameworks: Vec<String> = findings.iter().flat_map(|f| frameworks_of(f)).collect();
+    frameworks.sort();
+    frameworks.dedup();
+    select(out, "framework", "Framework", frameworks);
     out.push_str("<output id=\"shown\" aria-live=\"polite\"></output>\n</form>\n");
 }
 
@@ -343,10 +377,11 @@ fn write_finding(out: &mut String, result: &ScanResult, finding: &Finding, numbe
     let teams = team_of(finding);
     let _ = writeln!(
         out,
-        "<article class=\"finding sev-{sev}\" id=\"finding-{number}\" data-severity=\"{sev}\" data-layer=\"{layer}\" data-teams=\"{teams}\">",
+        "<article class=\"finding sev-{sev}\" id=\"finding-{number}\" data-severity=\"{sev}\" data-layer=\"{layer}\" data-teams=\"{teams}\" data-frameworks=\"{frameworks}\">",
         sev = finding.severity.name(),
         layer = rule.layer.name(),
         teams = esc(&teams),
+        frameworks = esc(&frameworks_of(finding).join(" ")),
     );
     let _ = writeln!(
         out,
@@ -384,6 +419,14 @@ fn write_finding(out: &mut String, result: &ScanResult, finding: &Finding, numbe
         None => esc(&teams),
     };
     fact("team", team);
+    if !rule.compliance.is_empty() {
+        let controls: Vec<String> = rule
+            .compliance
+            .iter()
+            .map(|(framework, control)| format!("{} {}", esc(framework), esc(control)))
+            .collect();
+        fact("controls", controls.join(", "));
+    }
     out.push_str("</dl>\n");
     let reason = finding.owner_reason.trim();
     if !reason.is_empty() {
@@ -599,10 +642,11 @@ var form=document.getElementById('filters');if(!form)return;
 var cards=[].slice.call(document.querySelectorAll('article.finding'));
 var none=document.getElementById('none-shown'),shown=document.getElementById('shown');
 function apply(){
-var sev=form.severity.value,layer=form.layer.value,team=form.team.value,n=0;
+var sev=form.severity.value,layer=form.layer.value,team=form.team.value,fw=form.framework.value,n=0;
 cards.forEach(function(c){
 var ok=(!sev||c.dataset.severity===sev)&&(!layer||c.dataset.layer===layer)&&
-(!team||c.dataset.teams.split(' ').indexOf(team)>=0);
+(!team||c.dataset.teams.split(' ').indexOf(team)>=0)&&
+(!fw||c.dataset.frameworks.split(' ').indexOf(fw)>=0);
 c.hidden=!ok;if(ok)n++;});
 none.hidden=n>0;shown.textContent=n+' of '+cards.length+' shown';}
 form.hidden=false;form.addEventListener('change',apply);apply();
