@@ -319,9 +319,25 @@ fn compliance_frameworks_asked_for_get_a_section_matching_the_json() {
                 row.value().attr("class"),
                 Some(format!("state-{status}").as_str())
             );
-            assert_eq!(text(&select_in(row, "td")[1]), status.replace('_', " "));
+            assert_eq!(
+                text(&select_in(row, "td.status")[0]),
+                status.replace('_', " ")
+            );
+            // The resources examined, each with its file and line.
+            let examined = control["resources_checked"].as_array().unwrap();
+            let items = select_in(row, "td.examined li");
+            assert_eq!(items.len(), examined.len());
+            for (item, resource) in items.iter().zip(examined) {
+                let place = format!(
+                    "{}:{} {}",
+                    resource["file"].as_str().unwrap(),
+                    resource["line"],
+                    resource["resource"].as_str().unwrap()
+                );
+                assert_eq!(text(item), place);
+            }
             // The teams cell: the teams, then the findings no team answers for.
-            let teams = text(&select_in(row, "td")[4]);
+            let teams = text(&select_in(row, "td.teams")[0]);
             for team in control["owners"].as_array().unwrap() {
                 assert!(teams.contains(team.as_str().unwrap()), "{teams}");
             }
@@ -331,6 +347,23 @@ fn compliance_frameworks_asked_for_get_a_section_matching_the_json() {
             }
         }
         all_controls.extend(controls.iter().cloned());
+    }
+    // A finding's controls link to their rows (for the frameworks shown).
+    let row_ids: Vec<&str> = select(&html, "table.controls tbody tr")
+        .iter()
+        .map(|r| r.value().attr("id").unwrap())
+        .collect();
+    let links = select(&html, "article.finding a.control");
+    assert!(!links.is_empty());
+    for link in links {
+        let target = link.value().attr("href").unwrap();
+        let target = target.strip_prefix('#').unwrap();
+        assert_eq!(
+            row_ids.iter().filter(|id| **id == target).count(),
+            1,
+            "{target}"
+        );
+        assert!(target.ends_with(&format!("-{}", text(&link))), "{target}");
     }
     let controls = &all_controls;
     let rows = select(&html, "table.controls tbody tr");
