@@ -691,11 +691,16 @@ th[scope=row],thead th:first-child{text-align:left}thead th{background:var(--sof
 .team h3{margin:.8rem 0 .2rem}.links{display:flex;flex-wrap:wrap;gap:.2rem 1rem;list-style:none;padding:0;margin:0}
 .links li,.control{white-space:nowrap}.sev-text{color:var(--muted);font-size:.85em}
 tr.unowned th,strong.unowned,.team.unowned h3{color:var(--high)}
-table.controls{width:100%}table.controls th,table.controls td{text-align:left;vertical-align:top}
-table.controls td.findings{text-align:right}table.controls td.status{white-space:nowrap}
-table.controls details p{margin:.2rem 0;max-width:28rem;font-size:.9em}
+table.controls{width:100%;table-layout:fixed}
+table.controls th,table.controls td{text-align:left;vertical-align:top;padding:.35rem .45rem;overflow-wrap:break-word}
+table.controls td.findings{text-align:right}
+table.controls details p{margin:.2rem 0;font-size:.9em}
 table.controls details ul{margin:.2rem 0;padding-left:1rem;font-size:.85em}
-table.controls summary{cursor:pointer}table.controls td.title{min-width:14rem}
+table.controls thead th:nth-child(1){width:7%}table.controls thead th:nth-child(2){width:22%}
+table.controls thead th:nth-child(3){width:10.5%}table.controls thead th:nth-child(5){width:7.5%}
+table.controls thead th:nth-child(4),table.controls thead th:nth-child(6){width:14%}
+table.controls thead th:nth-child(7){width:13%}table.controls thead th:nth-child(8){width:12%}
+table.controls summary{cursor:pointer}
 tr.state-fail td.status,span.state-fail{color:var(--high);font-weight:600}
 tr.state-pass td.status,span.state-pass{color:#1e6b34}
 tr.state-not_applicable td,tr.state-not_checked td{color:var(--muted)}
@@ -717,8 +722,8 @@ tr:target{outline:3px solid var(--focus);outline-offset:-3px}
 mark{background:#ffd33d;color:#000;text-decoration:underline wavy #c62828;text-underline-offset:3px}
 .fix{white-space:pre-wrap;overflow-wrap:anywhere;border-left:3px solid var(--line);padding-left:.7rem}
 .provenance,.problems{padding-left:1.4rem}.problems code{overflow-wrap:anywhere;white-space:pre-wrap}
-@media (max-width:40rem){main{padding:.6rem}body{font-size:14px}th,td{padding:.3rem .4rem}.heat td{min-width:3rem}
-table.controls thead{position:absolute;left:-9999px}
+@media (max-width:40rem){main{padding:.6rem}body{font-size:14px}th,td{padding:.3rem .4rem}.heat td{min-width:3rem}}
+@media (max-width:60rem){table.controls thead{position:absolute;left:-9999px}
 table.controls,table.controls tbody,table.controls tr,table.controls th,table.controls td{display:block}
 table.controls tr{border:1px solid var(--line);border-radius:4px;margin:0 0 .5rem;padding:.3rem .6rem}
 table.controls th,table.controls td{border:0;padding:.1rem 0;text-align:left}
