@@ -323,6 +323,11 @@ fn compliance_frameworks_asked_for_get_a_section_matching_the_json() {
                 text(&select_in(row, "td.status")[0]),
                 status.replace('_', " ")
             );
+            // A control no rule evidences says why.
+            if let Some(reason) = control["status_reason"].as_str() {
+                let rules = text(&select_in(row, "td.rules")[0]);
+                assert!(rules.contains(reason), "{rules}");
+            }
             // The resources examined, each with its file and line.
             let examined = control["resources_checked"].as_array().unwrap();
             let items = select_in(row, "td.examined li");

@@ -284,7 +284,7 @@ fn write_compliance(out: &mut String, report: &ComplianceReport) {
         let cells = [
             ("title", esc(&control.title)),
             ("status", control.status.name().replace('_', " ")),
-            ("rules", esc(&control.rules.join(", "))),
+            ("rules", rules(control)),
             ("findings", control.findings.to_string()),
             ("examined", examined(control)),
             ("teams", control_teams(control)),
@@ -299,6 +299,18 @@ fn write_compliance(out: &mut String, report: &ComplianceReport) {
         out.push_str("</tr>\n");
     }
     out.push_str("</tbody></table></div>\n</section>\n");
+}
+
+/// A control's rules; for one no rule evidences, why (inherited from the
+/// provider, a process outside code, or no rule yet), folded.
+fn rules(control: &ControlReport) -> String {
+    match &control.status_reason {
+        Some(reason) if control.rules.is_empty() => format!(
+            "<details><summary>none: why</summary><p>{}</p></details>",
+            esc(reason)
+        ),
+        _ => esc(&control.rules.join(", ")),
+    }
 }
 
 /// How many resources a control's rules examined, opening on where each is.
@@ -729,7 +741,7 @@ table.controls tr{border:1px solid var(--line);border-radius:4px;margin:0 0 .5re
 table.controls th,table.controls td{border:0;padding:.1rem 0;text-align:left}
 table.controls td.findings{text-align:left}
 table.controls td::before{content:attr(data-label) ": ";color:var(--muted)}
-table.controls td.title::before{content:none}table.controls td details{display:inline-block;vertical-align:top}table.controls td.rules:empty,table.controls td.teams:empty{display:none}}
+table.controls td.title::before{content:none}table.controls td details{display:inline-block;vertical-align:top}table.controls td.teams:empty{display:none}}
 @media print{.filters,.skip{display:none!important}.finding[hidden]{display:block!important}
 .finding,table.controls tr{break-inside:avoid}.snippet{white-space:pre-wrap;overflow:visible}.scroll{overflow:visible}
 .heat-1,.heat-2,.heat-3,.heat-4,.badge,mark{-webkit-print-color-adjust:exact;print-color-adjust:exact}
