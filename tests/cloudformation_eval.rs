@@ -258,3 +258,91 @@ fn resources_a_for_each_loop_makes_are_checked_at_the_loop_body() {
     // Port 22 opens SSH to the internet; 443 is not an admin port.
     assert_eq!(found, [("Ingress22", 14)], "{findings:?}");
 }
+
+/// A policy written as JSON text through `Fn::Sub` keeps its known
+/// statements: the "*" principal is found, pointed at inside the text when
+/// the template holds it verbatim (a block scalar after `!Sub` or
+/// `Fn::Sub:`), else at the `Fn::Sub`. A variable anywhere but inside a JSON
+/// string (a key, a bare value) leaves the document unknown, as does one that
+/// makes the whole principal. Plain JSON text in a block scalar is read in
+/// place the same way.
+#[test]
+fn sub_policies_with_unknown_parts_are_read_where_their_structure_is_known() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = |name: &str, document: &str| {
+        format!("  {name}:\n    Type: AWS::S3::BucketPolicy\n    Properties:\n      Bucket: !Ref Bucket\n      PolicyDocument: {document}\n")
+    };
+    let statement = |principal: &str| {
+        format!(
+            r#"{{"Statement": [{{"Effect": "Allow", "Principal": {principal}, "Action": "s3:GetObject", "Resource": "arn:${{AWS::Partition}}:s3:::${{Bucket}}/*"}}]}}"#
+        )
+    };
+    let block = |principal: &str| format!("!Sub |\n        {}", statement(principal));
+    let text = [
+        "AWSTemplateFormatVersion: \"2010-09-09\"\nParameters:\n  Reader:\n    Type: String\n  Principal:\n    Type: String\nResources:\n  Bucket:\n    Type: AWS::S3::Bucket\n".to_string(),
+        policy("InBlock", &block(r#""*""#)),
+        policy("LongForm", &format!("\n        Fn::Sub: |-\n          {}", statement(r#"{"AWS": "*"}"#))),
+        policy("ListForm", &format!("!Sub\n        - '{}'\n        - {{}}", statement(r#""*""#))),
+        policy("Escaped", &format!("!Sub |\n        {}", statement(r#""*", "Sid": "${!aws:username}""#))),
+        policy("Account", &block(r#"{"AWS": "arn:aws:iam::${Reader}:root"}"#)),
+        policy("WholePrincipal", &block(r#"{"AWS": "${Principal}"}"#)),
+        policy("Key", &block(r#"{"${Principal}": "*"}"#)),
+        policy("Bare", &block("${Principal}")),
+        // Not substituted: plain JSON text, read in place the same way.
+        policy("Plain", &format!("|\n        {}", statement(r#""*""#))),
+    ]
+    .concat();
+    std::fs::write(dir.path().join("template.yaml"), &text).unwrap();
+    let findings = scan_dir(dir.path(), "AWS-S3-001");
+    let found: Vec<(&str, usize, usize)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f.resource.as_str(),
+                f.location.start_line,
+                f.location.start_column,
+            )
+        })
+        .collect();
+    let line = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let star = |resource: &str| {
+        let at = line(&format!("  {resource}:"));
+        let l = text
+            .lines()
+            .skip(at)
+            .position(|l| l.contains("\"*\""))
+            .unwrap()
+            + at
+            + 1;
+        let column = text.lines().nth(l - 1).unwrap().find("\"*\"").unwrap() + 1;
+        (l, column)
+    };
+    let sub = |resource: &str| {
+        let at = line(&format!("  {resource}:"));
+        let l = text
+            .lines()
+            .skip(at)
+            .position(|l| l.contains("Sub"))
+            .unwrap()
+            + at
+            + 1;
+        let column = text.lines().nth(l - 1).unwrap().find("Sub").unwrap();
+        (l, column)
+    };
+    let (in_block, long_form) = (star("InBlock"), star("LongForm"));
+    let (list_form, escaped) = (sub("ListForm"), sub("Escaped"));
+    let plain = star("Plain");
+    assert_eq!(
+        found,
+        [
+            ("InBlock", in_block.0, in_block.1),
+            ("LongForm", long_form.0, long_form.1),
+            // Not verbatim (the variable map follows; `${!...}` is written
+            // apart from its text): the finding points at the function.
+            ("ListForm", list_form.0, list_form.1),
+            ("Escaped", escaped.0, escaped.1),
+            ("Plain", plain.0, plain.1),
+        ],
+        "{text}"
+    );
+}

@@ -368,7 +368,8 @@ impl<'a> Decoder<'a> {
 
 /// A JSON string decoded. When the source text under the string's span is
 /// the string itself (a heredoc, a quoted string without escapes), or differs
-/// only in indentation (a `<<-` heredoc: JSON ignores it), the source is
+/// only in indentation (a `<<-` heredoc, a YAML block scalar: JSON ignores
+/// it), maybe after a tag and block indicator (`!Sub |`), the source is
 /// decoded so findings point inside it; otherwise every node gets the
 /// string's span.
 ///
@@ -390,14 +391,10 @@ pub fn decode_json(node: &Node, unit: &Unit) -> Option<Node> {
     };
     let (marked, holes) = mark_holes(text)?;
     let parse = |text: &str, base| parse_json_with_holes(text, holes, node.span.file, base);
-    match marked_source(node, text, unit)
-        .filter(|raw| {
-            raw.replace(PAD, "")
-                .split_whitespace()
-                .eq(marked.split_whitespace())
-        })
-        .and_then(|raw| parse(&raw, node.span.start))
-    {
+    match marked_source(node, text, unit).and_then(|raw| {
+        let at = document_start(&raw, &marked)?;
+        parse(&raw[at..], node.span.start + at as u32)
+    }) {
         Some(doc) => Some(doc),
         None => {
             let mut doc = parse(&marked, 0)?;
@@ -405,6 +402,31 @@ pub fn decode_json(node: &Node, unit: &Unit) -> Option<Node> {
             Some(doc)
         }
     }
+}
+
+/// Words of YAML that may come before a string's text under its span: a
+/// tag, an anchor, a block indicator (`!Sub |`, `Fn::Sub: |-`).
+const MAX_LEADING_WORDS: usize = 3;
+
+/// Where the string's text starts in its source (holes marked), when the
+/// source from there is the text up to whitespace; at most
+/// [`MAX_LEADING_WORDS`] words may come first.
+fn document_start(raw: &str, marked: &str) -> Option<usize> {
+    let mut at = 0;
+    for _ in 0..=MAX_LEADING_WORDS {
+        let rest = &raw[at..];
+        if rest
+            .replace(PAD, "")
+            .split_whitespace()
+            .eq(marked.split_whitespace())
+        {
+            return Some(at);
+        }
+        let word = rest.trim_start();
+        let start = at + rest.len() - word.len();
+        at = start + word.find(char::is_whitespace)?;
+    }
+    None
 }
 
 /// The source under the node's span with each hole's `${...}` replaced by a
@@ -746,5 +768,24 @@ mod tests {
         };
         assert_eq!(items[0].as_str(), Some("allusers"));
         assert_eq!(lowercase(&Value::Bool(true)), Value::Bool(true));
+    }
+
+    #[test]
+    fn a_document_is_read_in_place_after_a_yaml_tag_and_block_indicator() {
+        let doc = "{\"a\": [1,\n  2]}";
+        assert_eq!(document_start(doc, "{\"a\": [1, 2]}"), Some(0));
+        // From the end of the last word skipped: JSON ignores the whitespace.
+        for raw in [
+            format!("!Sub |-\n  {doc}"),
+            format!("Fn::Sub: &p |\n  {doc}"),
+        ] {
+            let at = document_start(&raw, doc).unwrap();
+            assert_eq!(raw[at..].trim_start(), doc);
+            assert!(raw[..at].ends_with('|') || raw[..at].ends_with("|-"));
+        }
+        // Quotes, escapes or more than a few words first: not in place.
+        assert_eq!(document_start("'{\"a\": 1}'", "{\"a\": 1}"), None);
+        assert_eq!(document_start("a b c d {}", "{}"), None);
+        assert_eq!(document_start("!Sub", "{}"), None);
     }
 }

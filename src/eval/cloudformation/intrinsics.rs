@@ -47,6 +47,24 @@ pub(super) fn sub_parts(template: &str) -> Vec<SubPart<'_>> {
     parts
 }
 
+/// Each `${Name}` of a template as it is written in `source` (the template
+/// scalar with its quotes or tag): the name and the byte range of the name
+/// in `source`, in order. Finds where the unknown parts of a substituted
+/// string sit in the file.
+pub(super) fn sub_variables(source: &str) -> Vec<(&str, std::ops::Range<usize>)> {
+    sub_parts(source)
+        .into_iter()
+        .filter_map(|part| match part {
+            SubPart::Var(name) => {
+                // `name` is a slice of `source`: its offset is its place.
+                let start = name.as_ptr() as usize - source.as_ptr() as usize;
+                Some((name, start..start + name.len()))
+            }
+            SubPart::Text(_) => None,
+        })
+        .collect()
+}
+
 /// `Fn::Cidr`: the first `count` subnets with `bits` host bits inside
 /// `block`; `None` when they do not fit or the arguments are out of range.
 pub(super) fn cidr(block: &str, count: usize, bits: u32) -> Option<Vec<String>> {
@@ -135,6 +153,19 @@ mod tests {
         );
         assert_eq!(sub_parts(""), vec![]);
         assert_eq!(sub_parts("${A}${B.Arn}"), vec![Var("A"), Var("B.Arn")]);
+    }
+
+    #[test]
+    fn sub_variables_are_found_where_the_source_names_them() {
+        let source = "!Sub '${!Lit} ${ Bucket }/${AWS::Region}'";
+        let found = sub_variables(source);
+        assert_eq!(
+            found.iter().map(|(name, _)| *name).collect::<Vec<_>>(),
+            ["Bucket", "AWS::Region"]
+        );
+        for (name, range) in found {
+            assert_eq!(&source[range], name);
+        }
     }
 
     #[test]

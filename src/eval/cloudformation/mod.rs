@@ -189,7 +189,8 @@ fn load_resources(doc: &Node, unit: &mut Unit, options: &CloudFormationOptions) 
     };
     let overrides = params::overrides(options, &declared, unit);
     let is_sam = sam::is_sam(doc);
-    let mut resolver = Resolver::new(doc, overrides, is_sam);
+    let source = Arc::clone(&unit.files[0].text);
+    let mut resolver = Resolver::new(doc, &source, overrides, is_sam);
     let mut transform = is_sam.then(|| sam::Sam::new(doc));
     let looped = foreach::expand(entries, &mut resolver);
     for entry in &looped.entries {

@@ -2,9 +2,11 @@
 //! parameters (given values, then defaults), pseudo parameters, `Mappings`,
 //! `Conditions` and every intrinsic function.
 //!
-//! What cannot be known before deployment stays unknown and propagates: a
-//! `Fn::Join` with an unknown part is unknown, while `Fn::Select` with a known
-//! index picks its element even when other elements are unknown. `Ref` and
+//! What cannot be known before deployment stays unknown and propagates, but
+//! known text stays known: an `Fn::Sub` or `Fn::Join` with an unknown part is
+//! an unknown string keeping the text around it ([`PartialText`], as in
+//! Terraform templates), and `Fn::Select` with a known index picks its element
+//! even when other elements are unknown. `Ref` and
 //! `Fn::GetAtt` to a resource are [`Value::Ref`]: unknown as values, but links
 //! for companion resources.
 //!
@@ -24,7 +26,7 @@ use super::intrinsics::{self, SubPart};
 use super::params::{Overrides, Source};
 use crate::model::UnitError;
 use crate::source::Span;
-use crate::value::{format_number, Entry, Node, Origin, Reference, Value};
+use crate::value::{format_number, Entry, Node, Origin, PartialText, Piece, Reference, Value};
 use base64::prelude::{Engine as _, BASE64_STANDARD};
 use std::collections::{HashMap, HashSet};
 
@@ -51,6 +53,9 @@ pub(super) const PSEUDO_PARAMETERS: [&str; 7] = [
 ];
 
 pub(super) struct Resolver<'d> {
+    /// The template's text, where the unknown parts of an `Fn::Sub` are
+    /// looked up so that a JSON document built by it can be read in place.
+    source: &'d str,
     resources: HashSet<&'d str>,
     /// Resources `Fn::ForEach` loops make.
     generated: HashSet<String>,
@@ -99,7 +104,7 @@ enum OriginAt {
 }
 
 impl<'d> Resolver<'d> {
-    pub(super) fn new(doc: &'d Node, overrides: Overrides, sam: bool) -> Self {
+    pub(super) fn new(doc: &'d Node, source: &'d str, overrides: Overrides, sam: bool) -> Self {
         let section = |name: &str| match doc.get(name).map(|n| &n.value) {
             Some(Value::Map(entries)) => entries.as_slice(),
             _ => &[],
@@ -132,6 +137,7 @@ impl<'d> Resolver<'d> {
         }
         pseudo_parameters(&overrides, &mut parameters);
         Resolver {
+            source,
             loops: doc.get("Resources").is_some_and(has_loop),
             resources,
             generated: HashSet::new(),
@@ -516,11 +522,13 @@ impl<'d> Resolver<'d> {
     // ----- String and list functions ---------------------------------------------
 
     /// `Fn::Sub`: `"text ${Name}"` or `["text ${Var}", {Var: value}]`.
+    /// Variables known only at deploy leave holes in the text, and the text
+    /// around them stays known ([`PartialText`]).
     fn sub(&mut self, args: &Node, span: Span) -> Node {
-        let (template, vars) = match &args.value {
-            Value::String(t) => (t.as_str(), &[][..]),
+        let (template_node, vars) = match &args.value {
+            Value::String(_) => (args, &[][..]),
             Value::List(items) if items.len() == 2 => match (&items[0].value, &items[1].value) {
-                (Value::String(t), Value::Map(vars)) => (t.as_str(), vars.as_slice()),
+                (Value::String(_), Value::Map(vars)) => (&items[0], vars.as_slice()),
                 _ => {
                     self.error(
                         span,
@@ -537,6 +545,7 @@ impl<'d> Resolver<'d> {
                 return unknown(span, "Fn::Sub");
             }
         };
+        let template = template_node.as_str().unwrap_or_default();
         let parts = intrinsics::sub_parts(template);
         let mut values = Vec::new();
         for part in &parts {
@@ -556,32 +565,61 @@ impl<'d> Resolver<'d> {
                 return node;
             }
         }
-        let mut text = String::new();
+        let mut places = self.sub_places(template_node, &parts).into_iter();
+        let mut text = PartialText::default();
         let mut origins = Vec::new();
         let mut values = values.into_iter();
         for part in &parts {
             match part {
-                SubPart::Text(t) => text.push_str(t),
+                SubPart::Text(t) => text.push_text(t),
                 SubPart::Var(_) => {
                     let Some(Some(node)) = values.next() else {
                         return unknown(span, "Fn::Sub");
                     };
-                    let Some(piece) = node.value.scalar_text() else {
+                    if !push_text(&mut text, &node, places.next().flatten()) {
                         return unknown(span, "Fn::Sub");
-                    };
-                    text.push_str(&piece);
+                    }
                     extend_origins(&mut origins, &node.origins);
                 }
             }
         }
-        if !self.charge(text.len() / 64, span) {
+        if !self.charge(text.known_len() / 64, span) {
             return unknown(span, "evaluation limit");
         }
         Node {
-            value: Value::String(text),
+            value: text.into_value("Fn::Sub"),
             span,
             origins,
         }
+    }
+
+    /// Where each variable of an `Fn::Sub` template is named in the
+    /// template's text (the span of `Name` in `${Name}`), so a hole it leaves
+    /// can be found there; all `None` when the text does not name the same
+    /// variables (a template `Fn::ForEach` rewrote, one built by SAM).
+    fn sub_places(&self, template: &Node, parts: &[SubPart]) -> Vec<Option<Span>> {
+        let names = parts.iter().filter_map(|p| match p {
+            SubPart::Var(name) => Some(*name),
+            SubPart::Text(_) => None,
+        });
+        let at = template.span;
+        let written = match self.source.get(at.start as usize..at.end as usize) {
+            Some(raw) if at.file == 0 => intrinsics::sub_variables(raw),
+            _ => Vec::new(),
+        };
+        if !written.iter().map(|(name, _)| *name).eq(names.clone()) {
+            return names.map(|_| None).collect();
+        }
+        written
+            .into_iter()
+            .map(|(_, range)| {
+                Some(Span {
+                    start: at.start + range.start as u32,
+                    end: at.start + range.end as u32,
+                    ..at
+                })
+            })
+            .collect()
     }
 
     /// A `${Name}` of `Fn::Sub` not given in its variable map: a parameter,
@@ -602,7 +640,8 @@ impl<'d> Resolver<'d> {
         self.reference(name, span)
     }
 
-    /// `Fn::Join: [delimiter, [values]]`.
+    /// `Fn::Join: [delimiter, [values]]`. Elements known only at deploy
+    /// leave holes in the text, and the rest stays known ([`PartialText`]).
     fn join(&mut self, args: &Node, span: Span) -> Node {
         let Value::List(items) = &args.value else {
             self.error(span, "`Fn::Join` takes [delimiter, [values]]".into());
@@ -620,27 +659,30 @@ impl<'d> Resolver<'d> {
         let (Value::String(delimiter), Value::List(parts)) = (&delimiter.value, &list.value) else {
             return unknown(span, "Fn::Join");
         };
-        let mut texts = Vec::new();
+        let mut text = PartialText::default();
         let mut origins = list.origins.clone();
-        for part in parts {
-            let Some(text) = part.value.scalar_text() else {
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                text.push_text(delimiter);
+            }
+            if !push_text(&mut text, part, Some(part.span)) {
                 return unknown(span, "Fn::Join");
-            };
-            texts.push(text);
+            }
             extend_origins(&mut origins, &part.origins);
         }
-        let text = texts.join(delimiter);
-        if !self.charge(text.len() / 64, span) {
+        if !self.charge(text.known_len() / 64, span) {
             return unknown(span, "evaluation limit");
         }
         Node {
-            value: Value::String(text),
+            value: text.into_value("Fn::Join"),
             span,
             origins,
         }
     }
 
-    /// `Fn::Select: [index, list]`: the element, even when others are unknown.
+    /// `Fn::Select: [index, list]`: the element, even when others are
+    /// unknown. Over `Fn::Split` of text known in part, the elements the
+    /// known text settles ([`split_element`]).
     fn select(&mut self, args: &Node, span: Span) -> Option<Node> {
         let Value::List(items) = &args.value else {
             self.error(span, "`Fn::Select` takes [index, list]".into());
@@ -651,7 +693,26 @@ impl<'d> Resolver<'d> {
             return Some(unknown(span, "Fn::Select"));
         };
         let index = self.resolve(index).and_then(|n| n.value.as_number());
-        let list = self.resolve(list);
+        let list = match list.get("Fn::Split").filter(|_| list_is_call(list)) {
+            Some(split) => match self.split_of(split, list.span) {
+                Split::Known(list) => Some(list),
+                Split::Partial(delimiter, text, origins) => {
+                    let value = match index {
+                        Some(i) if i >= 0.0 && i.fract() == 0.0 => {
+                            split_element(&text, &delimiter, i as usize)
+                        }
+                        _ => Value::Unknown("Fn::Select".into()),
+                    };
+                    return Some(Node {
+                        value,
+                        span,
+                        origins,
+                    });
+                }
+                Split::Unknown => None,
+            },
+            None => self.resolve(list),
+        };
         let (Some(index), Some(list)) = (index, list) else {
             return Some(unknown(span, "Fn::Select"));
         };
@@ -677,8 +738,17 @@ impl<'d> Resolver<'d> {
         Some(element)
     }
 
-    /// `Fn::Split: [delimiter, text]`.
+    /// `Fn::Split: [delimiter, text]`: a list when the text is known, else
+    /// unknown (a hole may hold any number of delimiters, so not even the
+    /// length is known).
     fn split(&mut self, args: &Node, span: Span) -> Node {
+        match self.split_of(args, span) {
+            Split::Known(list) => list,
+            Split::Partial(..) | Split::Unknown => unknown(span, "Fn::Split"),
+        }
+    }
+
+    fn split_of(&mut self, args: &Node, span: Span) -> Split {
         let pair = match &args.value {
             Value::List(items) if items.len() == 2 => {
                 let delimiter = self.resolve(&items[0]);
@@ -690,27 +760,32 @@ impl<'d> Resolver<'d> {
                 None
             }
         };
-        match pair {
-            Some((delimiter, source)) => match (&delimiter.value, source.value.scalar_text()) {
-                (Value::String(d), Some(text))
-                    if !d.is_empty() && self.charge(text.matches(d.as_str()).count() + 1, span) =>
-                {
-                    Node::new(
-                        Value::List(
-                            text.split(d.as_str())
-                                .map(|piece| Node {
-                                    value: Value::String(piece.to_string()),
-                                    span,
-                                    origins: source.origins.clone(),
-                                })
-                                .collect(),
-                        ),
-                        span,
-                    )
-                }
-                _ => unknown(span, "Fn::Split"),
-            },
-            None => unknown(span, "Fn::Split"),
+        let Some((delimiter, source)) = pair else {
+            return Split::Unknown;
+        };
+        let d = match &delimiter.value {
+            Value::String(d) if !d.is_empty() => d.as_str(),
+            _ => return Split::Unknown,
+        };
+        if let Some(text) = source.value.partial_text() {
+            return Split::Partial(d.to_string(), text.clone(), source.origins);
+        }
+        match source.value.scalar_text() {
+            Some(text) if self.charge(text.matches(d).count() + 1, span) => {
+                Split::Known(Node::new(
+                    Value::List(
+                        text.split(d)
+                            .map(|piece| Node {
+                                value: Value::String(piece.to_string()),
+                                span,
+                                origins: source.origins.clone(),
+                            })
+                            .collect(),
+                    ),
+                    span,
+                ))
+            }
+            _ => Split::Unknown,
         }
     }
 
@@ -866,6 +941,65 @@ impl<'d> Resolver<'d> {
             None => unknown(span, "Fn::ToJsonString"),
         }
     }
+}
+
+/// What `Fn::Split` makes of its text.
+enum Split {
+    /// The text is known: the list of its pieces.
+    Known(Node),
+    /// The delimiter, and the text known in part (with its origins).
+    Partial(String, PartialText, Vec<Origin>),
+    Unknown,
+}
+
+/// Whether a map node is an intrinsic function call (one key).
+fn list_is_call(node: &Node) -> bool {
+    matches!(&node.value, Value::Map(entries) if entries.len() == 1)
+}
+
+/// Element `index` of `Fn::Split` over text known in part. The elements that
+/// end inside the leading known text are known: a hole cannot move a
+/// delimiter found before it. The element that runs into the first hole is
+/// its known start and a hole, less any tail that could begin a delimiter
+/// completed by the hole. Later elements are unknown.
+pub(super) fn split_element(text: &PartialText, delimiter: &str, index: usize) -> Value {
+    let lead = match text.pieces().first() {
+        Some(Piece::Text(lead)) => lead.as_str(),
+        _ => "",
+    };
+    let complete = lead.matches(delimiter).count();
+    let mut elements = lead.split(delimiter);
+    if index < complete {
+        return Value::String(elements.nth(index).unwrap_or_default().to_string());
+    }
+    if index > complete {
+        return Value::Unknown("Fn::Select".into());
+    }
+    let tail = elements.last().unwrap_or_default();
+    let cut = (tail.len().saturating_sub(delimiter.len() - 1)..tail.len())
+        .find(|&r| tail.is_char_boundary(r) && delimiter.starts_with(&tail[r..]))
+        .unwrap_or(tail.len());
+    let mut start = PartialText::default();
+    start.push_text(&tail[..cut]);
+    start.push_hole(None);
+    start.into_value("Fn::Select")
+}
+
+/// Adds a value to a string being built: its text when known, its known
+/// pieces when known in part, a hole (written at `place`, when known) when
+/// known only at deploy. False for a list, map or null, which CloudFormation
+/// does not turn into text.
+fn push_text(text: &mut PartialText, node: &Node, place: Option<Span>) -> bool {
+    if let Some(known) = node.value.scalar_text() {
+        text.push_text(&known);
+    } else if let Some(partial) = node.value.partial_text() {
+        text.append(partial);
+    } else if matches!(node.value, Value::Ref(_) | Value::Unknown(_)) {
+        text.push_hole(place);
+    } else {
+        return false;
+    }
+    true
 }
 
 /// A declared parameter's value: the command line, then the parameters

@@ -60,6 +60,25 @@ fn strings(node: &Node) -> Vec<String> {
     }
 }
 
+/// The known text of a string known in part, `${...}` for each hole.
+fn known_text(value: &Value) -> Option<String> {
+    value.partial_text().map(|t| t.display())
+}
+
+/// The source text where each hole of a string known in part was written.
+fn hole_places(unit: &Unit, value: &Value) -> Vec<Option<String>> {
+    value
+        .partial_text()
+        .expect("a string known in part")
+        .pieces()
+        .iter()
+        .filter_map(|piece| match piece {
+            crate::value::Piece::Hole(at) => Some(at.map(|at| slice(unit, at).to_string())),
+            crate::value::Piece::Text(_) => None,
+        })
+        .collect()
+}
+
 fn reference(target: &str, attribute: Option<&str>) -> Value {
     Value::Ref(Reference {
         target: target.into(),
@@ -175,15 +194,15 @@ fn yaml_template_with_short_form_tags() {
         Value::Unknown("pseudo parameter AWS::Region".into())
     );
 
-    // Fn::Sub: literal text is known; an unknown substitution is not.
+    // Fn::Sub: literal text is known; around an unknown substitution only
+    // the text is.
     assert_eq!(
         at(&unit, "Bucket", "Properties.Plain").value,
         s("static-name")
     );
-    assert_eq!(
-        at(&unit, "Bucket", "Properties.BucketName").value,
-        Value::Unknown("Fn::Sub".into())
-    );
+    let name = &at(&unit, "Bucket", "Properties.BucketName").value;
+    assert!(!name.is_known());
+    assert_eq!(known_text(name).as_deref(), Some("${...}-data"));
 
     // A parameter default is the deployed value, at the Ref's span.
     let cidr = at(&unit, "Group", "Properties.SecurityGroupIngress[0].CidrIp");
@@ -436,10 +455,70 @@ fn sub_substitutes_parameters_pseudo_parameters_variables_and_escapes() {
     assert_eq!(prop(&unit, "B"), s("0.0.0.0/0"));
     assert_eq!(prop(&unit, "C"), s("${Literal}-0.0.0.0"));
     // A resource attribute is known only after deploy; a lone resource is a link.
-    assert_eq!(prop(&unit, "D"), Value::Unknown("Fn::Sub".into()));
     assert_eq!(prop(&unit, "E"), reference("R", None));
-    assert_eq!(prop(&unit, "F"), Value::Unknown("Fn::Sub".into()));
-    assert_eq!(prop(&unit, "G"), Value::Unknown("Fn::Sub".into()));
+    // Around what is known only at deploy (an attribute, a parameter without
+    // a value, a pseudo parameter) the text stays known, each hole at the
+    // name that made it.
+    for (name, text, place) in [
+        ("D", "${...}/*", "R.Arn"),
+        ("F", "${...}/0", "Open"),
+        ("G", "x-${...}", "AWS::StackName"),
+    ] {
+        let value = prop(&unit, name);
+        assert!(!value.is_known(), "{name}");
+        assert_eq!(known_text(&value).as_deref(), Some(text), "{name}");
+        assert_eq!(hole_places(&unit, &value), [Some(place.to_string())]);
+    }
+}
+
+#[test]
+fn sub_keeps_known_text_around_unknown_variables() {
+    let head = "Parameters:\n  Open:\n    Type: String\n";
+    let body = "      Map: !Sub ['${Net}/${Bits}', {Net: !Ref Open, Bits: 0}]\n      Escaped: !Sub '${!Literal}-${AWS::Region}'\n      Nested: !Sub ['${A}/*', {A: !Join ['', ['arn-', !Ref Open]]}]\n      Spaced: !Sub 'arn:${ AWS::Partition }:s3:::${R}/*'\n      Lone: !Sub '${Open}'\n      Long:\n        Fn::Sub:\n          - 'a-${X}-b'\n          - X: !GetAtt R.TopicName\n      NotText: !Sub ['${L}-x', {L: [a, b]}]\n";
+    let unit = clean(&template(head, body));
+    let value = prop(&unit, "Map");
+    assert_eq!(known_text(&value).as_deref(), Some("${...}/0"));
+    assert_eq!(hole_places(&unit, &value), [Some("Net".to_string())]);
+    // `${!Literal}` is text, not a hole (the pieces tell them apart).
+    let value = prop(&unit, "Escaped");
+    let pieces = value.partial_text().unwrap().pieces();
+    assert_eq!(
+        pieces[0],
+        crate::value::Piece::Text("${Literal}-".into()),
+        "{pieces:?}"
+    );
+    assert_eq!(pieces.len(), 2);
+    // A variable known in part brings its own known text and holes.
+    assert_eq!(
+        known_text(&prop(&unit, "Nested")).as_deref(),
+        Some("arn-${...}/*")
+    );
+    let value = prop(&unit, "Spaced");
+    assert_eq!(
+        known_text(&value).as_deref(),
+        Some("arn:${...}:s3:::${...}/*")
+    );
+    assert_eq!(
+        hole_places(&unit, &value),
+        [Some("AWS::Partition".to_string()), Some("R".to_string())]
+    );
+    assert_eq!(known_text(&prop(&unit, "Lone")).as_deref(), Some("${...}"));
+    assert_eq!(
+        known_text(&prop(&unit, "Long")).as_deref(),
+        Some("a-${...}-b")
+    );
+    // A list is not text: CloudFormation rejects it, nothing is known.
+    assert_eq!(prop(&unit, "NotText"), Value::Unknown("Fn::Sub".into()));
+}
+
+#[test]
+fn sub_in_a_json_template_finds_its_holes_in_the_escaped_string() {
+    let text = r#"{"Parameters": {"Open": {"Type": "String"}}, "Resources": {"R": {"Type": "AWS::SNS::Topic", "Properties": {"A": {"Fn::Sub": "arn:aws:s3:::${Open}/*"}}}}}"#;
+    let unit = load(text, Syntax::Json).unwrap();
+    assert!(unit.errors.is_empty(), "{:?}", unit.errors);
+    let value = prop(&unit, "A");
+    assert_eq!(known_text(&value).as_deref(), Some("arn:aws:s3:::${...}/*"));
+    assert_eq!(hole_places(&unit, &value), [Some("Open".to_string())]);
 }
 
 #[test]
@@ -449,7 +528,14 @@ fn join_select_split_and_length() {
     let unit = clean(&template(head, body));
     assert_eq!(prop(&unit, "Joined"), s("0.0.0.0/0"));
     assert_eq!(prop(&unit, "JoinedList"), s("10.0.0.0/8,0.0.0.0/0"));
-    assert_eq!(prop(&unit, "Partial"), Value::Unknown("Fn::Join".into()));
+    // An unknown element leaves a hole where it is written; the rest is known.
+    let partial = prop(&unit, "Partial");
+    assert!(!partial.is_known());
+    assert_eq!(known_text(&partial).as_deref(), Some("a${...}"));
+    assert_eq!(
+        hole_places(&unit, &partial),
+        [Some("!Ref Open".to_string())]
+    );
     let picked = at(&unit, "R", "Properties.Picked");
     assert_eq!(picked.value, s("0.0.0.0/0"));
     assert_eq!(
@@ -470,6 +556,51 @@ fn join_select_split_and_length() {
     assert_eq!(prop(&unit, "SplitPick"), s("0"));
     assert_eq!(prop(&unit, "Length"), Value::Number(3.0));
     assert_eq!(prop(&unit, "LengthParam"), Value::Number(2.0));
+}
+
+#[test]
+fn join_select_and_split_over_text_known_in_part() {
+    let head = "Parameters:\n  Open:\n    Type: String\n  Names:\n    Type: CommaDelimitedList\n";
+    let body = "      Around: !Join [':', [arn, !Ref 'AWS::Partition', s3, '', !Ref Open]]\n      Nested: !Join ['/', [!Sub 'arn:aws:s3:::${Open}', '*']]\n      OfList: !Join ['', [a, [b]]]\n      UnknownList: !Join [',', !Ref Names]\n      Split: !Split [':', !Sub 'arn:aws:s3:::${Open}']\n      Known: !Select [2, !Split [':', !Sub 'arn:aws:s3:::${Open}']]\n      Straddling: !Select [5, !Split [':', !Sub 'arn:aws:s3:::pre-${Open}']]\n      After: !Select [6, !Split [':', !Sub 'arn:aws:s3:::pre-${Open}:x']]\n      HoleFirst: !Select [0, !Split ['-', !Ref 'AWS::StackName']]\n      Wide: !Select [1, !Split ['::', !Sub 'a::b:${Open}']]\n      Beyond: !Select [9, !Split [':', !Sub 'a:${Open}']]\n";
+    let unit = clean(&template(head, body));
+    let around = prop(&unit, "Around");
+    assert_eq!(
+        known_text(&around).as_deref(),
+        Some("arn:${...}:s3::${...}")
+    );
+    assert_eq!(
+        hole_places(&unit, &around),
+        [
+            Some("!Ref 'AWS::Partition'".to_string()),
+            Some("!Ref Open".to_string())
+        ]
+    );
+    assert_eq!(
+        known_text(&prop(&unit, "Nested")).as_deref(),
+        Some("arn:aws:s3:::${...}/*")
+    );
+    // Not text, or not even a list: nothing is known.
+    assert_eq!(prop(&unit, "OfList"), Value::Unknown("Fn::Join".into()));
+    assert_eq!(
+        prop(&unit, "UnknownList"),
+        Value::Unknown("Fn::Join".into())
+    );
+    // A hole may hold any number of delimiters: the list is unknown...
+    assert_eq!(prop(&unit, "Split"), Value::Unknown("Fn::Split".into()));
+    // ...but the elements before the first hole are known,
+    assert_eq!(prop(&unit, "Known"), s("s3"));
+    // the one that runs into it keeps its known start,
+    let straddling = prop(&unit, "Straddling");
+    assert!(!straddling.is_known());
+    assert_eq!(known_text(&straddling).as_deref(), Some("pre-${...}"));
+    // and what comes after it is unknown, whatever text follows.
+    assert!(!prop(&unit, "After").is_known());
+    assert_eq!(known_text(&prop(&unit, "After")), None);
+    assert_eq!(known_text(&prop(&unit, "HoleFirst")), None);
+    // `b:` may be the start of `::` completed by the hole: only `b` is sure.
+    assert_eq!(known_text(&prop(&unit, "Wide")).as_deref(), Some("b${...}"));
+    // The list's length is unknown: no index is out of range.
+    assert_eq!(known_text(&prop(&unit, "Beyond")), None);
 }
 
 #[test]
