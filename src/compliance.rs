@@ -10,8 +10,8 @@
 //! framework; reporters only render it.
 
 use crate::finding::{
-    ComplianceReport, ComplianceTotals, ControlReport, ControlState, Owner, Party, Responsibility,
-    ScanResult,
+    ComplianceReport, ComplianceTotals, ControlReport, ControlState, ExaminedResource, Finding,
+    Owner, Party, Responsibility, ScanResult,
 };
 use crate::model::ScanError;
 use crate::rules::load::{get, Reader};
@@ -391,13 +391,7 @@ pub fn evaluate(framework: &Framework, result: &ScanResult) -> ComplianceReport 
             .filter(|f| is_evidence(&f.rule.id))
             .collect();
         let active: Vec<_> = findings.iter().filter(|f| f.is_active()).collect();
-        let resources_checked: BTreeSet<&str> = result
-            .checked
-            .iter()
-            .filter(|c| is_evidence(&c.rule_id))
-            .map(|c| c.resource.as_str())
-            .chain(findings.iter().map(|f| f.resource.as_str()))
-            .collect();
+        let resources_checked = examined(result, &is_evidence, &findings);
         let (status, status_reason) = if rules.is_empty() {
             (ControlState::NotChecked, Some(not_checked_reason(control)))
         } else if !active.is_empty() {
@@ -432,8 +426,9 @@ pub fn evaluate(framework: &Framework, result: &ScanResult) -> ComplianceReport 
             layers: layers.into_iter().collect(),
             findings: active.len(),
             suppressed: findings.len() - active.len(),
-            resources_checked: resources_checked.into_iter().map(String::from).collect(),
+            resources_checked,
             owners: owners.into_iter().cloned().collect(),
+            unowned: active.iter().filter(|f| f.is_unowned()).count(),
             finding_owners: finding_owners.into_iter().collect(),
         });
     }
@@ -444,6 +439,38 @@ pub fn evaluate(framework: &Framework, result: &ScanResult) -> ComplianceReport 
         controls,
         totals,
     }
+}
+
+/// The resources the evidencing rules looked at, each once, at its header's
+/// file and line, sorted by file, line and address. A finding on a
+/// resource no check listed (a rule on a data source) adds its resource at
+/// the finding's line.
+fn examined(
+    result: &ScanResult,
+    is_evidence: &dyn Fn(&str) -> bool,
+    findings: &[&Finding],
+) -> Vec<ExaminedResource> {
+    let mut examined: BTreeSet<ExaminedResource> = BTreeSet::new();
+    for checked in result.checked.iter().filter(|c| is_evidence(&c.rule_id)) {
+        examined.insert(ExaminedResource {
+            file: checked.file.clone(),
+            line: checked.line,
+            resource: checked.resource.clone(),
+        });
+    }
+    // By address alone: a finding's value can sit in another file than its
+    // resource's header (a module input), and is the same resource.
+    let listed: BTreeSet<String> = examined.iter().map(|e| e.resource.clone()).collect();
+    for finding in findings {
+        if !listed.contains(&finding.resource) {
+            examined.insert(ExaminedResource {
+                file: finding.location.file.clone(),
+                line: finding.location.start_line,
+                resource: finding.resource.clone(),
+            });
+        }
+    }
+    examined.into_iter().collect()
 }
 
 /// Why no rule evidences a control: the provider answers for it, it is

@@ -499,12 +499,24 @@ pub struct ControlReport {
     /// Unsuppressed findings of those rules.
     pub findings: usize,
     pub suppressed: usize,
-    /// Resources those rules looked at (addresses), sorted.
-    pub resources_checked: Vec<String>,
-    /// CODEOWNERS teams of its unsuppressed findings.
+    /// Resources those rules looked at, sorted by file, line and address.
+    pub resources_checked: Vec<ExaminedResource>,
+    /// The teams (`.demarc.yaml` `owners:`, CODEOWNERS) of its unsuppressed
+    /// findings.
     pub owners: Vec<String>,
+    /// How many of those findings no team answers for.
+    pub unowned: usize,
     /// The attribution owners (customer, shared) of those findings.
     pub finding_owners: Vec<Owner>,
+}
+
+/// A resource a control's rules examined, and where an auditor finds it:
+/// the file and line of its header (the resource's own line, not a value).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ExaminedResource {
+    pub file: String,
+    pub line: usize,
+    pub resource: String,
 }
 
 /// Controls counted by status, overall and per layer of their rules (a

@@ -55,10 +55,40 @@ fn the_example_gives_cis_aws_controls_in_each_of_the_four_states() {
         fail["rules"],
         serde_json::json!(["AWS-EC2-001", "AWS-EC2-003"])
     );
-    assert!(!fail["resources_checked"].as_array().unwrap().is_empty());
+    // Each resource examined says where it is: file, line, address, sorted.
+    let examined = fail["resources_checked"].as_array().unwrap();
+    assert!(examined.contains(&serde_json::json!({
+        "file": "examples/mixed/network/main.tf",
+        "line": 16,
+        "resource": "aws_security_group.bastion"
+    })));
+    let places: Vec<(String, u64)> = examined
+        .iter()
+        .map(|e| {
+            (
+                e["file"].as_str().unwrap().to_string(),
+                e["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(places.windows(2).all(|w| w[0] <= w[1]), "{places:?}");
     assert_eq!(fail["finding_owners"], serde_json::json!(["shared"]));
+    // The example's .demarc.yaml gives the network team its findings.
+    assert_eq!(fail["owners"], serde_json::json!(["@example/network"]));
+    assert_eq!(fail["unowned"], 0);
     assert_eq!(fail["section"], "Networking");
     assert_eq!(fail["responsibility"]["iaas"], "shared");
+
+    // fail, with no team: cloudformation/ is left out of `owners:`.
+    let unowned = control(report, "2.3.1");
+    assert_eq!(unowned["status"], "fail");
+    assert_eq!(unowned["owners"], serde_json::json!([]));
+    assert_eq!(unowned["unowned"], unowned["findings"]);
+    // Every failing control names its teams or counts its unowned findings.
+    for c in controls(report).iter().filter(|c| c["status"] == "fail") {
+        let teams = c["owners"].as_array().unwrap().len() as u64;
+        assert!(teams > 0 || c["unowned"].as_u64() > Some(0), "{c}");
+    }
 
     // pass: the trail validates its log files.
     let pass = control(report, "3.2");
@@ -254,6 +284,6 @@ fn with_an_owner_filter_controls_are_judged_on_the_teams_files() {
     assert_eq!(storage["status"], "pass");
     assert_eq!(
         storage["resources_checked"],
-        serde_json::json!(["aws_ebs_volume.data"])
+        serde_json::json!([{"file": "storage/main.tf", "line": 1, "resource": "aws_ebs_volume.data"}])
     );
 }

@@ -588,6 +588,94 @@ fn markdown_fits_a_github_comment_and_says_what_it_left_out() {
     assert!(md.contains("### Responsibility matrix"));
 }
 
+/// `many_findings(n)` whose rules evidence controls of every embedded
+/// framework (rule `i`, the framework's control `7 * i`, wrapping), with every
+/// framework evaluated as `--compliance` would.
+fn many_findings_with_compliance(n: usize) -> ScanResult {
+    let frameworks = demarc::compliance::embedded().unwrap();
+    let mut result = many_findings(n);
+    let with_controls = |rule: &RuleInfo| -> Arc<RuleInfo> {
+        let i: usize = rule.id.trim_start_matches("AWS-GEN-").parse().unwrap();
+        let mut rule = rule.clone();
+        rule.compliance = frameworks
+            .iter()
+            .map(|f| {
+                (
+                    f.key.clone(),
+                    f.controls[(7 * i) % f.controls.len()].id.clone(),
+                )
+            })
+            .collect();
+        Arc::new(rule)
+    };
+    result.rules = result.rules.iter().map(|r| with_controls(r)).collect();
+    for finding in &mut result.findings {
+        finding.rule = with_controls(&finding.rule);
+    }
+    result.compliance = frameworks
+        .iter()
+        .map(|f| demarc::compliance::evaluate(f, &result))
+        .collect();
+    result
+}
+
+/// The compliance section counts against GitHub's limit: the failing
+/// controls of every framework stay, with findings, and the controls left
+/// out are named per framework and in the note.
+#[test]
+fn markdown_with_compliance_fits_a_github_comment() {
+    let result = many_findings_with_compliance(1000);
+    let md = render(Format::Markdown, &result, &options());
+    assert!(md.len() <= 65_536, "{} bytes", md.len());
+    let all: usize = result.compliance.iter().map(|r| r.controls.len()).sum();
+    let mut listed = 0;
+    for report in &result.compliance {
+        let section = md
+            .split(&format!("(`{}`)", report.framework))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no section for {}", report.framework));
+        let section = section.split("</details>").next().unwrap();
+        let rows: Vec<&str> = section
+            .lines()
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| control |"))
+            .filter(|l| !l.starts_with("| **all controls**") && l.split(" | ").count() == 6)
+            .collect();
+        listed += rows.len();
+        // Every failing control is listed, before any other.
+        let failing = report
+            .controls
+            .iter()
+            .filter(|c| c.status.name() == "fail")
+            .count();
+        assert!(failing > 0, "{}", report.framework);
+        let states: Vec<&str> = rows
+            .iter()
+            .map(|r| r.split(" | ").nth(2).unwrap())
+            .collect();
+        assert!(states.len() >= failing, "{}", report.framework);
+        assert!(states[..failing].iter().all(|s| *s == "fail"), "{states:?}");
+        if rows.len() < report.controls.len() {
+            let line = format!(
+                "_Not listed, to keep the comment within its limit: {} of {} controls (",
+                report.controls.len() - rows.len(),
+                report.controls.len()
+            );
+            assert!(section.contains(&line), "{section}");
+        }
+    }
+    assert!(listed < all, "five frameworks' controls cannot all fit");
+    assert!(
+        md.contains(&format!(
+            ", {} of {all} compliance controls, ",
+            all - listed
+        )),
+        "{}",
+        &md[..2000]
+    );
+    // Findings still have room after the failing controls.
+    assert!(listed_severities(&md).len() > 50);
+}
+
 fn demarc(dir: &std::path::Path) -> Command {
     let mut cmd = Command::cargo_bin("demarc").unwrap();
     cmd.current_dir(dir).env_remove("NO_COLOR");

@@ -186,7 +186,62 @@ fn the_page_has_summary_heat_map_teams_and_every_finding() {
         .iter()
         .map(|s| s.value().attr("name").unwrap())
         .collect();
-    assert_eq!(names, ["severity", "layer", "team"]);
+    assert_eq!(names, ["severity", "layer", "team", "framework"]);
+    // Every filter is a form control inside its label, for keyboard and
+    // screen reader alike.
+    for select in select_in(form, "select") {
+        let label = select.parent().and_then(scraper::ElementRef::wrap).unwrap();
+        assert_eq!(label.value().name(), "label");
+        assert!(!text(&label).trim().is_empty());
+    }
+}
+
+/// The framework filter: a finding matches each framework with a control
+/// its rule evidences (SARIF's `framework/control` tags say which), the
+/// options are those frameworks, and the card lists the controls.
+#[test]
+fn the_framework_filter_matches_the_frameworks_of_each_findings_rule() {
+    let dir = repo();
+    let sarif: Value = serde_json::from_str(&scan(dir.path(), "sarif")).unwrap();
+    let frameworks_of = |rule_id: &str| -> Vec<String> {
+        let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap();
+        let rule = rules.iter().find(|r| r["id"] == rule_id).unwrap();
+        let mut keys: Vec<String> = rule["properties"]["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|t| t.as_str()?.split_once('/').map(|(k, _)| k.to_string()))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    };
+    let doc = Html::parse_document(&scan(dir.path(), "html"));
+    let mut all: Vec<String> = Vec::new();
+    for article in select(&doc, "article.finding") {
+        let heading = text(&select_in(&article, "h3 code")[0]);
+        let expected = frameworks_of(&heading);
+        assert!(!expected.is_empty(), "{heading} evidences some control");
+        let data = article.value().attr("data-frameworks").unwrap();
+        assert_eq!(data, expected.join(" "), "{heading}");
+        let facts: Vec<String> = select_in(&article, "dl.props dt")
+            .iter()
+            .map(text)
+            .collect();
+        assert!(facts.contains(&"controls".to_string()), "{heading}");
+        all.extend(expected);
+    }
+    all.sort();
+    all.dedup();
+    let options: Vec<String> = select(&doc, "form#filters select[name=framework] option")
+        .iter()
+        .map(|o| o.value().attr("value").unwrap().to_string())
+        .collect();
+    let mut expected = vec![String::new()];
+    expected.extend(all);
+    assert_eq!(options, expected, "`all`, then each framework once");
 }
 
 #[test]
@@ -230,6 +285,8 @@ fn compliance_frameworks_asked_for_get_a_section_matching_the_json() {
                 "none",
                 "--compliance",
                 "cis-aws-3.0",
+                "--compliance",
+                "nist-800-53",
             ])
             .args(["--format", format])
             .output()
@@ -240,27 +297,83 @@ fn compliance_frameworks_asked_for_get_a_section_matching_the_json() {
     let json: Value = serde_json::from_str(&run("json")).unwrap();
     let html = Html::parse_document(&run("html"));
     assert!(html.errors.is_empty(), "{:?}", html.errors);
-    let report = &json["compliance"][0];
-    let rows = select(
-        &html,
-        "section#compliance-cis-aws-3\\.0 table.controls tbody tr",
-    );
-    let controls = report["controls"].as_array().unwrap();
-    assert_eq!(rows.len(), controls.len());
-    // Each row: the control's id, and its state as class and text.
-    for (row, control) in rows.iter().zip(controls) {
-        let status = control["status"].as_str().unwrap();
-        assert_eq!(
-            text(&select_in(row, "th")[0]),
-            control["id"].as_str().unwrap()
+    let reports = json["compliance"].as_array().unwrap();
+    assert_eq!(reports.len(), 2);
+    let mut all_controls = Vec::new();
+    for report in reports {
+        let section = format!(
+            "section#compliance-{} table.controls tbody tr",
+            report["framework"].as_str().unwrap().replace('.', "\\.")
         );
-        assert_eq!(
-            row.value().attr("class"),
-            Some(format!("state-{status}").as_str())
-        );
-        assert_eq!(text(&select_in(row, "td")[1]), status.replace('_', " "));
+        let rows = select(&html, &section);
+        let controls = report["controls"].as_array().unwrap();
+        assert_eq!(rows.len(), controls.len());
+        // Each row: the control's id, and its state as class and text.
+        for (row, control) in rows.iter().zip(controls) {
+            let status = control["status"].as_str().unwrap();
+            assert_eq!(
+                text(&select_in(row, "th")[0]),
+                control["id"].as_str().unwrap()
+            );
+            assert_eq!(
+                row.value().attr("class"),
+                Some(format!("state-{status}").as_str())
+            );
+            assert_eq!(
+                text(&select_in(row, "td.status")[0]),
+                status.replace('_', " ")
+            );
+            // A control no rule evidences says why.
+            if let Some(reason) = control["status_reason"].as_str() {
+                let rules = text(&select_in(row, "td.rules")[0]);
+                assert!(rules.contains(reason), "{rules}");
+            }
+            // The resources examined, each with its file and line.
+            let examined = control["resources_checked"].as_array().unwrap();
+            let items = select_in(row, "td.examined li");
+            assert_eq!(items.len(), examined.len());
+            for (item, resource) in items.iter().zip(examined) {
+                let place = format!(
+                    "{}:{} {}",
+                    resource["file"].as_str().unwrap(),
+                    resource["line"],
+                    resource["resource"].as_str().unwrap()
+                );
+                assert_eq!(text(item), place);
+            }
+            // The teams cell: the teams, then the findings no team answers for.
+            let teams = text(&select_in(row, "td.teams")[0]);
+            for team in control["owners"].as_array().unwrap() {
+                assert!(teams.contains(team.as_str().unwrap()), "{teams}");
+            }
+            match control["unowned"].as_u64().unwrap() {
+                0 => assert!(!teams.contains("unowned"), "{teams}"),
+                n => assert!(teams.ends_with(&format!("{n} unowned")), "{teams}"),
+            }
+        }
+        all_controls.extend(controls.iter().cloned());
     }
-    // The public ACL fails a CIS control; the page says so.
+    // A finding's controls link to their rows (for the frameworks shown).
+    let row_ids: Vec<&str> = select(&html, "table.controls tbody tr")
+        .iter()
+        .map(|r| r.value().attr("id").unwrap())
+        .collect();
+    let links = select(&html, "article.finding a.control");
+    assert!(!links.is_empty());
+    for link in links {
+        let target = link.value().attr("href").unwrap();
+        let target = target.strip_prefix('#').unwrap();
+        assert_eq!(
+            row_ids.iter().filter(|id| **id == target).count(),
+            1,
+            "{target}"
+        );
+        assert!(target.ends_with(&format!("-{}", text(&link))), "{target}");
+    }
+    let controls = &all_controls;
+    let rows = select(&html, "table.controls tbody tr");
+    // The unowned public ACL fails NIST AC-3: the page says so.
+    assert!(controls.iter().any(|c| c["unowned"].as_u64() > Some(0)));
     assert!(controls.iter().any(|c| c["status"] == "fail"));
     assert!(rows
         .iter()

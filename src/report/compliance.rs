@@ -56,7 +56,8 @@ fn resources(control: &ControlReport) -> String {
 }
 
 /// Who answers for the failing findings: `owner: customer` (attribution),
-/// then `teams: @org/net` (CODEOWNERS) when there are any.
+/// then `teams: @org/net` (`owners:`, CODEOWNERS) when there are any, then
+/// how many findings have no team.
 fn owners(control: &ControlReport) -> String {
     let mut parts = Vec::new();
     if !control.finding_owners.is_empty() {
@@ -65,6 +66,9 @@ fn owners(control: &ControlReport) -> String {
     }
     if !control.owners.is_empty() {
         parts.push(format!("teams: {}", control.owners.join(" ")));
+    }
+    if control.unowned > 0 {
+        parts.push(format!("{} unowned", control.unowned));
     }
     parts.join("; ")
 }
@@ -126,11 +130,49 @@ pub fn text(reports: &[ComplianceReport]) -> String {
     out
 }
 
-/// The Markdown report's section: totals per framework, then every
-/// control with its state, folded.
-pub fn markdown(reports: &[ComplianceReport]) -> String {
+/// A framework's controls in the order Markdown lists them: by state
+/// (fail, pass, not_applicable, not_checked), each in the framework's order.
+fn in_listing_order(report: &ComplianceReport) -> impl Iterator<Item = &ControlReport> {
+    ControlState::ALL
+        .into_iter()
+        .flat_map(move |state| report.controls.iter().filter(move |c| c.status == state))
+}
+
+/// How many controls fail, over all frameworks.
+pub fn failing(reports: &[ComplianceReport]) -> usize {
+    reports
+        .iter()
+        .flat_map(|r| &r.controls)
+        .filter(|c| c.status == ControlState::Fail)
+        .count()
+}
+
+/// How many of each framework's controls Markdown lists when `shown` are
+/// listed over all frameworks: every framework's failing controls first,
+/// then the passing ones, and so on.
+pub fn listed(reports: &[ComplianceReport], shown: usize) -> Vec<usize> {
+    let mut counts = vec![0; reports.len()];
+    let order = ControlState::ALL.into_iter().flat_map(|state| {
+        reports.iter().enumerate().flat_map(move |(i, r)| {
+            r.controls
+                .iter()
+                .filter(move |c| c.status == state)
+                .map(move |_| i)
+        })
+    });
+    for i in order.take(shown) {
+        counts[i] += 1;
+    }
+    counts
+}
+
+/// The Markdown report's section: totals per framework, then its controls,
+/// folded, failing ones first. `listed[i]` is how many of framework `i`'s
+/// controls the table lists (fewer when a comment is cut to size; a line
+/// then says which states were left out).
+pub fn markdown(reports: &[ComplianceReport], listed: &[usize]) -> String {
     let mut out = String::new();
-    for report in reports {
+    for (report, &listed) in reports.iter().zip(listed) {
         let _ = writeln!(
             out,
             "### Compliance: {} {} (`{}`)\n",
@@ -159,12 +201,14 @@ pub fn markdown(reports: &[ComplianceReport]) -> String {
             "\n<details><summary>{} controls</summary>\n",
             report.controls.len()
         );
-        let _ = writeln!(
-            out,
-            "| control | title | status | responsibility (iaas/paas/saas) | evidence | owners |"
-        );
-        let _ = writeln!(out, "|---|---|---|---|---|---|");
-        for control in &report.controls {
+        if listed > 0 {
+            let _ = writeln!(
+                out,
+                "| control | title | status | responsibility (iaas/paas/saas) | evidence | owners |"
+            );
+            let _ = writeln!(out, "|---|---|---|---|---|---|");
+        }
+        for control in in_listing_order(report).take(listed) {
             let r = &control.responsibility;
             let _ = writeln!(
                 out,
@@ -177,6 +221,24 @@ pub fn markdown(reports: &[ComplianceReport]) -> String {
                 r.saas.name(),
                 cell(&evidence(control)),
                 cell(&owners(control))
+            );
+        }
+        let left_out: Vec<&ControlReport> = in_listing_order(report).skip(listed).collect();
+        if !left_out.is_empty() {
+            let by_state: Vec<String> = ControlState::ALL
+                .iter()
+                .filter_map(|s| {
+                    let n = left_out.iter().filter(|c| c.status == *s).count();
+                    (n > 0).then(|| format!("{n} {}", s.name()))
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "\n_Not listed, to keep the comment within its limit: {} of {} controls ({}). \
+The totals above count them; `--format json` or `--format html` lists every control._",
+                left_out.len(),
+                report.controls.len(),
+                by_state.join(", ")
             );
         }
         out.push_str("\n</details>\n\n");
@@ -192,7 +254,7 @@ fn cell(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{ComplianceTotals, Owner, Party, Responsibility};
+    use crate::finding::{ComplianceTotals, ExaminedResource, Owner, Party, Responsibility};
 
     fn control(id: &str, status: ControlState) -> ControlReport {
         let checked = status != ControlState::NotChecked;
@@ -223,7 +285,11 @@ mod tests {
             findings: usize::from(status == ControlState::Fail) * 2,
             suppressed: 0,
             resources_checked: match status {
-                ControlState::Fail | ControlState::Pass => vec!["aws_security_group.a".into()],
+                ControlState::Fail | ControlState::Pass => vec![ExaminedResource {
+                    file: "network/main.tf".into(),
+                    line: 3,
+                    resource: "aws_security_group.a".into(),
+                }],
                 _ => Vec::new(),
             },
             owners: if status == ControlState::Fail {
@@ -231,6 +297,7 @@ mod tests {
             } else {
                 Vec::new()
             },
+            unowned: usize::from(status == ControlState::Fail),
             finding_owners: if status == ControlState::Fail {
                 vec![Owner::Shared]
             } else {
@@ -273,12 +340,61 @@ mod tests {
 
     #[test]
     fn markdown_section_snapshot() {
-        insta::assert_snapshot!(markdown(&[report()]));
+        insta::assert_snapshot!(markdown(&[report()], &[4]));
     }
 
     #[test]
     fn no_framework_renders_nothing() {
         assert_eq!(text(&[]), "");
-        assert_eq!(markdown(&[]), "");
+        assert_eq!(markdown(&[], &[]), "");
+    }
+
+    /// Two frameworks whose controls come in the framework's order
+    /// not_checked, pass, not_applicable, fail.
+    fn two_reports() -> Vec<ComplianceReport> {
+        let mut reports = vec![report(), report()];
+        for r in &mut reports {
+            r.controls.reverse();
+            r.controls.swap(1, 2);
+        }
+        reports
+    }
+
+    #[test]
+    fn controls_are_listed_failing_first_across_frameworks() {
+        let reports = two_reports();
+        assert_eq!(failing(&reports), 2);
+        assert_eq!(listed(&reports, 0), [0, 0]);
+        // Both frameworks' failing controls before either's passing one.
+        assert_eq!(listed(&reports, 2), [1, 1]);
+        assert_eq!(listed(&reports, 3), [2, 1]);
+        assert_eq!(listed(&reports, 8), [4, 4]);
+        assert_eq!(listed(&reports, 99), [4, 4]);
+        let all = markdown(&reports[..1], &[4]);
+        let rows: Vec<&str> = all
+            .lines()
+            .filter(|l| l.starts_with("| 5."))
+            .map(|l| l.split(" | ").nth(2).unwrap())
+            .collect();
+        assert_eq!(rows, ["fail", "pass", "not_applicable", "not_checked"]);
+    }
+
+    #[test]
+    fn a_cut_table_says_which_controls_it_left_out() {
+        let section = markdown(&two_reports(), &[1, 0]);
+        let (one, two) = section.split_at(section.rfind("### Compliance").unwrap());
+        assert!(one.contains("| 5.1 | Control 5.1"), "{one}");
+        assert!(!one.contains("| 5.2 |"), "{one}");
+        assert!(
+            one.contains("3 of 4 controls (1 pass, 1 not_applicable, 1 not_checked)"),
+            "{one}"
+        );
+        // Nothing listed: no empty table, and the totals stay.
+        assert!(!two.contains("| control |"), "{two}");
+        assert!(
+            two.contains("| **all controls** | 1 | 1 | 1 | 1 |"),
+            "{two}"
+        );
+        assert!(two.contains("4 of 4 controls (1 fail, 1 pass"), "{two}");
     }
 }

@@ -1,20 +1,23 @@
 //! A self-contained HTML report: one file with inline CSS and a few lines
 //! of inline script, nothing fetched, so it opens from a CI artifact or an
 //! email attachment. Everything reads without the script; the script only
-//! adds the severity, layer and team filters (the filter form is `hidden`
-//! until the script reveals it). Print CSS drops the filters and keeps every
-//! finding. All text from the scan (messages, values, file names, source)
-//! is escaped.
+//! adds the severity, layer, team and framework filters (the filter form is
+//! `hidden` until the script reveals it). Print CSS drops the filters and
+//! keeps every finding. All text from the scan (messages, values, file
+//! names, source) is escaped.
 //!
 //! Sections: the summary, the layer × service-model matrix as a heat map,
 //! the teams (from `.demarc.yaml` `owners:` and CODEOWNERS, unowned
-//! included), every counted finding with its source, provenance and fix,
-//! then errors and warnings.
+//! included), a table per `--compliance` framework (each control's state,
+//! rules, findings, resources examined, teams and responsibility; cards on
+//! narrow screens), every counted finding with its source, provenance, fix
+//! and controls, then errors and warnings.
 
 use super::summary::{plural, Summary};
 use super::RenderOptions;
 use crate::finding::{
-    ComplianceReport, ControlState, Finding, Layer, Location, ScanResult, ServiceModel, Severity,
+    ComplianceReport, ControlReport, ControlState, Finding, Layer, Location, ScanResult,
+    ServiceModel, Severity,
 };
 use crate::model::ScanError;
 use std::collections::BTreeMap;
@@ -160,6 +163,21 @@ fn team_of(finding: &Finding) -> String {
     }
 }
 
+/// The frameworks with a control the finding's rule evidences, sorted: what
+/// the framework filter matches. Every framework the rule names, not only
+/// those asked for with `--compliance`, so the filter works without it.
+fn frameworks_of(finding: &Finding) -> Vec<String> {
+    let mut keys: Vec<String> = finding
+        .rule
+        .compliance
+        .iter()
+        .map(|(framework, _)| framework.clone())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
 fn write_teams(out: &mut String, findings: &[&Finding]) {
     out.push_str(
         "<section id=\"teams\" aria-labelledby=\"teams-h\">\n<h2 id=\"teams-h\">Teams</h2>\n",
@@ -239,37 +257,116 @@ fn write_compliance(out: &mut String, report: &ComplianceReport) {
         "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"{} controls\"><table class=\"controls\">\n<thead><tr>",
         esc(&report.name)
     );
-    for column in [
+    let columns = [
         "control",
         "title",
         "status",
         "rules",
         "findings",
+        "examined",
         "teams",
-        "iaas / paas / saas",
-    ] {
+        "responsibility",
+    ];
+    for column in columns {
         let _ = write!(out, "<th scope=\"col\">{column}</th>");
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for control in &report.controls {
-        let parties = &control.responsibility;
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "<tr class=\"state-{state}\"><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td title=\"{}\">{} / {} / {}</td></tr>",
-            esc(&control.id),
-            esc(&control.title),
-            control.status.name().replace('_', " "),
-            esc(&control.rules.join(", ")),
-            control.findings,
-            esc(&control.owners.join(", ")),
-            esc(&parties.reasoning),
-            parties.iaas.name(),
-            parties.paas.name(),
-            parties.saas.name(),
-            state = control.status.name(),
+            "<tr class=\"state-{}\" id=\"{}\"><th scope=\"row\">{}</th>",
+            control.status.name(),
+            control_anchor(&report.framework, &control.id),
+            esc(&control.id)
         );
+        // Each cell carries its column's name, which narrow screens show
+        // before it when the rows become cards.
+        let cells = [
+            ("title", esc(&control.title)),
+            ("status", control.status.name().replace('_', " ")),
+            ("rules", rules(control)),
+            ("findings", control.findings.to_string()),
+            ("examined", examined(control)),
+            ("teams", control_teams(control)),
+            ("responsibility", responsibility(control)),
+        ];
+        for (column, cell) in cells {
+            let _ = write!(
+                out,
+                "<td class=\"{column}\" data-label=\"{column}\">{cell}</td>"
+            );
+        }
+        out.push_str("</tr>\n");
     }
     out.push_str("</tbody></table></div>\n</section>\n");
+}
+
+/// A control's rules; for one no rule evidences, why (inherited from the
+/// provider, a process outside code, or no rule yet), folded.
+fn rules(control: &ControlReport) -> String {
+    match &control.status_reason {
+        Some(reason) if control.rules.is_empty() => format!(
+            "<details><summary>none: why</summary><p>{}</p></details>",
+            esc(reason)
+        ),
+        _ => esc(&control.rules.join(", ")),
+    }
+}
+
+/// How many resources a control's rules examined, opening on where each is.
+fn examined(control: &ControlReport) -> String {
+    if control.resources_checked.is_empty() {
+        return "0".to_string();
+    }
+    let mut cell = format!(
+        "<details><summary>{}</summary><ul>",
+        control.resources_checked.len()
+    );
+    for resource in &control.resources_checked {
+        let _ = write!(
+            cell,
+            "<li><code>{}:{}</code> <code>{}</code></li>",
+            esc(&resource.file),
+            resource.line,
+            esc(&resource.resource)
+        );
+    }
+    cell.push_str("</ul></details>");
+    cell
+}
+
+/// Who answers for a control under each service model (one word when it is
+/// the same under all three), opening on the reasoning.
+fn responsibility(control: &ControlReport) -> String {
+    let r = &control.responsibility;
+    let parties = if r.iaas == r.paas && r.paas == r.saas {
+        r.iaas.name().to_string()
+    } else {
+        format!(
+            "iaas {}, paas {}, saas {}",
+            r.iaas.name(),
+            r.paas.name(),
+            r.saas.name()
+        )
+    };
+    format!(
+        "<details><summary>{parties}</summary><p>{}</p></details>",
+        esc(&r.reasoning)
+    )
+}
+
+/// A control's teams, then how many of its findings have none.
+fn control_teams(control: &ControlReport) -> String {
+    let mut teams = esc(&control.owners.join(", "));
+    if control.unowned > 0 {
+        let sep = if teams.is_empty() { "" } else { ", " };
+        let _ = write!(
+            teams,
+            "{sep}<strong class=\"unowned\">{} unowned</strong>",
+            control.unowned
+        );
+    }
+    teams
 }
 
 /// The finding's element id: its position in the report.
@@ -333,6 +430,10 @@ fn write_filters(out: &mut String, findings: &[&Finding]) {
     teams.sort();
     teams.dedup();
     select(out, "team", "Team", teams);
+    let mut frameworks: Vec<String> = findings.iter().flat_map(|f| frameworks_of(f)).collect();
+    frameworks.sort();
+    frameworks.dedup();
+    select(out, "framework", "Framework", frameworks);
     out.push_str("<output id=\"shown\" aria-live=\"polite\"></output>\n</form>\n");
 }
 
@@ -343,10 +444,11 @@ fn write_finding(out: &mut String, result: &ScanResult, finding: &Finding, numbe
     let teams = team_of(finding);
     let _ = writeln!(
         out,
-        "<article class=\"finding sev-{sev}\" id=\"finding-{number}\" data-severity=\"{sev}\" data-layer=\"{layer}\" data-teams=\"{teams}\">",
+        "<article class=\"finding sev-{sev}\" id=\"finding-{number}\" data-severity=\"{sev}\" data-layer=\"{layer}\" data-teams=\"{teams}\" data-frameworks=\"{frameworks}\">",
         sev = finding.severity.name(),
         layer = rule.layer.name(),
         teams = esc(&teams),
+        frameworks = esc(&frameworks_of(finding).join(" ")),
     );
     let _ = writeln!(
         out,
@@ -387,6 +489,9 @@ fn write_finding(out: &mut String, result: &ScanResult, finding: &Finding, numbe
         None => esc(&teams),
     };
     fact("team", team);
+    if !rule.compliance.is_empty() {
+        fact("controls", controls_of(result, finding));
+    }
     out.push_str("</dl>\n");
     let reason = finding.owner_reason.trim();
     if !reason.is_empty() {
@@ -426,6 +531,40 @@ fn write_finding(out: &mut String, result: &ScanResult, finding: &Finding, numbe
         );
     }
     out.push_str("</article>\n");
+}
+
+/// The controls a finding's rule evidences, by framework
+/// (`cis-aws-3.0 5.2 · nist-800-53 AC-4, SC-7`); each a link to its row
+/// when the framework's table is on the page.
+fn controls_of(result: &ScanResult, finding: &Finding) -> String {
+    let mut by_framework: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (framework, control) in &finding.rule.compliance {
+        by_framework.entry(framework).or_default().push(control);
+    }
+    let groups: Vec<String> = by_framework
+        .into_iter()
+        .map(|(framework, controls)| {
+            let on_page = result.compliance.iter().any(|r| r.framework == framework);
+            let controls: Vec<String> = controls
+                .into_iter()
+                .map(|control| match on_page {
+                    true => format!(
+                        "<a class=\"control\" href=\"#{}\">{}</a>",
+                        control_anchor(framework, control),
+                        esc(control)
+                    ),
+                    false => format!("<span class=\"control\">{}</span>", esc(control)),
+                })
+                .collect();
+            format!("{} {}", esc(framework), controls.join(", "))
+        })
+        .collect();
+    groups.join(" · ")
+}
+
+/// The element id of a control's row in its framework's table.
+fn control_anchor(framework: &str, control: &str) -> String {
+    esc(&format!("compliance-{framework}-{control}"))
 }
 
 /// `file:line:column`.
@@ -547,7 +686,7 @@ h3{margin:0 0 .4rem;font-size:1.05rem;overflow-wrap:anywhere}h4{margin:.8rem 0 .
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.88em}
 .meta,.note,small{color:var(--muted)}
 a{color:var(--focus)}
-a:focus-visible,select:focus-visible,summary:focus-visible{outline:3px solid var(--focus);outline-offset:2px}
+a:focus-visible,select:focus-visible,summary:focus-visible,.scroll:focus-visible{outline:3px solid var(--focus);outline-offset:2px}
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:var(--bg);padding:.3rem .6rem}
 .counts{display:flex;flex-wrap:wrap;gap:.5rem;list-style:none;padding:0;margin:.5rem 0}
 .counts li{border:1px solid var(--line);border-left-width:6px;border-radius:4px;padding:.2rem .7rem}
@@ -565,12 +704,22 @@ th[scope=row],thead th:first-child{text-align:left}thead th{background:var(--sof
 .heat-3{background:#ef7d69;color:#fff}.heat-4{background:#b3261e;color:#fff}
 .sum{background:var(--soft)}
 .team h3{margin:.8rem 0 .2rem}.links{display:flex;flex-wrap:wrap;gap:.2rem 1rem;list-style:none;padding:0;margin:0}
-.links li{white-space:nowrap}.sev-text{color:var(--muted);font-size:.85em}
+.links li,.control{white-space:nowrap}.sev-text{color:var(--muted);font-size:.85em}
 tr.unowned th,strong.unowned,.team.unowned h3{color:var(--high)}
-table.controls td{text-align:left}table.controls td:nth-child(5){text-align:right}
-tr.state-fail td:nth-child(3),span.state-fail{color:var(--high);font-weight:600}
-tr.state-pass td:nth-child(3),span.state-pass{color:#1e6b34}
+table.controls{width:100%;table-layout:fixed}
+table.controls th,table.controls td{text-align:left;vertical-align:top;padding:.35rem .45rem;overflow-wrap:break-word}
+table.controls td.findings{text-align:right}
+table.controls details p{margin:.2rem 0;font-size:.9em}
+table.controls details ul{margin:.2rem 0;padding-left:1rem;font-size:.85em}
+table.controls thead th:nth-child(1){width:7%}table.controls thead th:nth-child(2){width:22%}
+table.controls thead th:nth-child(3){width:10.5%}table.controls thead th:nth-child(5){width:7.5%}
+table.controls thead th:nth-child(4),table.controls thead th:nth-child(6){width:14%}
+table.controls thead th:nth-child(7){width:13%}table.controls thead th:nth-child(8){width:12%}
+table.controls summary{cursor:pointer}
+tr.state-fail td.status,span.state-fail{color:var(--high);font-weight:600}
+tr.state-pass td.status,span.state-pass{color:#1e6b34}
 tr.state-not_applicable td,tr.state-not_checked td{color:var(--muted)}
+tr:target{outline:3px solid var(--focus);outline-offset:-3px}
 .filters{display:flex;flex-wrap:wrap;gap:.6rem 1rem;align-items:center;padding:.6rem;background:var(--soft);border:1px solid var(--line);border-radius:6px;margin:.5rem 0 1rem}
 .filters[hidden]{display:none}
 .filters select{font:inherit;padding:.15rem .3rem}
@@ -589,8 +738,15 @@ mark{background:#ffd33d;color:#000;text-decoration:underline wavy #c62828;text-u
 .fix{white-space:pre-wrap;overflow-wrap:anywhere;border-left:3px solid var(--line);padding-left:.7rem}
 .provenance,.problems{padding-left:1.4rem}.problems code{overflow-wrap:anywhere;white-space:pre-wrap}
 @media (max-width:40rem){main{padding:.6rem}body{font-size:14px}th,td{padding:.3rem .4rem}.heat td{min-width:3rem}}
+@media (max-width:60rem){table.controls thead{position:absolute;left:-9999px}
+table.controls,table.controls tbody,table.controls tr,table.controls th,table.controls td{display:block}
+table.controls tr{border:1px solid var(--line);border-radius:4px;margin:0 0 .5rem;padding:.3rem .6rem}
+table.controls th,table.controls td{border:0;padding:.1rem 0;text-align:left}
+table.controls td.findings{text-align:left}
+table.controls td::before{content:attr(data-label) ": ";color:var(--muted)}
+table.controls td.title::before{content:none}table.controls td details{display:inline-block;vertical-align:top}table.controls td.teams:empty{display:none}}
 @media print{.filters,.skip{display:none!important}.finding[hidden]{display:block!important}
-.finding{break-inside:avoid}.snippet{white-space:pre-wrap;overflow:visible}
+.finding,table.controls tr{break-inside:avoid}.snippet{white-space:pre-wrap;overflow:visible}.scroll{overflow:visible}
 .heat-1,.heat-2,.heat-3,.heat-4,.badge,mark{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 a{color:inherit;text-decoration:none}main{max-width:none}}
 "#;
@@ -602,10 +758,11 @@ var form=document.getElementById('filters');if(!form)return;
 var cards=[].slice.call(document.querySelectorAll('article.finding'));
 var none=document.getElementById('none-shown'),shown=document.getElementById('shown');
 function apply(){
-var sev=form.severity.value,layer=form.layer.value,team=form.team.value,n=0;
+var sev=form.severity.value,layer=form.layer.value,team=form.team.value,fw=form.framework.value,n=0;
 cards.forEach(function(c){
 var ok=(!sev||c.dataset.severity===sev)&&(!layer||c.dataset.layer===layer)&&
-(!team||c.dataset.teams.split(' ').indexOf(team)>=0);
+(!team||c.dataset.teams.split(' ').indexOf(team)>=0)&&
+(!fw||c.dataset.frameworks.split(' ').indexOf(fw)>=0);
 c.hidden=!ok;if(ok)n++;});
 none.hidden=n>0;shown.textContent=n+' of '+cards.length+' shown';}
 form.hidden=false;form.addEventListener('change',apply);apply();

@@ -5,9 +5,11 @@
 //! by owning team (CODEOWNERS; findings without one together at the end)
 //! and, within a team, by layer; the most severe first everywhere; each
 //! finding a one-line `<details>` summary that opens on the message,
-//! resource, attribution and fix. Then errors and warnings. Suppressed
+//! resource, attribution and fix. Then, with `--compliance`, each
+//! framework's totals and controls; then errors and warnings. Suppressed
 //! findings are counted, not listed. A report longer than a GitHub comment
-//! may be is cut to the most severe findings that fit, with a note.
+//! may be is cut to what fits (failing controls, the most severe findings,
+//! then the rest), with a note.
 //!
 //! Text that comes from the scanned files (messages, values, resource
 //! names, paths) is escaped: HTML inside `<code>` and `<summary>`, Markdown
@@ -34,9 +36,10 @@ pub fn render(result: &ScanResult, _options: &RenderOptions) -> String {
 }
 
 /// The report in at most `limit` bytes when it can be. When the whole of
-/// it is longer, the summary stays and as many findings as fit, the most
-/// severe first, then as many errors and warnings as fit; a note says what
-/// was left out and where to find it.
+/// it is longer, the summary and the compliance totals stay, then as many
+/// as fit of, in turn: the failing compliance controls, the findings (the
+/// most severe first), the other controls (passing first), the errors and
+/// the warnings. A note says what was left out and where to find it.
 pub fn render_within(result: &ScanResult, limit: usize) -> String {
     let summary = Summary::of(result);
     let mut findings: Vec<&Finding> = result.active_findings().collect();
@@ -45,6 +48,7 @@ pub fn render_within(result: &ScanResult, limit: usize) -> String {
     });
     let all = Shown {
         findings: findings.len(),
+        controls: result.compliance.iter().map(|r| r.controls.len()).sum(),
         errors: result.errors.len(),
         warnings: result.warnings.len(),
     };
@@ -55,12 +59,27 @@ pub fn render_within(result: &ScanResult, limit: usize) -> String {
     }
     let fits = |shown: Shown| compose(shown).len() <= limit;
     let mut shown = Shown::default();
+    let failing = super::compliance::failing(&result.compliance);
+    shown.controls = most_that_fit(failing, |n| {
+        fits(Shown {
+            controls: n,
+            ..shown
+        })
+    });
     shown.findings = most_that_fit(all.findings, |n| {
         fits(Shown {
             findings: n,
             ..shown
         })
     });
+    if shown.controls == failing {
+        shown.controls += most_that_fit(all.controls - failing, |n| {
+            fits(Shown {
+                controls: failing + n,
+                ..shown
+            })
+        });
+    }
     shown.errors = most_that_fit(all.errors, |n| fits(Shown { errors: n, ..shown }));
     shown.warnings = most_that_fit(all.warnings, |n| {
         fits(Shown {
@@ -71,10 +90,12 @@ pub fn render_within(result: &ScanResult, limit: usize) -> String {
     compose(shown)
 }
 
-/// How many findings, errors and warnings a comment lists.
+/// How many findings, compliance controls (over all frameworks, failing
+/// ones first), errors and warnings a comment lists.
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
 struct Shown {
     findings: usize,
+    controls: usize,
     errors: usize,
     warnings: usize,
 }
@@ -129,7 +150,8 @@ fn compose(
         write_matrix(&mut out, summary);
         write_findings(&mut out, &findings[..shown.findings]);
     }
-    out.push_str(&super::compliance::markdown(&result.compliance));
+    let listed = super::compliance::listed(&result.compliance, shown.controls);
+    out.push_str(&super::compliance::markdown(&result.compliance, &listed));
     write_problems(&mut out, "Errors", &result.errors[..shown.errors]);
     write_problems(&mut out, "Warnings", &result.warnings[..shown.warnings]);
     while out.ends_with("\n\n") {
@@ -142,6 +164,12 @@ fn compose(
 fn write_left_out(out: &mut String, shown: Shown, all: Shown) {
     let parts: Vec<String> = [
         (shown.findings, all.findings, "finding", "findings"),
+        (
+            shown.controls,
+            all.controls,
+            "compliance control",
+            "compliance controls",
+        ),
         (shown.errors, all.errors, "error", "errors"),
         (shown.warnings, all.warnings, "warning", "warnings"),
     ]
@@ -152,8 +180,9 @@ fn write_left_out(out: &mut String, shown: Shown, all: Shown) {
     let _ = writeln!(
         out,
         "> **Not shown:** {}, to keep this comment within GitHub's {} characters. \
-The findings listed are the most severe. For the full report run \
-`demarc scan --format text` (or `--format json`, `--format sarif`), or keep it as a CI artifact.\n",
+The findings listed are the most severe, the controls listed the failing ones first. \
+For the full report run `demarc scan --format text` (or `--format json`, `--format html`), \
+or keep it as a CI artifact.\n",
         parts.join(", "),
         thousands(MAX_COMMENT_BYTES)
     );
