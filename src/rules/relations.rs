@@ -18,6 +18,7 @@
 use super::index::RelationKey;
 use super::load::{get, read_matcher, Reader};
 use super::matcher::{union, Context, Matcher, Outcome, Witness};
+use super::resource_id::Target;
 use crate::value::{Node, Path, Value};
 
 #[derive(Debug)]
@@ -81,12 +82,17 @@ impl Referrers {
             .iter()
             .flat_map(|found| found.nodes.iter().filter_map(|n| n.as_str()))
             .filter_map(|name| table.by_literal.get(name));
+        // An Azure resource id naming this resource links it too.
+        let (by_id, maybe_by_id) = Target::of(ctx.resource, |v| referenced_name(ctx, v))
+            .map(|target| table.resource_ids.links(&target))
+            .unwrap_or_default();
         let mut linked: Vec<usize> = table
             .by_target
             .get(&ctx.resource.address)
             .into_iter()
             .chain(by_name)
             .flatten()
+            .chain(&by_id)
             .copied()
             .filter(|&i| !is_focus(ctx, i))
             .collect();
@@ -96,6 +102,7 @@ impl Referrers {
         let maybe = table
             .unknown
             .iter()
+            .chain(&maybe_by_id)
             .any(|&i| !is_focus(ctx, i) && linked.binary_search(&i).is_err());
         let matcher = self.matcher.as_deref();
         union(
@@ -108,6 +115,19 @@ impl Referrers {
                 .chain(maybe.then_some(Outcome::Unknown)),
         )
     }
+}
+
+/// The literal name of the resource a reference reads the `name` of
+/// (`resource_group_name = azurerm_resource_group.main.name`).
+fn referenced_name(ctx: &Context, value: &Value) -> Option<String> {
+    let Value::Ref(r) = value else {
+        return None;
+    };
+    if r.attribute.as_deref() != Some("name") {
+        return None;
+    }
+    let target = ctx.index.resource(ctx.index.by_address(&r.target)?);
+    target.body.get("name")?.as_str().map(str::to_owned)
 }
 
 impl References {
@@ -368,6 +388,132 @@ resource "aws_s3_bucket_logging" "unknown" { bucket = var.target }
                 // A known link decides; the unknown one could only add to it.
                 ("aws_s3_bucket.a", "match 5"),
                 ("aws_s3_bucket.b", "unknown"),
+            ])
+        );
+    }
+
+    #[test]
+    fn referrers_link_azure_resources_by_literal_resource_id() {
+        let endpoint = matcher(
+            "referrers: {types: [azurerm_private_endpoint], via: private_service_connection.private_connection_resource_id}",
+        );
+        let unit = terraform(
+            r#"
+variable "vault_id" {
+  default = "/subscriptions/0000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-by-var"
+}
+locals { subscription = "0000" }
+resource "azurerm_resource_group" "secrets" { name = "RG-Secrets" }
+resource "azurerm_key_vault" "literal" {
+  name                = "kv-literal"
+  resource_group_name = azurerm_resource_group.secrets.name
+}
+resource "azurerm_key_vault" "by_var" { name = "kv-by-var" }
+resource "azurerm_key_vault" "by_format" {
+  name                = "kv-format"
+  resource_group_name = "rg-secrets"
+}
+resource "azurerm_key_vault" "other_group" {
+  name                = "kv-elsewhere"
+  resource_group_name = "rg-other"
+}
+resource "azurerm_storage_account" "same_name" { name = "kv-literal" }
+resource "azurerm_storage_account" "child" { name = "acct" }
+resource "azurerm_private_endpoint" "literal" {
+  private_service_connection {
+    private_connection_resource_id = "/SUBSCRIPTIONS/0000/resourcegroups/rg-secrets/providers/microsoft.keyvault/VAULTS/KV-Literal"
+  }
+}
+resource "azurerm_private_endpoint" "by_var" {
+  private_service_connection { private_connection_resource_id = var.vault_id }
+}
+resource "azurerm_private_endpoint" "by_format" {
+  private_service_connection {
+    private_connection_resource_id = format("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.KeyVault/vaults/%s", local.subscription, "rg-secrets", "kv-format")
+  }
+}
+resource "azurerm_private_endpoint" "other_group" {
+  private_service_connection {
+    private_connection_resource_id = "/subscriptions/0000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-elsewhere"
+  }
+}
+resource "azurerm_private_endpoint" "child" {
+  private_service_connection {
+    private_connection_resource_id = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default"
+  }
+}
+"#,
+        );
+        assert_eq!(
+            outcomes(&unit, "azurerm_key_vault", &endpoint),
+            pairs(&[
+                ("azurerm_key_vault.literal", "match 22"),
+                ("azurerm_key_vault.by_var", "match 27"),
+                ("azurerm_key_vault.by_format", "match 30"),
+                // Same name, another resource group.
+                ("azurerm_key_vault.other_group", "no match"),
+            ])
+        );
+        assert_eq!(
+            outcomes(&unit, "azurerm_storage_account", &endpoint),
+            pairs(&[
+                // A vault's id does not name an account of the same name.
+                ("azurerm_storage_account.same_name", "no match"),
+                ("azurerm_storage_account.child", "match 40"),
+            ])
+        );
+
+        // Ids with parts not known before apply.
+        let partial = terraform(
+            r#"
+variable "subscription" {}
+variable "name" {}
+resource "azurerm_key_vault" "a" { name = "kv-a" }
+resource "azurerm_key_vault" "b" { name = "kv-b" }
+resource "azurerm_storage_account" "acct" { name = "acct" }
+resource "azurerm_private_endpoint" "known_name" {
+  private_service_connection {
+    private_connection_resource_id = "/subscriptions/${var.subscription}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-a"
+  }
+}
+resource "azurerm_private_endpoint" "unknown_name" {
+  private_service_connection {
+    private_connection_resource_id = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/${var.name}"
+  }
+}
+"#,
+        );
+        assert_eq!(
+            outcomes(&partial, "azurerm_key_vault", &endpoint),
+            pairs(&[
+                ("azurerm_key_vault.a", "match 8"),
+                // The id names another vault, and the other one no vault.
+                ("azurerm_key_vault.b", "no match"),
+            ])
+        );
+        assert_eq!(
+            outcomes(&partial, "azurerm_storage_account", &endpoint),
+            pairs(&[("azurerm_storage_account.acct", "unknown")])
+        );
+        // An id after an unknown prefix may name a child of anything: it
+        // links when it names the resource, and may link otherwise.
+        let prefixed = terraform(
+            r#"
+variable "group_id" {}
+resource "azurerm_storage_account" "acct" { name = "acct" }
+resource "azurerm_storage_account" "other" { name = "other" }
+resource "azurerm_private_endpoint" "e" {
+  private_service_connection {
+    private_connection_resource_id = "${var.group_id}/providers/Microsoft.Storage/storageAccounts/acct"
+  }
+}
+"#,
+        );
+        assert_eq!(
+            outcomes(&prefixed, "azurerm_storage_account", &endpoint),
+            pairs(&[
+                ("azurerm_storage_account.acct", "match 5"),
+                ("azurerm_storage_account.other", "unknown"),
             ])
         );
     }
