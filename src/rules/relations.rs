@@ -392,6 +392,60 @@ resource "aws_s3_bucket_logging" "unknown" { bucket = var.target }
         );
     }
 
+    /// Not a relation, but this module has the harness: presence as a rule
+    /// sees blocks a `dynamic` block generates, or may.
+    #[test]
+    fn blocks_a_dynamic_block_may_generate_are_neither_present_nor_absent() {
+        let unit = terraform(
+            r#"
+variable "rules" {}
+resource "aws_security_group" "none" {
+  dynamic "ingress" {
+    for_each = []
+    content {}
+  }
+}
+resource "aws_security_group" "maybe" {
+  dynamic "ingress" {
+    for_each = var.rules
+    content {}
+  }
+}
+resource "aws_security_group" "plain_and_maybe" {
+  ingress {}
+  dynamic "ingress" {
+    for_each = var.rules
+    content {}
+  }
+}
+resource "aws_security_group" "attribute_unknown" {
+  ingress = var.rules
+}
+"#,
+        );
+        let absent = matcher("{path: ingress, exists: false}");
+        let present = matcher("{path: ingress, exists: true}");
+        assert_eq!(
+            outcomes(&unit, "aws_security_group", &absent),
+            pairs(&[
+                ("aws_security_group.none", "match 3"),
+                ("aws_security_group.maybe", "unknown"),
+                ("aws_security_group.plain_and_maybe", "no match"),
+                // Set to a value not known before apply: it may be null.
+                ("aws_security_group.attribute_unknown", "unknown"),
+            ])
+        );
+        assert_eq!(
+            outcomes(&unit, "aws_security_group", &present),
+            pairs(&[
+                ("aws_security_group.none", "no match"),
+                ("aws_security_group.maybe", "unknown"),
+                ("aws_security_group.plain_and_maybe", "match 16"),
+                ("aws_security_group.attribute_unknown", "unknown"),
+            ])
+        );
+    }
+
     #[test]
     fn referrers_link_azure_resources_by_literal_resource_id() {
         let endpoint = matcher(
@@ -486,7 +540,7 @@ resource "azurerm_private_endpoint" "unknown_name" {
         assert_eq!(
             outcomes(&partial, "azurerm_key_vault", &endpoint),
             pairs(&[
-                ("azurerm_key_vault.a", "match 8"),
+                ("azurerm_key_vault.a", "match 7"),
                 // The id names another vault, and the other one no vault.
                 ("azurerm_key_vault.b", "no match"),
             ])
