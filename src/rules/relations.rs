@@ -29,6 +29,10 @@ pub struct Referrers {
     /// A path in *this* resource whose literal value also counts as a
     /// reference when the referrer holds it (a bucket's `bucket` name).
     pub name: Option<Path>,
+    /// A path whose value a referrer linked by literal name must share with
+    /// this resource: the name is unique only within it (a stage name
+    /// within its REST API).
+    pub same: Option<Path>,
     pub matcher: Option<Box<Matcher>>,
 }
 
@@ -78,10 +82,23 @@ impl Referrers {
     pub fn eval(&self, ctx: &Context) -> Outcome {
         let table = ctx.index.referrers(key(self), &self.types, &self.via);
         let own_names = self.name.as_ref().map(|p| ctx.resource.body.lookup(p));
-        let by_name = own_names
+        let named = own_names
             .iter()
             .flat_map(|found| found.nodes.iter().filter_map(|n| n.as_str()))
-            .filter_map(|name| table.by_literal.get(name));
+            .filter_map(|name| table.by_literal.get(name))
+            .flatten();
+        let (mut by_name, mut maybe_by_name) = (Vec::new(), Vec::new());
+        for &i in named {
+            let scope = self.same.as_ref().map(|p| {
+                let referrer = &ctx.index.resource(i).body;
+                same_value(&ctx.resource.body, referrer, p)
+            });
+            match scope {
+                None | Some(Some(true)) => by_name.push(i),
+                Some(None) => maybe_by_name.push(i),
+                Some(Some(false)) => {}
+            }
+        }
         // An Azure resource id naming this resource links it too.
         let (by_id, maybe_by_id) = Target::of(ctx.resource, |v| referenced_name(ctx, v))
             .map(|target| table.resource_ids.links(&target))
@@ -90,8 +107,8 @@ impl Referrers {
             .by_target
             .get(&ctx.resource.address)
             .into_iter()
-            .chain(by_name)
             .flatten()
+            .chain(&by_name)
             .chain(&by_id)
             .copied()
             .filter(|&i| !is_focus(ctx, i))
@@ -103,6 +120,7 @@ impl Referrers {
             .unknown
             .iter()
             .chain(&maybe_by_id)
+            .chain(&maybe_by_name)
             .any(|&i| !is_focus(ctx, i) && linked.binary_search(&i).is_err());
         let matcher = self.matcher.as_deref();
         union(
@@ -114,6 +132,23 @@ impl Referrers {
                 })
                 .chain(maybe.then_some(Outcome::Unknown)),
         )
+    }
+}
+
+/// Whether two bodies hold the same value at `path`: a reference to the
+/// same resource, or the same text; `None` when that is not known.
+fn same_value(a: &Node, b: &Node, path: &Path) -> Option<bool> {
+    fn single<'a>(found: &crate::value::Lookup<'a>) -> Option<&'a Value> {
+        match found.nodes.as_slice() {
+            [node] if found.unknown.is_empty() => Some(&node.value),
+            _ => None,
+        }
+    }
+    let (a, b) = (a.lookup(path), b.lookup(path));
+    match (single(&a)?, single(&b)?) {
+        (Value::Ref(x), Value::Ref(y)) => Some(x.target == y.target),
+        (Value::String(x), Value::String(y)) => Some(x == y),
+        _ => None,
     }
 }
 
@@ -201,8 +236,8 @@ impl InUnit {
 pub fn read(r: &mut Reader, relation: &str, node: &Node) -> Option<Matcher> {
     let fields = r.map(node, relation);
     let allowed: &[&str] = match relation {
-        "companion" => &["types", "via", "name", "match"],
-        "referrers" => &["types", "via", "name", "match"],
+        "companion" => &["types", "via", "name", "same", "match"],
+        "referrers" => &["types", "via", "name", "same", "match"],
         "references" => &["path", "types", "by_name", "match"],
         _ => &["types", "match"],
     };
@@ -216,6 +251,7 @@ pub fn read(r: &mut Reader, relation: &str, node: &Node) -> Option<Matcher> {
     };
     let via = optional_path(r, "via")?;
     let name = optional_path(r, "name")?;
+    let same = optional_path(r, "same")?;
     let by_name = optional_path(r, "by_name")?;
     let matcher = match get(fields, "match") {
         Some(m) => Some(Box::new(read_matcher(r, m)?)),
@@ -233,10 +269,18 @@ pub fn read(r: &mut Reader, relation: &str, node: &Node) -> Option<Matcher> {
         }));
     }
     match via {
+        Some(_) if same.is_some() && name.is_none() => {
+            r.error(
+                node.span,
+                "`same` needs `name`: it scopes links by literal name",
+            );
+            None
+        }
         Some(via) => Some(Matcher::Referrers(Referrers {
             types,
             via,
             name,
+            same,
             matcher,
         })),
         None if relation == "referrers" => {
@@ -246,8 +290,8 @@ pub fn read(r: &mut Reader, relation: &str, node: &Node) -> Option<Matcher> {
             );
             None
         }
-        None if name.is_some() => {
-            r.error(node.span, "`name` needs `via`");
+        None if name.is_some() || same.is_some() => {
+            r.error(node.span, "`name` and `same` need `via`");
             None
         }
         None => Some(Matcher::InUnit(InUnit { types, matcher })),
@@ -569,6 +613,70 @@ resource "azurerm_private_endpoint" "e" {
                 ("azurerm_storage_account.acct", "match 5"),
                 ("azurerm_storage_account.other", "unknown"),
             ])
+        );
+    }
+
+    #[test]
+    fn a_literal_name_links_only_within_the_same_scope() {
+        let m = matcher(
+            "referrers: {types: [aws_api_gateway_method_settings], via: stage_name, name: stage_name, same: rest_api_id}",
+        );
+        let unit = terraform(
+            r#"
+resource "aws_api_gateway_rest_api" "shop" {}
+resource "aws_api_gateway_rest_api" "admin" {}
+resource "aws_api_gateway_stage" "shop" {
+  rest_api_id = aws_api_gateway_rest_api.shop.id
+  stage_name  = "prod"
+}
+resource "aws_api_gateway_stage" "admin" {
+  rest_api_id = aws_api_gateway_rest_api.admin.id
+  stage_name  = "prod"
+}
+resource "aws_api_gateway_stage" "by_id" {
+  rest_api_id = "a1b2c3"
+  stage_name  = "beta"
+}
+resource "aws_api_gateway_stage" "by_other_id" {
+  rest_api_id = "d4e5f6"
+  stage_name  = "beta"
+}
+resource "aws_api_gateway_method_settings" "shop" {
+  rest_api_id = aws_api_gateway_rest_api.shop.id
+  stage_name  = "prod"
+}
+resource "aws_api_gateway_method_settings" "by_id" {
+  rest_api_id = "a1b2c3"
+  stage_name  = "beta"
+}
+"#,
+        );
+        assert_eq!(
+            outcomes(&unit, "aws_api_gateway_stage", &m),
+            pairs(&[
+                ("aws_api_gateway_stage.shop", "match 20"),
+                // Same stage name, another REST API.
+                ("aws_api_gateway_stage.admin", "no match"),
+                ("aws_api_gateway_stage.by_id", "match 24"),
+                ("aws_api_gateway_stage.by_other_id", "no match"),
+            ])
+        );
+        let unknown_api = terraform(
+            r#"
+variable "api" {}
+resource "aws_api_gateway_stage" "prod" {
+  rest_api_id = "a1b2c3"
+  stage_name  = "prod"
+}
+resource "aws_api_gateway_method_settings" "prod" {
+  rest_api_id = var.api
+  stage_name  = "prod"
+}
+"#,
+        );
+        assert_eq!(
+            outcomes(&unknown_api, "aws_api_gateway_stage", &m),
+            pairs(&[("aws_api_gateway_stage.prod", "unknown")])
         );
     }
 
