@@ -2,8 +2,9 @@
 //! lookup in the unit's [`UnitIndex`]:
 //!
 //! - `referrers`: the resources that refer to this one at a path (an
-//!   `aws_s3_bucket_logging` whose `bucket` is this bucket), by reference or
-//!   by this resource's literal name;
+//!   `aws_s3_bucket_logging` whose `bucket` is this bucket), by reference,
+//!   by this resource's literal name (within a scope they share, with
+//!   `same`), or by an Azure resource id naming it ([`super::resource_id`]);
 //! - `references`: the resources this one refers to at a path (an
 //!   instance's `vpc_security_group_ids[*]`), by reference or by the
 //!   target's literal name;
@@ -677,6 +678,23 @@ resource "aws_api_gateway_method_settings" "prod" {
         assert_eq!(
             outcomes(&unknown_api, "aws_api_gateway_stage", &m),
             pairs(&[("aws_api_gateway_stage.prod", "unknown")])
+        );
+    }
+
+    #[test]
+    fn same_without_name_is_an_error() {
+        let yaml = "referrers: {types: [aws_api_gateway_method_settings], via: stage_name, same: rest_api_id}";
+        let file = SourceFile::new("rule.yaml".into(), Arc::from(yaml));
+        let node = crate::parse::yaml::parse_yaml(yaml, 0).unwrap();
+        let mut reader = Reader::new(&file);
+        assert!(read_matcher(&mut reader, &node).is_none());
+        assert!(
+            reader
+                .errors
+                .iter()
+                .any(|e| e.message.contains("`same` needs `name`")),
+            "{:?}",
+            reader.errors
         );
     }
 

@@ -149,11 +149,11 @@ pub struct Target {
 
 impl Target {
     /// The focus as an id names it, when its type is one ids name;
-    /// `group_name` reads the resource group's name behind a reference
+    /// `referenced_name` reads a name behind a reference
     /// (`resource_group_name = azurerm_resource_group.main.name`).
     pub fn of(
         resource: &Resource,
-        group_name: impl Fn(&Value) -> Option<String>,
+        referenced_name: impl Fn(&Value) -> Option<String>,
     ) -> Option<Target> {
         let kind = ARM_TYPES
             .iter()
@@ -162,7 +162,7 @@ impl Target {
             .to_ascii_lowercase();
         let text = |key: &str| match &resource.body.get(key)?.value {
             Value::String(s) => Some(s.to_lowercase()),
-            other => group_name(other).map(|s| s.to_lowercase()),
+            other => referenced_name(other).map(|s| s.to_lowercase()),
         };
         Some(Target {
             kind,
