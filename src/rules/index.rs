@@ -7,6 +7,7 @@
 //! for them and kept for the rest of the unit, so a rule costs time linear
 //! in the resources it examines.
 
+use super::resource_id::{ResourceId, ResourceIds};
 use crate::model::{Resource, Unit};
 use crate::value::{Path, Value};
 use std::cell::RefCell;
@@ -37,6 +38,8 @@ pub struct ReferrerTable {
     /// Referring resources whose value at the path is not known before
     /// apply: they may refer to any resource.
     pub unknown: Vec<usize>,
+    /// Referring resources holding an Azure resource id, known or in part.
+    pub resource_ids: ResourceIds,
 }
 
 /// Literal value at one path → the resources of some types holding it.
@@ -94,7 +97,11 @@ impl<'a> UnitIndex<'a> {
                 match &node.value {
                     Value::Ref(r) => push_once(table.by_target.entry(r.target.clone()), i),
                     Value::String(s) => push_once(table.by_literal.entry(s.clone()), i),
-                    Value::Unknown(_) => unknown = true,
+                    _ => {}
+                }
+                match ResourceId::parse(&node.value) {
+                    Some(id) => table.resource_ids.insert(i, id),
+                    None if matches!(node.value, Value::Unknown(_)) => unknown = true,
                     _ => {}
                 }
             }

@@ -251,9 +251,18 @@ fn eval_test(
 ) -> Outcome {
     let found = ctx.lookup(focus, path);
     if let Test::Exists(want) = test {
-        // Presence is decided by the nodes found; an unknown branch could be either.
-        return match (!found.nodes.is_empty(), found.unknown.is_empty()) {
-            (true, _) if *want => Outcome::Match(vec![Witness::at(found.nodes[0])]),
+        // Presence is decided by the nodes found; an unknown branch could be
+        // either, as could a value not known before apply (it may be null, or
+        // blocks a `dynamic` block may or may not generate) unless it is text.
+        let (present, maybe): (Vec<&Node>, Vec<&Node>) = found
+            .nodes
+            .iter()
+            .partition(|n| !matches!(&n.value, Value::Unknown(u) if u.text.is_none()));
+        return match (
+            !present.is_empty(),
+            found.unknown.is_empty() && maybe.is_empty(),
+        ) {
+            (true, _) if *want => Outcome::Match(vec![Witness::at(present[0])]),
             (true, _) => Outcome::NoMatch,
             (false, false) => Outcome::Unknown,
             (false, true) if *want => Outcome::NoMatch,

@@ -7,6 +7,7 @@ pub mod load;
 pub mod matcher;
 pub mod policy;
 pub mod relations;
+pub mod resource_id;
 pub mod secrets;
 pub mod values;
 

@@ -2,8 +2,9 @@
 //! lookup in the unit's [`UnitIndex`]:
 //!
 //! - `referrers`: the resources that refer to this one at a path (an
-//!   `aws_s3_bucket_logging` whose `bucket` is this bucket), by reference or
-//!   by this resource's literal name;
+//!   `aws_s3_bucket_logging` whose `bucket` is this bucket), by reference,
+//!   by this resource's literal name (within a scope they share, with
+//!   `same`), or by an Azure resource id naming it ([`super::resource_id`]);
 //! - `references`: the resources this one refers to at a path (an
 //!   instance's `vpc_security_group_ids[*]`), by reference or by the
 //!   target's literal name;
@@ -18,6 +19,7 @@
 use super::index::RelationKey;
 use super::load::{get, read_matcher, Reader};
 use super::matcher::{union, Context, Matcher, Outcome, Witness};
+use super::resource_id::Target;
 use crate::value::{Node, Path, Value};
 
 #[derive(Debug)]
@@ -28,6 +30,10 @@ pub struct Referrers {
     /// A path in *this* resource whose literal value also counts as a
     /// reference when the referrer holds it (a bucket's `bucket` name).
     pub name: Option<Path>,
+    /// A path whose value a referrer linked by literal name must share with
+    /// this resource: the name is unique only within it (a stage name
+    /// within its REST API).
+    pub same: Option<Path>,
     pub matcher: Option<Box<Matcher>>,
 }
 
@@ -77,16 +83,34 @@ impl Referrers {
     pub fn eval(&self, ctx: &Context) -> Outcome {
         let table = ctx.index.referrers(key(self), &self.types, &self.via);
         let own_names = self.name.as_ref().map(|p| ctx.resource.body.lookup(p));
-        let by_name = own_names
+        let named = own_names
             .iter()
             .flat_map(|found| found.nodes.iter().filter_map(|n| n.as_str()))
-            .filter_map(|name| table.by_literal.get(name));
+            .filter_map(|name| table.by_literal.get(name))
+            .flatten();
+        let (mut by_name, mut maybe_by_name) = (Vec::new(), Vec::new());
+        for &i in named {
+            let scope = self.same.as_ref().map(|p| {
+                let referrer = &ctx.index.resource(i).body;
+                same_value(&ctx.resource.body, referrer, p)
+            });
+            match scope {
+                None | Some(Some(true)) => by_name.push(i),
+                Some(None) => maybe_by_name.push(i),
+                Some(Some(false)) => {}
+            }
+        }
+        // An Azure resource id naming this resource links it too.
+        let (by_id, maybe_by_id) = Target::of(ctx.resource, |v| referenced_name(ctx, v))
+            .map(|target| table.resource_ids.links(&target))
+            .unwrap_or_default();
         let mut linked: Vec<usize> = table
             .by_target
             .get(&ctx.resource.address)
             .into_iter()
-            .chain(by_name)
             .flatten()
+            .chain(&by_name)
+            .chain(&by_id)
             .copied()
             .filter(|&i| !is_focus(ctx, i))
             .collect();
@@ -96,6 +120,8 @@ impl Referrers {
         let maybe = table
             .unknown
             .iter()
+            .chain(&maybe_by_id)
+            .chain(&maybe_by_name)
             .any(|&i| !is_focus(ctx, i) && linked.binary_search(&i).is_err());
         let matcher = self.matcher.as_deref();
         union(
@@ -108,6 +134,36 @@ impl Referrers {
                 .chain(maybe.then_some(Outcome::Unknown)),
         )
     }
+}
+
+/// Whether two bodies hold the same value at `path`: a reference to the
+/// same resource, or the same text; `None` when that is not known.
+fn same_value(a: &Node, b: &Node, path: &Path) -> Option<bool> {
+    fn single<'a>(found: &crate::value::Lookup<'a>) -> Option<&'a Value> {
+        match found.nodes.as_slice() {
+            [node] if found.unknown.is_empty() => Some(&node.value),
+            _ => None,
+        }
+    }
+    let (a, b) = (a.lookup(path), b.lookup(path));
+    match (single(&a)?, single(&b)?) {
+        (Value::Ref(x), Value::Ref(y)) => Some(x.target == y.target),
+        (Value::String(x), Value::String(y)) => Some(x == y),
+        _ => None,
+    }
+}
+
+/// The literal name of the resource a reference reads the `name` of
+/// (`resource_group_name = azurerm_resource_group.main.name`).
+fn referenced_name(ctx: &Context, value: &Value) -> Option<String> {
+    let Value::Ref(r) = value else {
+        return None;
+    };
+    if r.attribute.as_deref() != Some("name") {
+        return None;
+    }
+    let target = ctx.index.resource(ctx.index.by_address(&r.target)?);
+    target.body.get("name")?.as_str().map(str::to_owned)
 }
 
 impl References {
@@ -181,8 +237,8 @@ impl InUnit {
 pub fn read(r: &mut Reader, relation: &str, node: &Node) -> Option<Matcher> {
     let fields = r.map(node, relation);
     let allowed: &[&str] = match relation {
-        "companion" => &["types", "via", "name", "match"],
-        "referrers" => &["types", "via", "name", "match"],
+        "companion" => &["types", "via", "name", "same", "match"],
+        "referrers" => &["types", "via", "name", "same", "match"],
         "references" => &["path", "types", "by_name", "match"],
         _ => &["types", "match"],
     };
@@ -196,6 +252,7 @@ pub fn read(r: &mut Reader, relation: &str, node: &Node) -> Option<Matcher> {
     };
     let via = optional_path(r, "via")?;
     let name = optional_path(r, "name")?;
+    let same = optional_path(r, "same")?;
     let by_name = optional_path(r, "by_name")?;
     let matcher = match get(fields, "match") {
         Some(m) => Some(Box::new(read_matcher(r, m)?)),
@@ -213,10 +270,18 @@ pub fn read(r: &mut Reader, relation: &str, node: &Node) -> Option<Matcher> {
         }));
     }
     match via {
+        Some(_) if same.is_some() && name.is_none() => {
+            r.error(
+                node.span,
+                "`same` needs `name`: it scopes links by literal name",
+            );
+            None
+        }
         Some(via) => Some(Matcher::Referrers(Referrers {
             types,
             via,
             name,
+            same,
             matcher,
         })),
         None if relation == "referrers" => {
@@ -226,8 +291,8 @@ pub fn read(r: &mut Reader, relation: &str, node: &Node) -> Option<Matcher> {
             );
             None
         }
-        None if name.is_some() => {
-            r.error(node.span, "`name` needs `via`");
+        None if name.is_some() || same.is_some() => {
+            r.error(node.span, "`name` and `same` need `via`");
             None
         }
         None => Some(Matcher::InUnit(InUnit { types, matcher })),
@@ -369,6 +434,267 @@ resource "aws_s3_bucket_logging" "unknown" { bucket = var.target }
                 ("aws_s3_bucket.a", "match 5"),
                 ("aws_s3_bucket.b", "unknown"),
             ])
+        );
+    }
+
+    /// Not a relation, but this module has the harness: presence as a rule
+    /// sees blocks a `dynamic` block generates, or may.
+    #[test]
+    fn blocks_a_dynamic_block_may_generate_are_neither_present_nor_absent() {
+        let unit = terraform(
+            r#"
+variable "rules" {}
+resource "aws_security_group" "none" {
+  dynamic "ingress" {
+    for_each = []
+    content {}
+  }
+}
+resource "aws_security_group" "maybe" {
+  dynamic "ingress" {
+    for_each = var.rules
+    content {}
+  }
+}
+resource "aws_security_group" "plain_and_maybe" {
+  ingress {}
+  dynamic "ingress" {
+    for_each = var.rules
+    content {}
+  }
+}
+resource "aws_security_group" "attribute_unknown" {
+  ingress = var.rules
+}
+"#,
+        );
+        let absent = matcher("{path: ingress, exists: false}");
+        let present = matcher("{path: ingress, exists: true}");
+        assert_eq!(
+            outcomes(&unit, "aws_security_group", &absent),
+            pairs(&[
+                ("aws_security_group.none", "match 3"),
+                ("aws_security_group.maybe", "unknown"),
+                ("aws_security_group.plain_and_maybe", "no match"),
+                // Set to a value not known before apply: it may be null.
+                ("aws_security_group.attribute_unknown", "unknown"),
+            ])
+        );
+        assert_eq!(
+            outcomes(&unit, "aws_security_group", &present),
+            pairs(&[
+                ("aws_security_group.none", "no match"),
+                ("aws_security_group.maybe", "unknown"),
+                ("aws_security_group.plain_and_maybe", "match 16"),
+                ("aws_security_group.attribute_unknown", "unknown"),
+            ])
+        );
+    }
+
+    #[test]
+    fn referrers_link_azure_resources_by_literal_resource_id() {
+        let endpoint = matcher(
+            "referrers: {types: [azurerm_private_endpoint], via: private_service_connection.private_connection_resource_id}",
+        );
+        let unit = terraform(
+            r#"
+variable "vault_id" {
+  default = "/subscriptions/0000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-by-var"
+}
+locals { subscription = "0000" }
+resource "azurerm_resource_group" "secrets" { name = "RG-Secrets" }
+resource "azurerm_key_vault" "literal" {
+  name                = "kv-literal"
+  resource_group_name = azurerm_resource_group.secrets.name
+}
+resource "azurerm_key_vault" "by_var" { name = "kv-by-var" }
+resource "azurerm_key_vault" "by_format" {
+  name                = "kv-format"
+  resource_group_name = "rg-secrets"
+}
+resource "azurerm_key_vault" "other_group" {
+  name                = "kv-elsewhere"
+  resource_group_name = "rg-other"
+}
+resource "azurerm_storage_account" "same_name" { name = "kv-literal" }
+resource "azurerm_storage_account" "child" { name = "acct" }
+resource "azurerm_private_endpoint" "literal" {
+  private_service_connection {
+    private_connection_resource_id = "/SUBSCRIPTIONS/0000/resourcegroups/rg-secrets/providers/microsoft.keyvault/VAULTS/KV-Literal"
+  }
+}
+resource "azurerm_private_endpoint" "by_var" {
+  private_service_connection { private_connection_resource_id = var.vault_id }
+}
+resource "azurerm_private_endpoint" "by_format" {
+  private_service_connection {
+    private_connection_resource_id = format("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.KeyVault/vaults/%s", local.subscription, "rg-secrets", "kv-format")
+  }
+}
+resource "azurerm_private_endpoint" "other_group" {
+  private_service_connection {
+    private_connection_resource_id = "/subscriptions/0000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-elsewhere"
+  }
+}
+resource "azurerm_private_endpoint" "child" {
+  private_service_connection {
+    private_connection_resource_id = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default"
+  }
+}
+"#,
+        );
+        assert_eq!(
+            outcomes(&unit, "azurerm_key_vault", &endpoint),
+            pairs(&[
+                ("azurerm_key_vault.literal", "match 22"),
+                ("azurerm_key_vault.by_var", "match 27"),
+                ("azurerm_key_vault.by_format", "match 30"),
+                // Same name, another resource group.
+                ("azurerm_key_vault.other_group", "no match"),
+            ])
+        );
+        assert_eq!(
+            outcomes(&unit, "azurerm_storage_account", &endpoint),
+            pairs(&[
+                // A vault's id does not name an account of the same name.
+                ("azurerm_storage_account.same_name", "no match"),
+                ("azurerm_storage_account.child", "match 40"),
+            ])
+        );
+
+        // Ids with parts not known before apply.
+        let partial = terraform(
+            r#"
+variable "subscription" {}
+variable "name" {}
+resource "azurerm_key_vault" "a" { name = "kv-a" }
+resource "azurerm_key_vault" "b" { name = "kv-b" }
+resource "azurerm_storage_account" "acct" { name = "acct" }
+resource "azurerm_private_endpoint" "known_name" {
+  private_service_connection {
+    private_connection_resource_id = "/subscriptions/${var.subscription}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-a"
+  }
+}
+resource "azurerm_private_endpoint" "unknown_name" {
+  private_service_connection {
+    private_connection_resource_id = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/${var.name}"
+  }
+}
+"#,
+        );
+        assert_eq!(
+            outcomes(&partial, "azurerm_key_vault", &endpoint),
+            pairs(&[
+                ("azurerm_key_vault.a", "match 7"),
+                // The id names another vault, and the other one no vault.
+                ("azurerm_key_vault.b", "no match"),
+            ])
+        );
+        assert_eq!(
+            outcomes(&partial, "azurerm_storage_account", &endpoint),
+            pairs(&[("azurerm_storage_account.acct", "unknown")])
+        );
+        // An id after an unknown prefix may name a child of anything: it
+        // links when it names the resource, and may link otherwise.
+        let prefixed = terraform(
+            r#"
+variable "group_id" {}
+resource "azurerm_storage_account" "acct" { name = "acct" }
+resource "azurerm_storage_account" "other" { name = "other" }
+resource "azurerm_private_endpoint" "e" {
+  private_service_connection {
+    private_connection_resource_id = "${var.group_id}/providers/Microsoft.Storage/storageAccounts/acct"
+  }
+}
+"#,
+        );
+        assert_eq!(
+            outcomes(&prefixed, "azurerm_storage_account", &endpoint),
+            pairs(&[
+                ("azurerm_storage_account.acct", "match 5"),
+                ("azurerm_storage_account.other", "unknown"),
+            ])
+        );
+    }
+
+    #[test]
+    fn a_literal_name_links_only_within_the_same_scope() {
+        let m = matcher(
+            "referrers: {types: [aws_api_gateway_method_settings], via: stage_name, name: stage_name, same: rest_api_id}",
+        );
+        let unit = terraform(
+            r#"
+resource "aws_api_gateway_rest_api" "shop" {}
+resource "aws_api_gateway_rest_api" "admin" {}
+resource "aws_api_gateway_stage" "shop" {
+  rest_api_id = aws_api_gateway_rest_api.shop.id
+  stage_name  = "prod"
+}
+resource "aws_api_gateway_stage" "admin" {
+  rest_api_id = aws_api_gateway_rest_api.admin.id
+  stage_name  = "prod"
+}
+resource "aws_api_gateway_stage" "by_id" {
+  rest_api_id = "a1b2c3"
+  stage_name  = "beta"
+}
+resource "aws_api_gateway_stage" "by_other_id" {
+  rest_api_id = "d4e5f6"
+  stage_name  = "beta"
+}
+resource "aws_api_gateway_method_settings" "shop" {
+  rest_api_id = aws_api_gateway_rest_api.shop.id
+  stage_name  = "prod"
+}
+resource "aws_api_gateway_method_settings" "by_id" {
+  rest_api_id = "a1b2c3"
+  stage_name  = "beta"
+}
+"#,
+        );
+        assert_eq!(
+            outcomes(&unit, "aws_api_gateway_stage", &m),
+            pairs(&[
+                ("aws_api_gateway_stage.shop", "match 20"),
+                // Same stage name, another REST API.
+                ("aws_api_gateway_stage.admin", "no match"),
+                ("aws_api_gateway_stage.by_id", "match 24"),
+                ("aws_api_gateway_stage.by_other_id", "no match"),
+            ])
+        );
+        let unknown_api = terraform(
+            r#"
+variable "api" {}
+resource "aws_api_gateway_stage" "prod" {
+  rest_api_id = "a1b2c3"
+  stage_name  = "prod"
+}
+resource "aws_api_gateway_method_settings" "prod" {
+  rest_api_id = var.api
+  stage_name  = "prod"
+}
+"#,
+        );
+        assert_eq!(
+            outcomes(&unknown_api, "aws_api_gateway_stage", &m),
+            pairs(&[("aws_api_gateway_stage.prod", "unknown")])
+        );
+    }
+
+    #[test]
+    fn same_without_name_is_an_error() {
+        let yaml = "referrers: {types: [aws_api_gateway_method_settings], via: stage_name, same: rest_api_id}";
+        let file = SourceFile::new("rule.yaml".into(), Arc::from(yaml));
+        let node = crate::parse::yaml::parse_yaml(yaml, 0).unwrap();
+        let mut reader = Reader::new(&file);
+        assert!(read_matcher(&mut reader, &node).is_none());
+        assert!(
+            reader
+                .errors
+                .iter()
+                .any(|e| e.message.contains("`same` needs `name`")),
+            "{:?}",
+            reader.errors
         );
     }
 

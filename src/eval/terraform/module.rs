@@ -419,6 +419,13 @@ impl Evaluator<'_> {
                 }
             }
         }
+        let block_entries: Vec<usize> = groups.into_values().collect();
+        let mut i = 0;
+        entries.retain_mut(|entry| {
+            let is_blocks = block_entries.contains(&i);
+            i += 1;
+            !is_blocks || settle_blocks(&mut entry.value)
+        });
         Node::new(Value::Map(entries), span)
     }
 
@@ -1229,4 +1236,22 @@ fn read_modules_json(root: &Path, library: &super::Library) -> HashMap<String, S
         }
     }
     modules
+}
+
+/// The blocks of one type as Terraform sees them: none when `dynamic`
+/// blocks generated none (false: the type is absent, as if never written),
+/// and not known when only `dynamic` blocks with a `for_each` not known
+/// before apply wrote them (the list becomes that unknown: absent or present
+/// is not known). A block written plain, or generated for sure, is there.
+fn settle_blocks(blocks: &mut Node) -> bool {
+    let Value::List(items) = &mut blocks.value else {
+        return true;
+    };
+    if items.is_empty() {
+        return false;
+    }
+    if !items.iter().any(|b| matches!(b.value, Value::Map(_))) {
+        *blocks = items.swap_remove(0);
+    }
+    true
 }

@@ -577,11 +577,12 @@ cidr_blocks = ["0.0.0.0/0"]
 }
 "#;
     let unit = load(&[("main.tf", text)]);
+    // Whether any block exists is not known: the block type reads as unknown.
     let a = &resource(&unit, "aws_security_group.a").body;
-    let Value::List(blocks) = &a.get("ingress").unwrap().value else {
-        panic!("{a:?}")
-    };
-    assert_eq!(blocks[0].value, Value::Unknown("dynamic block".into()));
+    assert_eq!(
+        a.get("ingress").unwrap().value,
+        Value::Unknown("dynamic block".into())
+    );
     assert_eq!(
         span_text(&unit, a.entry("ingress").unwrap().key_span),
         "\"ingress\""
@@ -1374,10 +1375,55 @@ resource "aws_security_group" "sg" {
         at(&blocks[2], "nested[0].cidr").as_str(),
         Some("10.0.0.0/8")
     );
-    let Value::List(egress) = &sg.get("egress").unwrap().value else {
-        panic!()
+    // Over nothing, a dynamic block generates no block: the type is absent.
+    assert!(sg.get("egress").is_none(), "{sg:?}");
+}
+
+#[test]
+fn dynamic_blocks_over_nothing_are_absent_and_over_unknowns_unknown() {
+    let text = r#"
+variable "logging" {
+  type    = bool
+  default = true
+}
+variable "target" {
+  type = string
+}
+resource "aws_s3_bucket" "b" {
+  dynamic "logging" {
+    for_each = var.logging ? [1] : []
+    content {
+      target_bucket = "logs"
+    }
+  }
+  dynamic "versioning" {
+    for_each = var.target == "" ? [] : [var.target]
+    content {
+      enabled = true
+    }
+  }
+}
+"#;
+    let presence = |tfvars: &str| {
+        let files: &[(&str, &str)] = &[("main.tf", text), ("terraform.tfvars", tfvars)];
+        let unit = evaluate(&[("/mem/root", files)], &TerraformOptions::default(), &[]);
+        let bucket = &resource(&unit, "aws_s3_bucket.b").body;
+        ["logging", "versioning"].map(|block| {
+            let found = bucket.lookup(&Path::parse(block).unwrap());
+            match found.nodes.as_slice() {
+                [] => "absent",
+                [blocks] if matches!(blocks.value, Value::Unknown(_)) => "unknown",
+                [_] => "present",
+                _ => panic!("{found:?}"),
+            }
+        })
     };
-    assert!(egress.is_empty());
+    assert_eq!(presence(""), ["present", "unknown"]);
+    assert_eq!(
+        presence("logging = false\ntarget = \"\"\n"),
+        ["absent", "absent"]
+    );
+    assert_eq!(presence("target = \"on\"\n"), ["present", "present"]);
 }
 
 #[test]
