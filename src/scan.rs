@@ -163,6 +163,11 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
     let mut outputs: Vec<UnitOutput> = pool.install(|| {
         units
             .par_iter()
+            // Units differ in cost by orders of magnitude and come sorted by
+            // kind (Terraform modules first): one unit a job, so an idle
+            // thread can always take the next one. Rayon's default split
+            // leaves a thread a run of units it cannot share.
+            .with_max_len(1)
             .map(|planned| {
                 let output = scan_unit_guarded(
                     &planned.source,
@@ -525,6 +530,8 @@ fn prepare_terraform(
     let counter = StageCounter::start(options.progress.as_ref(), Stage::Parsing, modules);
     let parsed: Vec<(terraform::ModuleDir, Vec<ScanError>)> = units
         .par_iter()
+        // One directory a job, as for units in `scan`.
+        .with_max_len(1)
         .filter_map(|planned| match &planned.source {
             UnitSource::TerraformModule { dir, files } => {
                 let mut texts = Vec::new();
