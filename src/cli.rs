@@ -409,6 +409,13 @@ fn run_scan(args: ScanArgs) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
+    // Reports render in parallel on rayon's global pool: `-j` holds there too.
+    if let Some(threads) = prepared.options.threads {
+        // Fails only if the pool already exists, which then serves as it is.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global();
+    }
 
     // Where each report goes: the command line's formats, else the
     // config's, else text; `--output` takes the one meant for stdout.

@@ -186,7 +186,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
             .collect()
     });
 
-    drop_repeats(&units, &mut outputs);
+    pool.install(|| drop_repeats(&units, &mut outputs));
     let units_wall = units_started.elapsed();
     let finish_started = Instant::now();
     // Freeing every parsed module takes long enough to matter and nothing
@@ -214,7 +214,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
         result.checked.extend(output.checked);
         secrets.extend(output.secrets);
     }
-    crate::rules::secrets::redact(&mut result, &secrets);
+    pool.install(|| crate::rules::secrets::redact(&mut result, &secrets));
     result
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -237,7 +237,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
     result.checked.sort();
     result.checked.dedup();
     let repo = crate::repo::RepoPaths::around(options.paths.first().map(PathBuf::as_path));
-    crate::fingerprint::assign(&mut result.findings, &repo);
+    pool.install(|| crate::fingerprint::assign(&mut result.findings, &repo));
     let rules_share = rules_cpu.as_secs_f64() / (evaluate_cpu + rules_cpu).as_secs_f64().max(1e-9);
     result.stage_times = StageTimes {
         walk,
@@ -256,23 +256,28 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
 /// not key (an unknown `count`) where the plan knows the key.
 fn drop_repeats(units: &[PlannedUnit], outputs: &mut [UnitOutput]) {
     let modules: HashMap<PathBuf, usize> = units
-        .iter()
+        .par_iter()
         .enumerate()
         .filter_map(|(i, unit)| match &unit.source {
             UnitSource::TerraformModule { dir, .. } => Some((canonical(dir), i)),
             UnitSource::TemplateCandidate(_) => None,
         })
         .collect();
-    for (i, unit) in units.iter().enumerate() {
-        let UnitSource::TemplateCandidate(path) = &unit.source else {
-            continue;
-        };
-        if outputs[i].findings.is_empty() {
-            continue;
-        }
-        let Some(&module) = modules.get(&canonical(path.parent().unwrap_or(Path::new(".")))) else {
-            continue;
-        };
+    let plans: Vec<(usize, usize)> = units
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, unit)| {
+            let UnitSource::TemplateCandidate(path) = &unit.source else {
+                return None;
+            };
+            if outputs[i].findings.is_empty() {
+                return None;
+            }
+            let module = modules.get(&canonical(path.parent().unwrap_or(Path::new("."))))?;
+            Some((i, *module))
+        })
+        .collect();
+    for (i, module) in plans {
         let given: BTreeSet<(String, Location, String)> = outputs[i]
             .findings
             .iter()

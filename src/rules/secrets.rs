@@ -328,50 +328,61 @@ const MIN_SEARCHED_SECRET: usize = 4;
 /// large repository holds thousands of secrets and of texts to clean.
 struct SecretIndex<'a> {
     secrets: &'a [String],
-    /// Each secret's pattern in `finder`; `None` for an empty one.
-    pattern_of: Vec<Option<usize>>,
     finder: AhoCorasick,
+    /// For each pattern of `finder`, the positions in `secrets` that hold it.
+    holders: Vec<Vec<usize>>,
+    /// The positions of secrets with a `*`.
+    starred: Vec<usize>,
 }
 
 impl<'a> SecretIndex<'a> {
     fn new(secrets: &'a [String]) -> SecretIndex<'a> {
         let mut ids: HashMap<&str, usize> = HashMap::new();
         let mut patterns: Vec<&str> = Vec::new();
-        let pattern_of = secrets
-            .iter()
-            .map(|s| {
-                (!s.is_empty()).then(|| {
-                    *ids.entry(s).or_insert_with(|| {
-                        patterns.push(s);
-                        patterns.len() - 1
-                    })
-                })
-            })
-            .collect();
+        let mut holders: Vec<Vec<usize>> = Vec::new();
+        for (at, secret) in secrets.iter().enumerate().filter(|(_, s)| !s.is_empty()) {
+            let id = *ids.entry(secret).or_insert_with(|| {
+                patterns.push(secret);
+                holders.push(Vec::new());
+                patterns.len() - 1
+            });
+            holders[id].push(at);
+        }
         let finder = AhoCorasick::new(&patterns).expect("literal patterns build");
+        let starred = (0..secrets.len())
+            .filter(|&at| secrets[at].contains('*'))
+            .collect();
         SecretIndex {
             secrets,
-            pattern_of,
             finder,
+            holders,
+            starred,
         }
     }
 
     /// The secrets, in their order, that masking `text` can find: those in
     /// it, and those with a `*`, which replacing another by [`MASK`] can
     /// bring about. Masking with these alone gives what masking with all
-    /// gives.
+    /// gives. Costs the length of the text and what it holds, not the
+    /// number of secrets.
     fn in_text(&self, text: &str) -> Vec<&'a str> {
-        let mut present = vec![false; self.finder.patterns_len()];
-        for found in self.finder.find_overlapping_iter(text) {
-            present[found.pattern().as_usize()] = true;
-        }
-        self.secrets
+        let mut found: Vec<usize> = self
+            .finder
+            .find_overlapping_iter(text)
+            .map(|m| m.pattern().as_usize())
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        let mut positions: Vec<usize> = found
             .iter()
-            .zip(&self.pattern_of)
-            .filter_map(|(secret, pattern)| {
-                let pattern = (*pattern)?;
-                (present[pattern] || secret.contains('*')).then_some(secret.as_str())
-            })
+            .flat_map(|&pattern| self.holders[pattern].iter().copied())
+            .chain(self.starred.iter().copied())
+            .collect();
+        positions.sort_unstable();
+        positions.dedup();
+        positions
+            .into_iter()
+            .map(|at| self.secrets[at].as_str())
             .collect()
     }
 
