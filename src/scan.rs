@@ -320,7 +320,12 @@ fn plan_units(options: &ScanOptions) -> (Vec<PlannedUnit>, Vec<ScanError>) {
     let Discovery { units, mut errors } = if roots.is_empty() {
         Discovery::default()
     } else {
-        discover::discover(&roots, options.walk)
+        // The walk keeps to the scan's thread count too.
+        let walk = WalkOptions {
+            threads: options.threads.unwrap_or(0),
+            ..options.walk
+        };
+        discover::discover(&roots, walk)
     };
     let mut planned: Vec<PlannedUnit> = units
         .into_iter()
