@@ -215,9 +215,12 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
         secrets.extend(output.secrets);
     }
     pool.install(|| crate::rules::secrets::redact(&mut result, &secrets));
-    result
-        .findings
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // Stable, as the serial sort was: findings equal in key keep unit order.
+    pool.install(|| {
+        result
+            .findings
+            .par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()))
+    });
     // A module a root calls is evaluated wherever it lives, as Terraform
     // loads it; what lies in files the config excludes is not reported.
     if let Some(filter) = &options.file_filter {
@@ -225,7 +228,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
             .findings
             .retain(|f| !filter.excludes(Path::new(&f.location.file)));
     }
-    result.errors.sort();
+    pool.install(|| result.errors.par_sort());
     result.errors.dedup();
     // A module's files are read once per root that calls it: count them once.
     result.files_scanned = result.scanned_files.len();
