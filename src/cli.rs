@@ -329,6 +329,7 @@ fn prepare(input: InputArgs, progress: bool, no_suppressions: bool) -> Result<Pr
         paths: input.paths,
         walk: WalkOptions {
             follow_symlinks: input.follow_symlinks,
+            ..WalkOptions::default()
         },
         terraform: TerraformOptions {
             var_files: or_config(&input.var_file, &config.var_files),
@@ -409,6 +410,13 @@ fn run_scan(args: ScanArgs) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
+    // Reports render in parallel on rayon's global pool: `-j` holds there too.
+    if let Some(threads) = prepared.options.threads {
+        // Fails only if the pool already exists, which then serves as it is.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global();
+    }
 
     // Where each report goes: the command line's formats, else the
     // config's, else text; `--output` takes the one meant for stdout.
@@ -514,11 +522,15 @@ fn run_scan(args: ScanArgs) -> u8 {
             return usage_error(&message);
         }
     }
-    match exit_code(&result, fail_on) {
+    let code = match exit_code(&result, fail_on) {
         EXIT_ERROR => EXIT_ERROR,
         _ if args.require_owner && result.active_findings().any(|f| f.is_unowned()) => EXIT_UNOWNED,
         code => code,
-    }
+    };
+    // Freeing a large result takes a while on one thread, and the process
+    // ends now: let it go beside the exit.
+    std::thread::spawn(move || drop(result));
+    code
 }
 
 /// The text report's width: the terminal's when it is written to one, else

@@ -36,6 +36,8 @@ pub struct WalkOptions {
     /// directories inside it are scanned once, under their real path;
     /// links to files are read either way, inside the root only.
     pub follow_symlinks: bool,
+    /// Walker threads; 0 lets the walker choose.
+    pub threads: usize,
 }
 
 /// How a file name classifies.
@@ -107,6 +109,7 @@ pub fn discover(paths: &[PathBuf], options: WalkOptions) -> Discovery {
                     && e.file_type().is_some_and(|t| t.is_dir())
                     && SKIPPED_DIRS.iter().any(|s| e.file_name() == *s))
             })
+            .threads(options.threads)
             .build_parallel();
         let real_roots = &real_roots;
         walker.run(|| {

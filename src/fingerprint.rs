@@ -14,6 +14,7 @@ use crate::finding::Finding;
 use crate::repo::RepoPaths;
 use crate::source::Span;
 use crate::value::{Node, Value};
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
@@ -24,20 +25,30 @@ pub const SCHEME: &str = "demarc/v1";
 
 /// Sets every finding's fingerprint. `findings` must be in report order.
 pub fn assign(findings: &mut [Finding], repo: &RepoPaths) {
-    let mut seen: HashMap<Vec<u8>, usize> = HashMap::new();
-    for finding in findings {
-        let identity = identity(finding, repo);
-        let ordinal = seen.entry(identity.clone()).or_insert(0);
-        let mut hasher = Sha256::new();
-        hasher.update(SCHEME.as_bytes());
-        hasher.update([0]);
-        hasher.update(&identity);
-        hasher.update(ordinal.to_string().as_bytes());
-        *ordinal += 1;
-        let digest = hasher.finalize();
-        // 128 bits: far beyond any repository's number of findings.
-        finding.fingerprint = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    }
+    // Identities and hashes in parallel; only the ordinals need report order.
+    let identities: Vec<Vec<u8>> = findings.par_iter().map(|f| identity(f, repo)).collect();
+    let mut seen: HashMap<&[u8], usize> = HashMap::new();
+    let ordinals: Vec<usize> = identities
+        .iter()
+        .map(|identity| {
+            let ordinal = seen.entry(identity).or_insert(0);
+            *ordinal += 1;
+            *ordinal - 1
+        })
+        .collect();
+    findings
+        .par_iter_mut()
+        .zip(identities.par_iter().zip(ordinals))
+        .for_each(|(finding, (identity, ordinal))| {
+            let mut hasher = Sha256::new();
+            hasher.update(SCHEME.as_bytes());
+            hasher.update([0]);
+            hasher.update(identity);
+            hasher.update(ordinal.to_string().as_bytes());
+            let digest = hasher.finalize();
+            // 128 bits: far beyond any repository's number of findings.
+            finding.fingerprint = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        });
 }
 
 fn identity(finding: &Finding, repo: &RepoPaths) -> Vec<u8> {

@@ -165,6 +165,11 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
     let mut outputs: Vec<UnitOutput> = pool.install(|| {
         units
             .par_iter()
+            // Units differ in cost by orders of magnitude and come sorted by
+            // kind (Terraform modules first): one unit a job, so an idle
+            // thread can always take the next one. Rayon's default split
+            // leaves a thread a run of units it cannot share.
+            .with_max_len(1)
             .map(|planned| {
                 let output = scan_unit_guarded(
                     &planned.source,
@@ -183,7 +188,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
             .collect()
     });
 
-    drop_repeats(&units, &mut outputs);
+    pool.install(|| drop_repeats(&units, &mut outputs));
     let units_wall = units_started.elapsed();
     let finish_started = Instant::now();
     // Freeing every parsed module takes long enough to matter and nothing
@@ -211,10 +216,13 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
         result.checked.extend(output.checked);
         secrets.extend(output.secrets);
     }
-    crate::rules::secrets::redact(&mut result, &secrets);
-    result
-        .findings
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    pool.install(|| crate::rules::secrets::redact(&mut result, &secrets));
+    // Stable, as the serial sort was: findings equal in key keep unit order.
+    pool.install(|| {
+        result
+            .findings
+            .par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()))
+    });
     // A module a root calls is evaluated wherever it lives, as Terraform
     // loads it; what lies in files the config excludes is not reported.
     if let Some(filter) = &options.file_filter {
@@ -222,7 +230,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
             .findings
             .retain(|f| !filter.excludes(Path::new(&f.location.file)));
     }
-    result.errors.sort();
+    pool.install(|| result.errors.par_sort());
     result.errors.dedup();
     // A module's files are read once per root that calls it: count them once.
     result.files_scanned = result.scanned_files.len();
@@ -234,7 +242,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
     result.checked.sort();
     result.checked.dedup();
     let repo = crate::repo::RepoPaths::around(options.paths.first().map(PathBuf::as_path));
-    crate::fingerprint::assign(&mut result.findings, &repo);
+    pool.install(|| crate::fingerprint::assign(&mut result.findings, &repo));
     let rules_share = rules_cpu.as_secs_f64() / (evaluate_cpu + rules_cpu).as_secs_f64().max(1e-9);
     result.stage_times = StageTimes {
         walk,
@@ -253,23 +261,28 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
 /// not key (an unknown `count`) where the plan knows the key.
 fn drop_repeats(units: &[PlannedUnit], outputs: &mut [UnitOutput]) {
     let modules: HashMap<PathBuf, usize> = units
-        .iter()
+        .par_iter()
         .enumerate()
         .filter_map(|(i, unit)| match &unit.source {
             UnitSource::TerraformModule { dir, .. } => Some((canonical(dir), i)),
             UnitSource::TemplateCandidate(_) => None,
         })
         .collect();
-    for (i, unit) in units.iter().enumerate() {
-        let UnitSource::TemplateCandidate(path) = &unit.source else {
-            continue;
-        };
-        if outputs[i].findings.is_empty() {
-            continue;
-        }
-        let Some(&module) = modules.get(&canonical(path.parent().unwrap_or(Path::new(".")))) else {
-            continue;
-        };
+    let plans: Vec<(usize, usize)> = units
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, unit)| {
+            let UnitSource::TemplateCandidate(path) = &unit.source else {
+                return None;
+            };
+            if outputs[i].findings.is_empty() {
+                return None;
+            }
+            let module = modules.get(&canonical(path.parent().unwrap_or(Path::new("."))))?;
+            Some((i, *module))
+        })
+        .collect();
+    for (i, module) in plans {
         let given: BTreeSet<(String, Location, String)> = outputs[i]
             .findings
             .iter()
@@ -312,7 +325,12 @@ fn plan_units(options: &ScanOptions) -> (Vec<PlannedUnit>, Vec<ScanError>) {
     let Discovery { units, mut errors } = if roots.is_empty() {
         Discovery::default()
     } else {
-        discover::discover(&roots, options.walk)
+        // The walk keeps to the scan's thread count too.
+        let walk = WalkOptions {
+            threads: options.threads.unwrap_or(0),
+            ..options.walk
+        };
+        discover::discover(&roots, walk)
     };
     let mut planned: Vec<PlannedUnit> = units
         .into_iter()
@@ -527,6 +545,8 @@ fn prepare_terraform(
     let counter = StageCounter::start(options.progress.as_ref(), Stage::Parsing, modules);
     let parsed: Vec<(terraform::ModuleDir, Vec<ScanError>)> = units
         .par_iter()
+        // One directory a job, as for units in `scan`.
+        .with_max_len(1)
         .filter_map(|planned| match &planned.source {
             UnitSource::TerraformModule { dir, files } => {
                 let mut texts = Vec::new();

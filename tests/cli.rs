@@ -580,3 +580,27 @@ fn silent_mistakes_are_warnings_or_errors() {
         assert!(!dir.path().join("r.json").exists(), "{args:?}");
     }
 }
+
+/// The report is the same whatever the number of threads: units, their
+/// findings and the redaction of secrets finish in any order, and the
+/// output must not show it. The rule fixtures are a repository of over a
+/// thousand files in both frameworks, secrets among them.
+#[test]
+fn output_does_not_depend_on_the_thread_count() {
+    let scan_with = |threads: &str| {
+        let output = demarc()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["scan", "fixtures", "--format", "json", "-j", threads])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "findings, no errors");
+        output.stdout
+    };
+    let one = scan_with("1");
+    let report: Value = serde_json::from_slice(&one).expect("stdout is JSON");
+    assert!(report["findings"].as_array().unwrap().len() > 1000);
+    assert!(
+        one == scan_with("3"),
+        "1 and 3 threads give different reports"
+    );
+}

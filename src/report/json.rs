@@ -7,26 +7,65 @@ use super::summary::Summary;
 use super::RenderOptions;
 use crate::finding::{Finding, ScanResult};
 use crate::model::ScanError;
+use rayon::prelude::*;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 /// Version of the JSON report's shape.
 pub const JSON_VERSION: u64 = 1;
 
 pub fn render(result: &ScanResult, _options: &RenderOptions) -> String {
-    let mut text =
-        serde_json::to_string_pretty(&to_value(result)).expect("a JSON value always serializes");
+    // The findings are most of a large report: each is rendered on its own,
+    // in parallel, indented for its place in the array, and written in
+    // verbatim, so the text is what rendering the whole value gives.
+    let findings: Vec<Box<RawValue>> = result
+        .findings
+        .par_iter()
+        .map(|f| {
+            let text = serde_json::to_string_pretty(&finding(f))
+                .expect("a JSON value always serializes")
+                .replace('\n', FINDING_INDENT);
+            RawValue::from_string(text).expect("serde_json writes valid JSON")
+        })
+        .collect();
+    let report = Spliced {
+        object: report(result, Value::Null),
+        findings,
+    };
+    let mut text = serde_json::to_string_pretty(&report).expect("a JSON value always serializes");
     text.push('\n');
     text
 }
 
-/// The report as a JSON value.
-pub fn to_value(result: &ScanResult) -> Value {
+/// A line break inside a finding in the pretty-printed report: findings
+/// sit two levels deep, two spaces a level.
+const FINDING_INDENT: &str = "\n    ";
+
+/// The report object with its `findings` written from `findings`.
+struct Spliced {
+    object: Map<String, Value>,
+    findings: Vec<Box<RawValue>>,
+}
+
+impl Serialize for Spliced {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.object.len()))?;
+        for (key, value) in &self.object {
+            match key.as_str() {
+                "findings" => map.serialize_entry(key, &self.findings)?,
+                _ => map.serialize_entry(key, value)?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// The report object, with `findings` as its findings.
+fn report(result: &ScanResult, findings: Value) -> Map<String, Value> {
     let mut object = Map::new();
     object.insert("version".into(), json!(JSON_VERSION));
-    object.insert(
-        "findings".into(),
-        Value::Array(result.findings.iter().map(finding).collect()),
-    );
+    object.insert("findings".into(), findings);
     object.insert(
         "errors".into(),
         Value::Array(result.errors.iter().map(error).collect()),
@@ -43,7 +82,7 @@ pub fn to_value(result: &ScanResult) -> Value {
             super::compliance::to_json(&result.compliance),
         );
     }
-    Value::Object(object)
+    object
 }
 
 fn finding(finding: &Finding) -> Value {

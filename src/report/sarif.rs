@@ -21,6 +21,7 @@
 use super::RenderOptions;
 use crate::finding::{Finding, Location, RuleInfo, ScanResult, Severity};
 use crate::model::{Framework, ScanError};
+use rayon::prelude::*;
 use serde_json::{json, Value};
 use serde_sarif::sarif;
 use std::collections::{BTreeMap, HashMap};
@@ -74,9 +75,10 @@ fn log(result: &ScanResult, options: &RenderOptions) -> sarif::Sarif {
         .version(options.tool_version.clone())
         .rules(rules.iter().map(|r| rule(r)).collect::<Vec<_>>())
         .build();
+    // Most of a large log: built in parallel, kept in order.
     let results: Vec<sarif::Result> = result
         .findings
-        .iter()
+        .par_iter()
         .map(|f| finding(f, index[f.rule.id.as_str()]))
         .collect();
     let notifications: Vec<sarif::Notification> = result

@@ -13,8 +13,11 @@
 
 use crate::finding::{Location, ScanResult};
 use crate::value::{Node, Value};
+use aho_corasick::AhoCorasick;
 use base64::Engine;
+use rayon::prelude::*;
 use regex::Regex;
+use std::collections::HashMap;
 use std::ops::Not;
 use std::sync::Arc;
 use std::sync::LazyLock;
@@ -289,10 +292,10 @@ pub fn secrets_of(value: &str) -> Vec<String> {
 }
 
 /// `text` with every occurrence of each secret replaced by [`MASK`].
-pub fn mask(text: &str, secrets: &[String]) -> String {
+pub fn mask(text: &str, secrets: &[impl AsRef<str>]) -> String {
     let mut out = text.to_string();
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        out = out.replace(secret.as_str(), MASK);
+    for secret in secrets.iter().map(AsRef::as_ref).filter(|s| !s.is_empty()) {
+        out = out.replace(secret, MASK);
     }
     out
 }
@@ -320,6 +323,74 @@ pub fn blank(text: &mut String, range: std::ops::Range<usize>) {
 /// `abc` would go), only inside the values sensitive findings point at.
 const MIN_SEARCHED_SECRET: usize = 4;
 
+/// The secrets of a scan, indexed so that each text is searched once for
+/// all of them (an Aho-Corasick automaton) rather than once per secret: a
+/// large repository holds thousands of secrets and of texts to clean.
+struct SecretIndex<'a> {
+    secrets: &'a [String],
+    finder: AhoCorasick,
+    /// For each pattern of `finder`, the positions in `secrets` that hold it.
+    holders: Vec<Vec<usize>>,
+    /// The positions of secrets with a `*`.
+    starred: Vec<usize>,
+}
+
+impl<'a> SecretIndex<'a> {
+    fn new(secrets: &'a [String]) -> SecretIndex<'a> {
+        let mut ids: HashMap<&str, usize> = HashMap::new();
+        let mut patterns: Vec<&str> = Vec::new();
+        let mut holders: Vec<Vec<usize>> = Vec::new();
+        for (at, secret) in secrets.iter().enumerate().filter(|(_, s)| !s.is_empty()) {
+            let id = *ids.entry(secret).or_insert_with(|| {
+                patterns.push(secret);
+                holders.push(Vec::new());
+                patterns.len() - 1
+            });
+            holders[id].push(at);
+        }
+        let finder = AhoCorasick::new(&patterns).expect("literal patterns build");
+        let starred = (0..secrets.len())
+            .filter(|&at| secrets[at].contains('*'))
+            .collect();
+        SecretIndex {
+            secrets,
+            finder,
+            holders,
+            starred,
+        }
+    }
+
+    /// The secrets, in their order, that masking `text` can find: those in
+    /// it, and those with a `*`, which replacing another by [`MASK`] can
+    /// bring about. Masking with these alone gives what masking with all
+    /// gives. Costs the length of the text and what it holds, not the
+    /// number of secrets.
+    fn in_text(&self, text: &str) -> Vec<&'a str> {
+        let mut found: Vec<usize> = self
+            .finder
+            .find_overlapping_iter(text)
+            .map(|m| m.pattern().as_usize())
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        let mut positions: Vec<usize> = found
+            .iter()
+            .flat_map(|&pattern| self.holders[pattern].iter().copied())
+            .chain(self.starred.iter().copied())
+            .collect();
+        positions.sort_unstable();
+        positions.dedup();
+        positions
+            .into_iter()
+            .map(|at| self.secrets[at].as_str())
+            .collect()
+    }
+
+    fn mask(&self, text: &str) -> String {
+        mask(text, &self.in_text(text))
+    }
+}
+
 /// Removes the secrets sensitive rules found from everything a report can
 /// show: every finding's value and message (another rule may point at the
 /// same text), and the source text snippets are drawn from. There each
@@ -332,23 +403,31 @@ pub fn redact(result: &mut ScanResult, secrets: &[String]) {
     if secrets.is_empty() {
         return;
     }
-    for finding in &mut result.findings {
-        finding.message = mask(&finding.message, secrets);
-        finding.value = finding.value.as_deref().map(|v| mask(v, secrets));
-    }
-    let places: Vec<&Location> = result
+    let index = SecretIndex::new(secrets);
+    result.findings.par_iter_mut().for_each(|finding| {
+        finding.message = index.mask(&finding.message);
+        finding.value = finding.value.as_deref().map(|v| index.mask(v));
+    });
+    let mut places: HashMap<&str, Vec<&Location>> = HashMap::new();
+    for finding in result
         .findings
         .iter()
         .filter(|f| f.rule.sensitive && f.value.is_some())
-        .flat_map(|f| std::iter::once(&f.location).chain(f.provenance.iter().map(|p| &p.location)))
-        .collect();
-    for (file, text) in result.sources.iter_mut() {
+    {
+        for place in
+            std::iter::once(&finding.location).chain(finding.provenance.iter().map(|p| &p.location))
+        {
+            places.entry(place.file.as_str()).or_default().push(place);
+        }
+    }
+    result.sources.par_iter_mut().for_each(|(file, text)| {
         let original: &str = text;
+        let present = index.in_text(original);
         let mut masked = original.to_string();
         let blank_all = |masked: &mut String, within: &str, offset: usize, min: usize| {
             let mut shown = false;
-            for secret in secrets.iter().filter(|s| s.len() >= min.max(1)) {
-                for (at, _) in within.match_indices(secret.as_str()) {
+            for secret in present.iter().filter(|s| s.len() >= min.max(1)) {
+                for (at, _) in within.match_indices(*secret) {
                     blank(masked, offset + at..offset + at + secret.len());
                     shown = true;
                 }
@@ -356,7 +435,7 @@ pub fn redact(result: &mut ScanResult, secrets: &[String]) {
             shown
         };
         blank_all(&mut masked, original, 0, MIN_SEARCHED_SECRET);
-        for place in places.iter().filter(|p| &p.file == file) {
+        for place in places.get(file.as_str()).into_iter().flatten() {
             let range = place.byte_start..place.byte_end;
             let Some(raw) = original.get(range.clone()) else {
                 continue;
@@ -370,7 +449,7 @@ pub fn redact(result: &mut ScanResult, secrets: &[String]) {
         if masked != original {
             *text = Arc::from(masked);
         }
-    }
+    });
 }
 
 #[cfg(test)]
@@ -510,6 +589,36 @@ mod tests {
         let pairs = "- {name: API_KEY, value: k-77a1b2c3}\n- {Name: MAX_TOKENS, Value: '4096'}\n\
                      - {name: STAGE, value: prod}\n";
         assert_eq!(flagged(pairs), ["k-77a1b2c3"]);
+    }
+
+    #[test]
+    fn indexed_masking_masks_as_masking_with_every_secret() {
+        // Duplicates, a secret inside another, secrets absent from the text,
+        // and ones with `*` that only replacing another brings about.
+        let secrets: Vec<String> = [
+            "hunter2",
+            "",
+            "hunter2hunter2",
+            "absent",
+            "a****b",
+            "hunter2",
+            "**",
+            "x",
+        ]
+        .map(String::from)
+        .to_vec();
+        let index = SecretIndex::new(&secrets);
+        for text in [
+            "a hunter2hunter2 b hunter2",
+            "ahunter2b and x",
+            "nothing here",
+            "",
+            "**",
+        ] {
+            assert_eq!(index.mask(text), mask(text, &secrets), "{text:?}");
+        }
+        // `a****b` appears only once `hunter2` is masked, and is masked too.
+        assert_ne!(index.mask("ahunter2b"), mask("ahunter2b", &secrets[..1]));
     }
 
     #[test]
