@@ -78,7 +78,7 @@ impl Baseline {
 
     pub fn load(path: &Path) -> Result<Baseline, String> {
         let shown = crate::discover::display_path(path);
-        let text = crate::read::text(path, crate::repo::confinement(path).as_deref())
+        let text = crate::read::text(path, crate::repo::confinement(path).as_ref())
             .map_err(|e| format!("{shown}: cannot read the baseline: {e}"))?;
         let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
             format!(

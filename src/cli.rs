@@ -512,11 +512,12 @@ fn run_scan(args: ScanArgs) -> u8 {
             started: Some(started),
             elapsed: Some(elapsed),
         };
-        let text = report::render(output.format, &result, &render);
+        let write = |out: &mut dyn Write| report::write(output.format, &result, &render, out);
         let written = match &output.path {
-            Some(path) => std::fs::write(path, text.as_bytes())
+            Some(path) => std::fs::File::create(path)
+                .and_then(|mut file| write(&mut file))
                 .map_err(|e| format!("cannot write {}: {e}", path.display())),
-            None => print_stdout(&text).map_err(|e| format!("cannot write output: {e}")),
+            None => write_stdout(write).map_err(|e| format!("cannot write output: {e}")),
         };
         if let Err(message) = written {
             return usage_error(&message);
@@ -556,8 +557,13 @@ fn text_width(to_terminal: bool) -> usize {
 /// closed the pipe: that is not an error, and the command ends quietly
 /// with the exit code it would have had.
 fn print_stdout(text: &str) -> std::io::Result<()> {
+    write_stdout(|out| out.write_all(text.as_bytes()))
+}
+
+/// [`print_stdout`] for what `write` writes.
+fn write_stdout(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match write(&mut out).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }

@@ -33,7 +33,7 @@ impl CodeOwners {
     /// One that exists but cannot be read (a link out of the repository, a
     /// device, too large) gives no owners and a warning saying why.
     pub fn load(root: &Path) -> Option<(CodeOwners, Vec<ScanError>)> {
-        let roots = [root.canonicalize().ok()?];
+        let roots = crate::read::Confinement::new(vec![root.canonicalize().ok()?]);
         LOCATIONS.iter().find_map(|name| {
             let path = root.join(name);
             std::fs::symlink_metadata(&path).ok()?;

@@ -218,7 +218,7 @@ impl Config {
     pub fn load(path: &Path, root: &Path) -> Result<Config, Vec<ScanError>> {
         let display = crate::discover::display_path(path);
         let text =
-            crate::read::text(path, crate::repo::confinement(path).as_deref()).map_err(|e| {
+            crate::read::text(path, crate::repo::confinement(path).as_ref()).map_err(|e| {
                 vec![ScanError {
                     file: display.clone(),
                     line: None,

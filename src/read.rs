@@ -11,9 +11,10 @@
 //! target outside them.
 
 use crate::parse::limits::MAX_FILE_BYTES;
+use std::collections::HashMap;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 /// Why a file was not read.
 #[derive(Debug)]
@@ -49,14 +50,83 @@ impl std::fmt::Display for ReadError {
     }
 }
 
+/// The canonical directories reads may lead into. It remembers the real
+/// path of each directory it has resolved: a scan reads tens of thousands
+/// of files from a few thousand directories, and resolving every file's
+/// path anew, a system call per component from the root down, was a tenth
+/// of its time. Made per scan, so a directory replaced by a link later is
+/// seen as it is then.
+#[derive(Debug, Default)]
+pub struct Confinement {
+    roots: Vec<PathBuf>,
+    real_dirs: RwLock<HashMap<PathBuf, Option<PathBuf>>>,
+}
+
+impl Confinement {
+    pub fn new(roots: Vec<PathBuf>) -> Confinement {
+        Confinement {
+            roots,
+            real_dirs: RwLock::default(),
+        }
+    }
+
+    pub fn roots(&self) -> &[PathBuf] {
+        &self.roots
+    }
+
+    /// Whether a real (canonical) path lies in one of the directories.
+    pub fn contains(&self, real: &Path) -> bool {
+        self.roots.iter().any(|root| real.starts_with(root))
+    }
+
+    /// `path` made absolute and free of links, or as given when it cannot be.
+    pub fn real(&self, path: &Path) -> PathBuf {
+        let path = if path.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            path
+        };
+        self.real_path(path).unwrap_or_else(|_| path.to_path_buf())
+    }
+
+    /// `path` with every link resolved, as [`Path::canonicalize`] gives it:
+    /// one that is not itself a link is where its directory really is.
+    fn real_path(&self, path: &Path) -> std::io::Result<PathBuf> {
+        let not_a_link = std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_symlink());
+        if let (true, Some(dir), Some(name)) = (not_a_link, path.parent(), path.file_name()) {
+            if let Some(real_dir) = self.real_dir(dir) {
+                return Ok(real_dir.join(name));
+            }
+        }
+        path.canonicalize()
+    }
+
+    /// The real path of a directory, resolved once, through its parent's.
+    fn real_dir(&self, dir: &Path) -> Option<PathBuf> {
+        if let Some(known) = self.real_dirs.read().expect("not poisoned").get(dir) {
+            return known.clone();
+        }
+        let spelled = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let real = self.real_path(spelled).ok();
+        self.real_dirs
+            .write()
+            .expect("not poisoned")
+            .insert(dir.to_path_buf(), real.clone());
+        real
+    }
+}
+
 /// Reads `path` whole, at most [`MAX_FILE_BYTES`]. With `within`, the
-/// file's real path (links resolved) must lie under one of those canonical
-/// directories; without, the caller vouches for the path (a file named on
-/// the command line).
-pub fn bounded(path: &Path, within: Option<&[PathBuf]>) -> Result<Vec<u8>, ReadError> {
+/// file's real path (links resolved) must lie in it; without, the caller
+/// vouches for the path (a file named on the command line).
+pub fn bounded(path: &Path, within: Option<&Confinement>) -> Result<Vec<u8>, ReadError> {
     let real = match within {
-        Some(roots) => {
-            let real = path.canonicalize().map_err(|e| {
+        Some(confinement) => {
+            let real = confinement.real_path(path).map_err(|e| {
                 let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink());
                 if is_link {
                     ReadError::BrokenLink
@@ -64,7 +134,7 @@ pub fn bounded(path: &Path, within: Option<&[PathBuf]>) -> Result<Vec<u8>, ReadE
                     ReadError::Io(e)
                 }
             })?;
-            if !roots.iter().any(|root| real.starts_with(root)) {
+            if !confinement.contains(&real) {
                 return Err(ReadError::OutsideRoot(real));
             }
             real
@@ -94,7 +164,7 @@ pub fn bounded(path: &Path, within: Option<&[PathBuf]>) -> Result<Vec<u8>, ReadE
 }
 
 /// [`bounded`], as UTF-8 text; errors as messages.
-pub fn text(path: &Path, within: Option<&[PathBuf]>) -> Result<Arc<str>, String> {
+pub fn text(path: &Path, within: Option<&Confinement>) -> Result<Arc<str>, String> {
     let bytes = bounded(path, within).map_err(|e| e.to_string())?;
     String::from_utf8(bytes)
         .map(Arc::from)
@@ -136,7 +206,7 @@ impl Overlay {
     }
 
     /// [`text`], the buffer first.
-    pub fn text(&self, path: &Path, within: Option<&[PathBuf]>) -> Result<Arc<str>, String> {
+    pub fn text(&self, path: &Path, within: Option<&Confinement>) -> Result<Arc<str>, String> {
         match self.get(path) {
             Some(text) => Ok(text),
             None => text(path, within),
@@ -177,8 +247,8 @@ mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
 
-    fn root_of(dir: &tempfile::TempDir) -> Vec<PathBuf> {
-        vec![dir.path().canonicalize().unwrap()]
+    fn root_of(dir: &tempfile::TempDir) -> Confinement {
+        Confinement::new(vec![dir.path().canonicalize().unwrap()])
     }
 
     #[test]

@@ -42,10 +42,12 @@ pub fn absolute(path: &Path) -> PathBuf {
 /// repository's root (canonical), so a committed link cannot lead a read
 /// out of it. `None` (anywhere) for a file outside every repository, which
 /// only the user can have named.
-pub fn confinement(file: &Path) -> Option<Vec<PathBuf>> {
+pub fn confinement(file: &Path) -> Option<crate::read::Confinement> {
     let dir = absolute(file);
     let root = find_root(dir.parent().unwrap_or(&dir))?;
-    Some(vec![root.canonicalize().ok()?])
+    Some(crate::read::Confinement::new(vec![root
+        .canonicalize()
+        .ok()?]))
 }
 
 /// Paths as the repository sees them.

@@ -11,12 +11,12 @@ use crate::finding::{
     CheckedResource, Finding, Generated, Location, Provenance, ScanResult, StageTimes,
 };
 use crate::model::{ScanError, Unit};
-use crate::read::ReadError;
+use crate::read::{Confinement, ReadError};
 use crate::rules::{Hit, RuleSet};
 use crate::source::{SourceFile, Span};
 use crate::suppress::{self, Directive};
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -188,7 +188,7 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
             .collect()
     });
 
-    pool.install(|| drop_repeats(&units, &mut outputs));
+    pool.install(|| drop_repeats(&units, &mut outputs, &read_roots));
     let units_wall = units_started.elapsed();
     let finish_started = Instant::now();
     // Freeing every parsed module takes long enough to matter and nothing
@@ -202,20 +202,44 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
         rules: rules.rules.iter().map(|r| r.info.clone()).collect(),
         ..ScanResult::default()
     };
+    // Sized once: growing these by doubling copies every finding again.
+    let total = |len: fn(&UnitOutput) -> usize| outputs.iter().map(len).sum::<usize>();
+    result.findings.reserve(total(|o| o.findings.len()));
+    result.checked.reserve(total(|o| o.checked.len()));
+    let mut sources = Vec::with_capacity(total(|o| o.sources.len()));
+    let mut file_names = Vec::with_capacity(total(|o| o.file_names.len()));
     let (mut evaluate_cpu, mut rules_cpu) = (Duration::ZERO, Duration::ZERO);
     for output in outputs {
         evaluate_cpu += output.evaluate_time;
         rules_cpu += output.rules_time;
         result.findings.extend(output.findings);
         result.errors.extend(output.errors);
-        result.sources.extend(output.sources);
+        sources.extend(output.sources);
         result.warnings.extend(output.notes);
         result.undecided += output.undecided;
-        result.scanned_files.extend(output.file_names);
+        file_names.extend(output.file_names);
         directives.extend(output.directives);
         result.checked.extend(output.checked);
         secrets.extend(output.secrets);
     }
+    // Only snippets read the texts, and a snippet shows its finding's file.
+    let shown: HashSet<&str> = result
+        .findings
+        .iter()
+        .map(|f| f.location.file.as_str())
+        .collect();
+    sources.retain(|(file, _)| shown.contains(file.as_str()));
+    // Sorted in parallel, the maps build in one pass rather than by a
+    // search per insertion. The sort is stable: a file read by several
+    // units keeps its last text, as inserting in unit order did.
+    pool.install(|| {
+        rayon::join(
+            || sources.par_sort_by(|a, b| a.0.cmp(&b.0)),
+            || file_names.par_sort_unstable(),
+        )
+    });
+    result.sources = sources.into_iter().collect();
+    result.scanned_files = file_names.into_iter().collect();
     pool.install(|| crate::rules::secrets::redact(&mut result, &secrets));
     // Stable, as the serial sort was: findings equal in key keep unit order.
     pool.install(|| {
@@ -259,12 +283,12 @@ pub fn scan(options: &ScanOptions, rules: &RuleSet, attribution: &Attribution) -
 /// findings the plan's unit gives too. Those are the same rule at the same
 /// place on the same resource, or on the resource the configuration could
 /// not key (an unknown `count`) where the plan knows the key.
-fn drop_repeats(units: &[PlannedUnit], outputs: &mut [UnitOutput]) {
+fn drop_repeats(units: &[PlannedUnit], outputs: &mut [UnitOutput], read_roots: &Confinement) {
     let modules: HashMap<PathBuf, usize> = units
         .par_iter()
         .enumerate()
         .filter_map(|(i, unit)| match &unit.source {
-            UnitSource::TerraformModule { dir, .. } => Some((canonical(dir), i)),
+            UnitSource::TerraformModule { dir, .. } => Some((read_roots.real(dir), i)),
             UnitSource::TemplateCandidate(_) => None,
         })
         .collect();
@@ -278,7 +302,7 @@ fn drop_repeats(units: &[PlannedUnit], outputs: &mut [UnitOutput]) {
             if outputs[i].findings.is_empty() {
                 return None;
             }
-            let module = modules.get(&canonical(path.parent().unwrap_or(Path::new("."))))?;
+            let module = modules.get(&read_roots.real(path.parent().unwrap_or(Path::new("."))))?;
             Some((i, *module))
         })
         .collect();
@@ -534,7 +558,7 @@ fn checked_resources(unit: &Unit, rules: &RuleSet) -> Vec<CheckedResource> {
 fn prepare_terraform(
     mut units: Vec<PlannedUnit>,
     options: &ScanOptions,
-    read_roots: &[PathBuf],
+    read_roots: &Confinement,
     errors: &mut Vec<ScanError>,
 ) -> (terraform::Library, Vec<PlannedUnit>) {
     let scan_roots = scan_roots(&options.paths);
@@ -558,7 +582,7 @@ fn prepare_terraform(
                         Read::Error(e) => read_errors.push(e),
                     }
                 }
-                let dir = terraform::ModuleDir::parse(canonical(dir), texts);
+                let dir = terraform::ModuleDir::parse(read_roots.real(dir), texts);
                 counter.one_done();
                 Some((dir, read_errors))
             }
@@ -566,15 +590,24 @@ fn prepare_terraform(
         })
         .collect();
     let mut dirs = Vec::with_capacity(parsed.len());
+    // Each module unit's real directory, in unit order: resolved once, above.
+    let mut real_dirs = Vec::with_capacity(parsed.len());
     for (dir, read_errors) in parsed {
         errors.extend(read_errors);
+        real_dirs.push(dir.path.clone());
         dirs.push(dir);
     }
     let library = terraform::Library::new(dirs, scan_roots, &options.terraform)
         .with_overlay(options.overlay.clone());
     errors.extend(library.errors().iter().cloned());
+    // `retain` visits units once each, in order, as `parsed` was made.
+    let mut real_dirs = real_dirs.into_iter();
     units.retain(|planned| match &planned.source {
-        UnitSource::TerraformModule { dir, .. } => library.is_root(&canonical(dir)),
+        UnitSource::TerraformModule { .. } => library.is_root(
+            &real_dirs
+                .next()
+                .expect("a parsed directory per module unit"),
+        ),
         UnitSource::TemplateCandidate(_) => true,
     });
     (library, units)
@@ -604,11 +637,13 @@ fn scan_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
 /// root. Anything in the repository under scan is harmless to read (a
 /// module's `providers.tf` may link to a shared file outside the PATH);
 /// outside it, nothing is the scan's to read.
-fn read_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
-    scan_roots(paths)
-        .into_iter()
-        .map(|root| crate::repo::find_root(&root).unwrap_or(root))
-        .collect()
+fn read_roots(paths: &[PathBuf]) -> Confinement {
+    Confinement::new(
+        scan_roots(paths)
+            .into_iter()
+            .map(|root| crate::repo::find_root(&root).unwrap_or(root))
+            .collect(),
+    )
 }
 
 /// A path made absolute and free of links, or as given when it cannot be.
@@ -627,7 +662,7 @@ fn scan_unit_guarded(
     rules: &RuleSet,
     attribution: &Attribution,
     terraform: &terraform::Library,
-    read_roots: &[PathBuf],
+    read_roots: &Confinement,
 ) -> UnitOutput {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         scan_unit(source, options, rules, attribution, terraform, read_roots)
@@ -662,7 +697,7 @@ fn scan_unit(
     rules: &RuleSet,
     attribution: &Attribution,
     terraform: &terraform::Library,
-    read_roots: &[PathBuf],
+    read_roots: &Confinement,
 ) -> UnitOutput {
     let evaluate_started = Instant::now();
     let mut output = UnitOutput::default();
@@ -670,7 +705,7 @@ fn scan_unit(
         // Read and parsed by `prepare_terraform`; evaluated here as a root
         // with every module it calls.
         UnitSource::TerraformModule { dir, .. } => {
-            match terraform::evaluate_root(terraform, &canonical(dir), &options.terraform) {
+            match terraform::evaluate_root(terraform, &read_roots.real(dir), &options.terraform) {
                 Some(unit) => unit,
                 None => return output,
             }
@@ -879,7 +914,7 @@ enum Read {
 fn read_source(
     path: &Path,
     known_iac: bool,
-    roots: &[PathBuf],
+    roots: &Confinement,
     overlay: &crate::read::Overlay,
 ) -> Read {
     if let Some(text) = overlay.get(path) {

@@ -142,6 +142,20 @@ impl Default for RenderOptions {
     }
 }
 
+/// Writes the report for one format to `out`. JSON, the format of large
+/// reports, streams; the others are rendered whole first.
+pub fn write(
+    format: Format,
+    result: &ScanResult,
+    options: &RenderOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => json::write(result, options, out),
+        _ => out.write_all(render(format, result, options).as_bytes()),
+    }
+}
+
 /// Renders the whole report for one format into a String.
 pub fn render(format: Format, result: &ScanResult, options: &RenderOptions) -> String {
     match format {

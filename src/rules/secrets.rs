@@ -366,6 +366,11 @@ impl<'a> SecretIndex<'a> {
     /// gives. Costs the length of the text and what it holds, not the
     /// number of secrets.
     fn in_text(&self, text: &str) -> Vec<&'a str> {
+        // Any occurrence makes a match: most texts hold none, and this
+        // search skips ahead where the overlapping one walks every byte.
+        if self.starred.is_empty() && !self.finder.is_match(text) {
+            return Vec::new();
+        }
         let mut found: Vec<usize> = self
             .finder
             .find_overlapping_iter(text)
@@ -423,6 +428,11 @@ pub fn redact(result: &mut ScanResult, secrets: &[String]) {
     result.sources.par_iter_mut().for_each(|(file, text)| {
         let original: &str = text;
         let present = index.in_text(original);
+        let placed = places.get(file.as_str());
+        // Most files hold no secret: nothing to copy.
+        if present.is_empty() && placed.is_none() {
+            return;
+        }
         let mut masked = original.to_string();
         let blank_all = |masked: &mut String, within: &str, offset: usize, min: usize| {
             let mut shown = false;
@@ -435,7 +445,7 @@ pub fn redact(result: &mut ScanResult, secrets: &[String]) {
             shown
         };
         blank_all(&mut masked, original, 0, MIN_SEARCHED_SECRET);
-        for place in places.get(file.as_str()).into_iter().flatten() {
+        for place in placed.into_iter().flatten() {
             let range = place.byte_start..place.byte_end;
             let Some(raw) = original.get(range.clone()) else {
                 continue;

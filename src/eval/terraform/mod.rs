@@ -42,6 +42,7 @@ use crate::source::SourceFile;
 use config::{is_local_source, read_var_file, DirFile, VarFile};
 use eval::Evaluator;
 use module::{normalize, Instance};
+use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -69,7 +70,7 @@ pub struct Library {
     dirs: HashMap<PathBuf, Arc<ModuleDir>>,
     roots: BTreeSet<PathBuf>,
     /// Canonical scanned paths: nothing outside them is read.
-    scan_roots: Vec<PathBuf>,
+    scan_roots: crate::read::Confinement,
     var_files: Vec<CliVarFile>,
     /// `TF_VAR_name` values from the environment.
     env: Vec<(String, String)>,
@@ -148,7 +149,7 @@ impl Library {
             .collect();
         let mut library = Library {
             roots: BTreeSet::new(),
-            scan_roots,
+            scan_roots: crate::read::Confinement::new(scan_roots),
             var_files: Vec::new(),
             env,
             errors: Vec::new(),
@@ -190,10 +191,10 @@ impl Library {
                 .collect()
         };
         let edges: HashMap<&PathBuf, Vec<PathBuf>> =
-            self.dirs.iter().map(|(p, d)| (p, callees(d))).collect();
+            self.dirs.par_iter().map(|(p, d)| (p, callees(d))).collect();
         let called: HashSet<&PathBuf> = edges.values().flatten().collect();
         let mut ordered: Vec<&PathBuf> = self.dirs.keys().collect();
-        ordered.sort();
+        ordered.par_sort_by_cached_key(|p| crate::discover::path_order(p));
         let mut roots: BTreeSet<PathBuf> = ordered
             .iter()
             .filter(|p| !called.contains(**p))
@@ -268,14 +269,12 @@ impl Library {
     }
 
     /// The canonical directories the scan may read in.
-    pub fn scan_roots(&self) -> &[PathBuf] {
+    pub fn scan_roots(&self) -> &crate::read::Confinement {
         &self.scan_roots
     }
 
     pub fn is_inside_scan_root(&self, canonical: &Path) -> bool {
-        self.scan_roots
-            .iter()
-            .any(|root| canonical.starts_with(root))
+        self.scan_roots.contains(canonical)
     }
 
     /// Errors that belong to no unit: unreadable `--var-file`s, parse errors
@@ -363,7 +362,7 @@ pub fn load_module(files: Vec<(String, Arc<str>)>, options: &TerraformOptions) -
 /// Terraform files.
 fn read_dir_from_disk(
     dir: &Path,
-    roots: &[PathBuf],
+    roots: &crate::read::Confinement,
     overlay: &crate::read::Overlay,
 ) -> Option<ModuleDir> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
