@@ -312,6 +312,32 @@ mod tests {
     }
 
     #[test]
+    fn directories_are_resolved_once_and_a_linked_one_still_confines() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("a/b")).unwrap();
+        std::fs::write(dir.path().join("a/b/main.tf"), "x = 1\n").unwrap();
+        std::fs::write(outside.path().join("main.tf"), "y = 2\n").unwrap();
+        symlink(outside.path(), dir.path().join("a/out")).unwrap();
+        let roots = root_of(&dir);
+        // A plain file in plain directories, twice: the second read takes
+        // the remembered directory and gives the same.
+        for _ in 0..2 {
+            assert_eq!(
+                bounded(&dir.path().join("a/b/main.tf"), Some(&roots)).unwrap(),
+                b"x = 1\n"
+            );
+        }
+        // The file itself is no link, but its directory leads outside.
+        let err = bounded(&dir.path().join("a/out/main.tf"), Some(&roots)).unwrap_err();
+        assert!(matches!(err, ReadError::OutsideRoot(_)), "{err}");
+        assert_eq!(
+            roots.real(&dir.path().join("a/b/../b/main.tf")),
+            dir.path().canonicalize().unwrap().join("a/b/main.tf")
+        );
+    }
+
+    #[test]
     fn overlay_buffers_win_over_disk_however_the_path_is_written() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.tf"), "on disk").unwrap();
