@@ -718,6 +718,20 @@ fn json_errors_without_position_have_null_line_and_column() {
     assert_eq!(report["summary"]["total"], json!(0));
 }
 
+/// The findings are rendered apart and spliced in: the text must be what
+/// pretty-printing the whole value gives, and writing what rendering gives.
+#[test]
+fn json_is_the_pretty_printed_value_whether_rendered_or_written() {
+    for result in [sample(), ScanResult::default()] {
+        let text = render(Format::Json, &result, &options(false));
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(text, serde_json::to_string_pretty(&value).unwrap() + "\n");
+        let mut written = Vec::new();
+        demarc::report::write(Format::Json, &result, &options(false), &mut written).unwrap();
+        assert_eq!(String::from_utf8(written).unwrap(), text);
+    }
+}
+
 #[test]
 fn json_snapshot() {
     insta::assert_snapshot!(render(Format::Json, &sample(), &options(false)));

@@ -3,77 +3,34 @@
 //! order. Suppressed findings are listed too, with `suppressed` saying why,
 //! so an audit sees every decision; the summary counts only the others.
 
+use super::splice::Spliced;
 use super::summary::Summary;
 use super::RenderOptions;
 use crate::finding::{Finding, ScanResult};
 use crate::model::ScanError;
-use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 use std::io::{self, Write};
 
 /// Version of the JSON report's shape.
 pub const JSON_VERSION: u64 = 1;
 
-pub fn render(result: &ScanResult, options: &RenderOptions) -> String {
-    let mut text = Vec::new();
-    write(result, options, &mut text).expect("writing to memory cannot fail");
-    String::from_utf8(text).expect("serde_json writes UTF-8")
+pub fn render(result: &ScanResult, _options: &RenderOptions) -> String {
+    spliced(result).text()
 }
 
-/// Writes the report to `out` in pieces, never whole in memory: a large
-/// report is tens of megabytes, and building it in one buffer first costs
-/// a serial copy and fresh pages for all of it.
+/// Writes the report to `out` piece by piece, never whole in memory: a
+/// large report is tens of megabytes, and building it in one buffer first
+/// costs a serial copy and fresh pages for all of it.
 pub fn write(result: &ScanResult, _options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    // The findings are most of a large report: each is rendered on its own,
-    // in parallel, indented for its place in the array, and written where
-    // a marker stands in the rest of the report, so the text is what
-    // rendering the whole value gives.
-    let findings: Vec<String> = result
-        .findings
-        .par_iter()
-        .map(|f| {
-            serde_json::to_string_pretty(&finding(f))
-                .expect("a JSON value always serializes")
-                .replace('\n', FINDING_INDENT)
-        })
-        .collect();
-    let shell = serde_json::to_string_pretty(&report(result, json!(FINDINGS_MARKER)))
-        .expect("a JSON value always serializes");
-    // `findings` comes second, after `version`: its marker is the first.
-    let marker = serde_json::to_string(FINDINGS_MARKER).expect("a string always serializes");
-    let at = shell
-        .find(&marker)
-        .expect("the report holds the findings marker");
-    let mut out = io::BufWriter::with_capacity(1 << 16, out);
-    out.write_all(&shell.as_bytes()[..at])?;
-    if findings.is_empty() {
-        out.write_all(b"[]")?;
-    } else {
-        // As serde_json's pretty printer lays out an array one level deep.
-        out.write_all(b"[\n    ")?;
-        for (i, finding) in findings.iter().enumerate() {
-            if i > 0 {
-                out.write_all(ARRAY_SEPARATOR.as_bytes())?;
-            }
-            out.write_all(finding.as_bytes())?;
-        }
-        out.write_all(b"\n  ]")?;
-    }
-    out.write_all(&shell.as_bytes()[at + marker.len()..])?;
-    out.write_all(b"\n")?;
-    out.flush()
+    spliced(result).write(out)
 }
 
-/// A line break inside a finding in the pretty-printed report: findings
-/// sit two levels deep, two spaces a level.
-const FINDING_INDENT: &str = "\n    ";
-
-/// Between two findings of the pretty-printed array.
-const ARRAY_SEPARATOR: &str = ",\n    ";
-
-/// Stands for the findings array while the rest of the report renders: a
-/// string no report holds before the findings, which come second.
-const FINDINGS_MARKER: &str = "\u{1}findings\u{1}";
+/// The findings are most of a large report: rendered in parallel.
+fn spliced(result: &ScanResult) -> Spliced {
+    Spliced::new(&result.findings, finding, |findings| {
+        Value::Object(report(result, findings))
+    })
+}
 
 /// The report object, with `findings` as its findings.
 fn report(result: &ScanResult, findings: Value) -> Map<String, Value> {

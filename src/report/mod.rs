@@ -19,6 +19,7 @@ pub mod junit;
 pub mod markdown;
 pub mod sarif;
 mod snippet;
+mod splice;
 pub mod summary;
 pub mod text;
 
@@ -142,8 +143,8 @@ impl Default for RenderOptions {
     }
 }
 
-/// Writes the report for one format to `out`. JSON, the format of large
-/// reports, streams; the others are rendered whole first.
+/// Writes the report for one format to `out`. JSON and SARIF, the formats
+/// of large reports, stream; the others are rendered whole first.
 pub fn write(
     format: Format,
     result: &ScanResult,
@@ -152,6 +153,7 @@ pub fn write(
 ) -> std::io::Result<()> {
     match format {
         Format::Json => json::write(result, options, out),
+        Format::Sarif => sarif::write(result, options, out),
         _ => out.write_all(render(format, result, options).as_bytes()),
     }
 }

@@ -18,23 +18,42 @@
 //! schema, so a field name or nesting the schema does not have cannot be
 //! written.
 
+use super::splice::Spliced;
 use super::RenderOptions;
 use crate::finding::{Finding, Location, RuleInfo, ScanResult, Severity};
 use crate::model::{Framework, ScanError};
-use rayon::prelude::*;
 use serde_json::{json, Value};
 use serde_sarif::sarif;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::io::{self, Write};
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const SRCROOT: &str = "%SRCROOT%";
 
 pub fn render(result: &ScanResult, options: &RenderOptions) -> String {
-    let mut text =
-        serde_json::to_string_pretty(&log(result, options)).expect("a SARIF log always serializes");
-    text.push('\n');
-    text
+    spliced(result, options).text()
+}
+
+/// Writes the log to `out` piece by piece (see [`super::json::write`]).
+pub fn write(result: &ScanResult, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    spliced(result, options).write(out)
+}
+
+/// The results are most of a large log: rendered in parallel, each where
+/// the run's `results` go.
+fn spliced(result: &ScanResult, options: &RenderOptions) -> Spliced {
+    let (log, rule_index) = log(result, options);
+    let shell = serde_json::to_value(&log).expect("a SARIF log always serializes");
+    Spliced::new(
+        &result.findings,
+        |f| finding(f, rule_index[f.rule.id.as_str()]),
+        |results| {
+            let mut shell = shell.clone();
+            shell["runs"][0]["results"] = results;
+            shell
+        },
+    )
 }
 
 /// SARIF `level` for a severity.
@@ -57,8 +76,12 @@ pub fn security_severity(severity: Severity) -> &'static str {
     }
 }
 
-/// The SARIF log.
-fn log(result: &ScanResult, options: &RenderOptions) -> sarif::Sarif {
+/// The SARIF log with an empty list of results, and the index of each
+/// rule in its rule table.
+fn log<'a>(
+    result: &'a ScanResult,
+    options: &RenderOptions,
+) -> (sarif::Sarif, HashMap<&'a str, usize>) {
     // The rule table: all rules run, then any rule only a finding knows.
     let mut rules: Vec<&RuleInfo> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
@@ -75,12 +98,6 @@ fn log(result: &ScanResult, options: &RenderOptions) -> sarif::Sarif {
         .version(options.tool_version.clone())
         .rules(rules.iter().map(|r| rule(r)).collect::<Vec<_>>())
         .build();
-    // Most of a large log: built in parallel, kept in order.
-    let results: Vec<sarif::Result> = result
-        .findings
-        .par_iter()
-        .map(|f| finding(f, index[f.rule.id.as_str()]))
-        .collect();
     let notifications: Vec<sarif::Notification> = result
         .errors
         .iter()
@@ -95,13 +112,14 @@ fn log(result: &ScanResult, options: &RenderOptions) -> sarif::Sarif {
         .tool(sarif::Tool::from(driver))
         .invocations(vec![invocation])
         .column_kind(json!("unicodeCodePoints"))
-        .results(results)
+        .results(Vec::new())
         .build();
-    sarif::Sarif::builder()
+    let log = sarif::Sarif::builder()
         .schema(SCHEMA_URI)
         .version(json!("2.1.0"))
         .runs(vec![run])
-        .build()
+        .build();
+    (log, index)
 }
 
 fn text(text: &str) -> sarif::MultiformatMessageString {
