@@ -327,6 +327,15 @@ impl Finding {
         self.suppression.is_none()
     }
 
+    /// The resource as reports name it: the one the user wrote, and for a
+    /// resource SAM generated from it, which one.
+    pub fn resource_described(&self) -> String {
+        match &self.generated {
+            Some(generated) => format!("{}, {}", self.resource, generated.describe()),
+            None => self.resource.clone(),
+        }
+    }
+
     /// No team answers for it (every finding is customer-side: its owner
     /// is `customer` or `shared`, never the provider).
     pub fn is_unowned(&self) -> bool {

@@ -226,7 +226,7 @@ fn sam_findings_name_the_sam_resource_with_the_generated_one_as_detail() {
         .args(["scan", "."])
         .output()
         .unwrap();
-    for format in ["markdown", "html"] {
+    for format in ["markdown", "html", "github", "gitlab"] {
         let out = Command::cargo_bin("demarc")
             .unwrap()
             .current_dir(dir.path())

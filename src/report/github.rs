@@ -63,7 +63,7 @@ fn finding_command(finding: &Finding) -> String {
         finding.rule.layer.name(),
         finding.owner.name(),
         finding.service_model.name(),
-        finding.resource
+        finding.resource_described()
     );
     let _ = write!(message, "\n{}", super::summary::team_line(finding));
     for note in &finding.notes {

@@ -110,7 +110,7 @@ fn vulnerability(finding: &Finding) -> Value {
         "{}\n\n{} ({}, layer {}, owner {})\n{}",
         rule.docs.what.trim(),
         finding.message,
-        finding.resource,
+        finding.resource_described(),
         rule.layer.name(),
         finding.owner.name(),
         super::summary::team_line(finding)

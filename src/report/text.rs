@@ -329,11 +329,8 @@ impl<'a> FindingDiagnostic<'a> {
             rule.layer.name(),
             finding.owner.name(),
             finding.service_model.name(),
-            finding.resource
+            finding.resource_described()
         );
-        if let Some(generated) = &finding.generated {
-            let _ = write!(message, ", {}", generated.describe());
-        }
         let reason = finding.owner_reason.trim();
         if !reason.is_empty() {
             let _ = write!(message, "\n{reason}");
