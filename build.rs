@@ -55,7 +55,8 @@ fn collect(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
     }
 }
 
-/// `fixtures/<ID>/<framework>/<bad|good>/`: the shortest top-level file of each.
+/// `fixtures/<ID>/<framework>/<bad|good>/`: the shortest top-level file of
+/// each that shows a resource (and, in `bad/`, a flagged line).
 fn embed_examples(root: &Path, out: &mut String) {
     println!("cargo:rerun-if-changed={}", root.display());
     out.push_str("/// (rule id, framework, \"bad\" or \"good\", file name, contents).\npub static EXAMPLES: &[(&str, &str, &str, &str, &str)] = &[\n");
@@ -66,15 +67,19 @@ fn embed_examples(root: &Path, out: &mut String) {
                 let Ok(entries) = std::fs::read_dir(framework.join(kind)) else {
                     continue;
                 };
+                // A variable file sets values but shows no resource, and a
+                // flagged example should show the flagged line: such files
+                // go first, then the shortest.
                 let shortest = entries
                     .flatten()
                     .map(|e| e.path())
                     .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != "expect.txt"))
                     .min_by_key(|p| {
-                        (
-                            std::fs::metadata(p).map(|m| m.len()).unwrap_or(u64::MAX),
-                            p.clone(),
-                        )
+                        let name = p.to_string_lossy().to_ascii_lowercase();
+                        let variables = name.ends_with(".tfvars") || name.ends_with(".tfvars.json");
+                        let text = std::fs::read_to_string(p).unwrap_or_default();
+                        let unmarked = kind == "bad" && !text.contains("expect:");
+                        (variables, unmarked, text.len(), p.clone())
                     });
                 if let Some(file) = shortest {
                     let name = |p: &Path| p.file_name().unwrap().to_string_lossy().to_string();

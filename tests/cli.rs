@@ -604,3 +604,43 @@ fn output_does_not_depend_on_the_thread_count() {
         "1 and 3 threads give different reports"
     );
 }
+
+/// `explain` shows a fixture as each rule's example: a flagged one must show
+/// the resource and its flagged line, never a variable file that only sets
+/// the value (`x_public = true`).
+#[test]
+fn explain_examples_show_resources_not_variable_files() {
+    let out = demarc()
+        .args(["explain", "AZURE-IOTHUB-001"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let flagged = text
+        .split("Example (terraform, flagged)")
+        .nth(1)
+        .expect("a flagged Terraform example");
+    assert!(flagged.contains("resource \"azurerm_iothub\""), "{text}");
+    let ids = demarc::rules::embedded_files()
+        .iter()
+        .filter_map(|(path, _)| Path::new(path).file_stem()?.to_str())
+        .filter(|stem| {
+            stem.contains('-')
+                && stem
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+        });
+    let mut examples = 0;
+    for id in ids {
+        for example in demarc::rules::examples(id) {
+            examples += 1;
+            let name = example.file.to_ascii_lowercase();
+            assert!(
+                !name.ends_with(".tfvars") && !name.ends_with(".tfvars.json"),
+                "{id}: {}",
+                example.file
+            );
+        }
+    }
+    assert!(examples > 500, "{examples} examples found");
+}
